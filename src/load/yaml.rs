@@ -1,0 +1,325 @@
+//! YAML documents as a tree of nodes that remember where they came from, so every later error
+//! (unknown module, bad parameter, undefined variable) can name file:line:column.
+//! It does not interpret Ansible keywords: that is the playbook and inventory loaders' job.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::value::{Map, Value};
+
+/// Where a node starts in its source file, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// The file the node was read from (shared by every node of that file).
+    pub file: Arc<PathBuf>,
+    /// 1-based line; 0 when unknown.
+    pub line: u64,
+    /// 1-based column; 0 when unknown.
+    pub column: u64,
+}
+
+impl Pos {
+    /// A position for values that did not come from a file (command line, defaults).
+    pub fn synthetic(what: &str) -> Pos {
+        Pos { file: Arc::new(PathBuf::from(what)), line: 0, column: 0 }
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file.display())
+        } else {
+            write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        }
+    }
+}
+
+/// A YAML value with its position; mappings keep key order and key positions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Where the value starts.
+    pub pos: Pos,
+    /// The value itself.
+    pub kind: NodeKind,
+}
+
+/// The shape of a YAML value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// `~`, `null` or an empty value.
+    Null,
+    /// `true`/`false` (and YAML 1.1 `yes`/`no`/`on`/`off`, as Ansible reads them).
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A floating point number.
+    Float(f64),
+    /// A string scalar.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order: (key, key position, value).
+    Map(Vec<(String, Pos, Node)>),
+}
+
+/// A YAML file that could not be read or parsed.
+#[derive(Debug, thiserror::Error)]
+pub enum YamlError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The file is not UTF-8.
+    #[error("{path}: not valid UTF-8 (byte {offset})")]
+    Utf8 { path: PathBuf, offset: usize },
+    /// The YAML syntax is wrong.
+    #[error("{path}:{line}:{column}: YAML syntax error: {message}")]
+    Syntax { path: PathBuf, line: u64, column: u64, message: String },
+}
+
+/// Reads and parses a YAML file into a node tree (`Null` for an empty file).
+pub fn parse_file(path: &Path) -> Result<Node, YamlError> {
+    let bytes = std::fs::read(path).map_err(|source| YamlError::Io { path: path.to_path_buf(), source })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| YamlError::Utf8 { path: path.to_path_buf(), offset: e.utf8_error().valid_up_to() })?;
+    parse_str(&text, path)
+}
+
+/// Parses YAML text; `path` is used only for positions and messages.
+pub fn parse_str(text: &str, path: &Path) -> Result<Node, YamlError> {
+    let file = Arc::new(path.to_path_buf());
+    if text.trim().is_empty()
+        || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
+    {
+        return Ok(Node { pos: Pos { file, line: 1, column: 1 }, kind: NodeKind::Null });
+    }
+    let raw: Spanned<Raw> = serde_saphyr::from_str(text).map_err(|e| syntax_error(path, &e))?;
+    Ok(raw_to_node(raw, &file, text))
+}
+
+fn syntax_error(path: &Path, e: &serde_saphyr::Error) -> YamlError {
+    let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+    let message = e.to_string().lines().next().unwrap_or("invalid YAML").to_string();
+    YamlError::Syntax { path: path.to_path_buf(), line, column, message }
+}
+
+fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
+    let pos = Pos { file: file.clone(), line: raw.referenced.line(), column: raw.referenced.column() };
+    let kind = match raw.value {
+        Raw::Null => NodeKind::Null,
+        // PyYAML (Ansible) reads a plain `y`/`n` as a string; serde-saphyr as a boolean.
+        Raw::Bool(b) => match source_text(text, &raw.referenced) {
+            Some(t @ ("y" | "Y" | "n" | "N")) => NodeKind::Str(t.to_string()),
+            _ => NodeKind::Bool(b),
+        },
+        Raw::Int(i) => NodeKind::Int(i),
+        Raw::Float(f) => NodeKind::Float(f),
+        Raw::Str(s) => NodeKind::Str(s),
+        Raw::Seq(items) => NodeKind::Seq(items.into_iter().map(|i| raw_to_node(i, file, text)).collect()),
+        Raw::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let kpos =
+                        Pos { file: file.clone(), line: k.referenced.line(), column: k.referenced.column() };
+                    (k.value.into_key(), kpos, raw_to_node(v, file, text))
+                })
+                .collect(),
+        ),
+    };
+    Node { pos, kind }
+}
+
+fn source_text<'a>(text: &'a str, loc: &serde_saphyr::Location) -> Option<&'a str> {
+    let span = loc.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    text.get(start..start + len)
+}
+
+impl Node {
+    /// Converts to a plain value, dropping positions (for variables and module parameters).
+    pub fn to_value(&self) -> Value {
+        match &self.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            NodeKind::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, _, v)| (k.clone(), v.to_value())).collect::<Map>())
+            }
+        }
+    }
+
+    /// The entries when this is a mapping.
+    pub fn as_map(&self) -> Option<&[(String, Pos, Node)]> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The items when this is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text when this is a string scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` when this is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
+    }
+
+    /// A short name of the node's type for "expected X, got Y" messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "boolean",
+            NodeKind::Int(_) => "integer",
+            NodeKind::Float(_) => "float",
+            NodeKind::Str(_) => "string",
+            NodeKind::Seq(_) => "list",
+            NodeKind::Map(_) => "mapping",
+        }
+    }
+}
+
+/// What serde-saphyr hands us before positions are attached.
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+}
+
+impl Raw {
+    fn into_key(self) -> String {
+        match self {
+            Raw::Null => String::new(),
+            Raw::Bool(b) => if b { "True" } else { "False" }.to_string(),
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+            Raw::Str(s) => s,
+            Raw::Seq(_) | Raw::Map(_) => "<complex key>".to_string(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
+            items.push(item);
+        }
+        Ok(Raw::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((k, v)) = map.next_entry::<Spanned<Raw>, Spanned<Raw>>()? {
+            entries.push((k, v));
+        }
+        Ok(Raw::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Node {
+        parse_str(text, Path::new("t.yml")).unwrap()
+    }
+
+    #[test]
+    fn positions_are_kept() {
+        let n = parse("- name: a\n  debug:\n    msg: hi\n");
+        let task = &n.as_seq().unwrap()[0];
+        assert_eq!((task.pos.line, task.pos.column), (1, 3));
+        let (k, kpos, v) = &task.as_map().unwrap()[1];
+        assert_eq!(k, "debug");
+        assert_eq!((kpos.line, kpos.column), (2, 3));
+        assert_eq!(v.get("msg").unwrap().pos.line, 3);
+    }
+
+    #[test]
+    fn yaml11_booleans_and_types() {
+        let n = parse("a: yes\nb: no\nc: 'yes'\nd: 3\ne: 1.5\nf: ~\ng: y\n");
+        assert_eq!(n.get("a").unwrap().kind, NodeKind::Bool(true));
+        assert_eq!(n.get("b").unwrap().kind, NodeKind::Bool(false));
+        assert_eq!(n.get("c").unwrap().kind, NodeKind::Str("yes".into()));
+        assert_eq!(n.get("d").unwrap().kind, NodeKind::Int(3));
+        assert_eq!(n.get("e").unwrap().kind, NodeKind::Float(1.5));
+        assert_eq!(n.get("f").unwrap().kind, NodeKind::Null);
+        assert_eq!(n.get("g").unwrap().kind, NodeKind::Str("y".into()));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = parse_str("a: [1, 2\nb: c\n", Path::new("bad.yml")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("bad.yml:"), "{msg}");
+    }
+
+    #[test]
+    fn empty_file_is_null() {
+        assert_eq!(parse("# only a comment\n").kind, NodeKind::Null);
+    }
+}

@@ -1,0 +1,209 @@
+//! Jinja templating with Ansible's semantics: strict undefined variables, `{{ }}` in any string,
+//! a lone `{{ expr }}` keeps its native type (lists stay lists), booleans render as
+//! `True`/`False`, and Ansible's filters, tests and lookups (see `filters`, `lookups`).
+
+pub mod filters;
+pub mod lookups;
+
+use minijinja::{Environment, UndefinedBehavior};
+
+use crate::value::{Map, Value};
+
+/// A template or expression that failed to compile or render.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    /// What went wrong, including the undefined variable's name or the bad syntax's position.
+    pub message: String,
+}
+
+impl From<minijinja::Error> for TemplateError {
+    fn from(e: minijinja::Error) -> Self {
+        TemplateError { message: describe(&e) }
+    }
+}
+
+/// Builds a readable message from a minijinja error and its causes.
+fn describe(e: &minijinja::Error) -> String {
+    let mut msg = match e.kind() {
+        minijinja::ErrorKind::UndefinedError => match e.detail() {
+            Some(d) => format!("undefined variable: {d}"),
+            None => "undefined variable".to_string(),
+        },
+        _ => e.to_string(),
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
+}
+
+/// The template engine shared by every task of a run.
+pub struct Templar {
+    env: Environment<'static>,
+}
+
+impl Default for Templar {
+    fn default() -> Self {
+        Templar::new()
+    }
+}
+
+impl Templar {
+    /// An environment configured like Ansible's Jinja2.
+    pub fn new() -> Templar {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Ansible's template module keeps a template's final newline (Jinja2's default drops it).
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+            env.set_syntax(syntax);
+        }
+        env.set_formatter(filters::ansible_formatter);
+        filters::register(&mut env);
+        lookups::register(&mut env);
+        Templar { env }
+    }
+
+    /// Turns variables into a template context once, to be reused for every string of a task.
+    pub fn context(&self, vars: &Map) -> minijinja::Value {
+        minijinja::Value::from(minijinja::value::Serde(vars))
+    }
+
+    /// Renders a template text to a string.
+    pub fn render_str(&self, text: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
+        Ok(self.env.render_str(text, ctx)?)
+    }
+
+    /// Evaluates a bare expression (`when:`, `changed_when:`, `that:`) to its truth value,
+    /// with Ansible's reading of strings ("yes", "true", "1" are true).
+    pub fn eval_bool(&self, expr: &str, ctx: &minijinja::Value) -> Result<bool, TemplateError> {
+        let v = self.eval(expr, ctx)?;
+        Ok(truthy(&v))
+    }
+
+    /// Evaluates a bare expression to a value.
+    pub fn eval(&self, expr: &str, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
+        let expr = expr.trim();
+        // Ansible accepts `when: "{{ x }}"` too (with a warning); strip the braces.
+        let expr = lone_expression(expr).unwrap_or(expr);
+        let compiled = self.env.compile_expression(expr)?;
+        let v = compiled.eval(ctx)?;
+        to_value(&v)
+    }
+
+    /// Renders every string inside a value; a string that is a lone `{{ expr }}` becomes the
+    /// expression's native value, as in Ansible.
+    pub fn render_value(&self, v: &Value, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
+        Ok(match v {
+            Value::String(s) => self.render_string_value(s, ctx)?,
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|i| self.render_value(i, ctx)).collect::<Result<_, _>>()?)
+            }
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    let key = if is_template(k) { self.render_str(k, ctx)? } else { k.clone() };
+                    out.insert(key, self.render_value(v, ctx)?);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    fn render_string_value(&self, s: &str, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
+        if !is_template(s) {
+            return Ok(Value::String(s.to_string()));
+        }
+        if let Some(expr) = lone_expression(s) {
+            let compiled = self.env.compile_expression(expr)?;
+            let v = compiled.eval(ctx)?;
+            if v.is_undefined() {
+                return Err(TemplateError { message: format!("undefined variable in '{s}'") });
+            }
+            return to_value(&v);
+        }
+        Ok(Value::String(self.render_str(s, ctx)?))
+    }
+}
+
+/// True when a string contains Jinja syntax.
+pub fn is_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// The inner expression when the whole string is one `{{ expr }}`.
+fn lone_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") {
+        return None;
+    }
+    Some(inner.trim())
+}
+
+/// Converts a template value to our data model.
+pub fn to_value(v: &minijinja::Value) -> Result<Value, TemplateError> {
+    serde_json::to_value(v)
+        .map_err(|e| TemplateError { message: format!("cannot convert template result: {e}") })
+}
+
+/// Ansible's truth: booleans, non-zero numbers, non-empty collections; strings by their
+/// boolean reading (`"false"`, `"no"`, `"0"`, `""` are false).
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "" | "false" | "no" | "0" | "off" | "n" | "none"
+        ),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx(t: &Templar, v: Value) -> minijinja::Value {
+        t.context(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn lone_expression_keeps_type() {
+        let t = Templar::new();
+        let c = ctx(&t, json!({"xs": [1, 2], "n": 3}));
+        assert_eq!(t.render_value(&json!("{{ xs }}"), &c).unwrap(), json!([1, 2]));
+        assert_eq!(t.render_value(&json!("n={{ n }}"), &c).unwrap(), json!("n=3"));
+    }
+
+    #[test]
+    fn undefined_is_an_error_naming_the_variable() {
+        let t = Templar::new();
+        let c = ctx(&t, json!({}));
+        let e = t.render_value(&json!("a {{ nope }}"), &c).unwrap_err();
+        assert!(e.message.contains("undefined"), "{}", e.message);
+    }
+
+    #[test]
+    fn booleans_render_like_python() {
+        let t = Templar::new();
+        let c = ctx(&t, json!({"b": true}));
+        assert_eq!(t.render_str("{{ b }} {{ not b }}", &c).unwrap(), "True False");
+    }
+
+    #[test]
+    fn when_expressions() {
+        let t = Templar::new();
+        let c = ctx(&t, json!({"x": "yes", "n": 2}));
+        assert!(t.eval_bool("n > 1", &c).unwrap());
+        assert!(t.eval_bool("{{ n == 2 }}", &c).unwrap());
+        assert!(!t.eval_bool("n is not defined", &c).unwrap());
+    }
+}

@@ -1,0 +1,151 @@
+//! The only door to a host: run a command, read, write and inspect files. Modules talk to hosts
+//! exclusively through [`Transport`], so the same module code runs locally and (later) over SSH.
+//! Commands are argv vectors; quoting for a remote shell happens inside a transport, never in
+//! modules. This layer decides nothing about desired state.
+
+pub mod local;
+
+use std::fmt;
+
+pub use local::Local;
+
+/// A command to run on a host, as an argv vector (never a shell string).
+#[derive(Debug, Clone, Default)]
+pub struct Cmd {
+    /// Program and arguments.
+    pub argv: Vec<String>,
+    /// Bytes fed to the command's standard input.
+    pub stdin: Option<Vec<u8>>,
+    /// Directory to run in.
+    pub chdir: Option<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+impl Cmd {
+    /// A command from program and arguments.
+    pub fn new<I, S>(argv: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Cmd { argv: argv.into_iter().map(Into::into).collect(), ..Cmd::default() }
+    }
+
+    /// A script for `/bin/sh -c`.
+    pub fn shell(script: &str) -> Cmd {
+        Cmd::new(["/bin/sh", "-c", script])
+    }
+}
+
+/// What a finished command left behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CmdOutput {
+    /// Exit status (-1 when killed by a signal).
+    pub rc: i32,
+    /// Captured standard output.
+    pub stdout: Vec<u8>,
+    /// Captured standard error.
+    pub stderr: Vec<u8>,
+}
+
+/// The kind of a filesystem object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// A symbolic link (only reported when not following links).
+    Link,
+    /// Anything else (socket, device, fifo).
+    Other,
+}
+
+/// What `stat` found at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    /// File, directory, link or other.
+    pub kind: FileKind,
+    /// Permission bits (e.g. 0o644), without the file type.
+    pub mode: u32,
+    /// Owner user id.
+    pub uid: u32,
+    /// Owner group id.
+    pub gid: u32,
+    /// Owner name, when the host knows it.
+    pub owner: Option<String>,
+    /// Group name, when the host knows it.
+    pub group: Option<String>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
+    /// Target of a symbolic link.
+    pub link_target: Option<String>,
+}
+
+/// Ownership and permissions to enforce on a path; `None` fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attrs {
+    /// Permission bits.
+    pub mode: Option<u32>,
+    /// Owner user name or numeric id.
+    pub owner: Option<String>,
+    /// Group name or numeric id.
+    pub group: Option<String>,
+}
+
+impl Attrs {
+    /// True when nothing is to be enforced.
+    pub fn is_empty(&self) -> bool {
+        self.mode.is_none() && self.owner.is_none() && self.group.is_none()
+    }
+}
+
+/// Why a transport operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The host could not be reached or the connection broke (the host becomes UNREACHABLE).
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    /// The operation reached the host but failed there (the task fails).
+    #[error("{op} {path}: {message}")]
+    Io { op: &'static str, path: String, message: String },
+    /// A command could not be started.
+    #[error("cannot run {program}: {message}")]
+    Spawn { program: String, message: String },
+}
+
+impl TransportError {
+    /// Helper for failures of a file operation at `path`.
+    pub fn io(op: &'static str, path: &str, err: impl fmt::Display) -> TransportError {
+        TransportError::Io { op, path: path.to_string(), message: err.to_string() }
+    }
+}
+
+/// One connection to one host. Implementations must be usable from several threads.
+pub trait Transport: Send + Sync {
+    /// Runs a command to completion and captures its output.
+    fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError>;
+    /// Stats a path; `Ok(None)` when it does not exist. `follow` follows symbolic links.
+    fn stat(&self, path: &str, follow: bool) -> Result<Option<FileStat>, TransportError>;
+    /// Reads a whole file; `Ok(None)` when it does not exist.
+    fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, TransportError>;
+    /// Writes a whole file atomically (temp file in the same directory, then rename). An existing
+    /// file keeps its mode and owner unless `attrs` says otherwise; a new one gets `attrs` or
+    /// the host's defaults.
+    fn write_file(&self, path: &str, content: &[u8], attrs: &Attrs) -> Result<(), TransportError>;
+    /// Applies mode/owner/group to an existing path (not following a final symlink for owner).
+    fn set_attrs(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError>;
+    /// Creates a directory and its missing parents; new directories get `attrs`.
+    fn make_dir(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError>;
+    /// Removes a file, link or (recursively) a directory; no error when absent.
+    fn remove(&self, path: &str) -> Result<(), TransportError>;
+    /// Creates (or replaces) a symbolic link at `path` pointing to `target`.
+    fn symlink(&self, target: &str, path: &str) -> Result<(), TransportError>;
+    /// Copies a file on the host (used for backups), keeping mode and mtime.
+    fn copy_file(&self, from: &str, to: &str) -> Result<(), TransportError>;
+    /// Lists the entries of a directory (names only), for recursive operations.
+    fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError>;
+}

@@ -3,6 +3,7 @@
 
 pub mod load;
 pub mod modules;
+pub mod report;
 pub mod template;
 pub mod transport;
 pub mod value;

@@ -1,1 +1,10 @@
+//! Files to typed values: YAML with positions, playbooks, tasks, roles (and inventory). Nothing
+//! here touches a host or renders a template.
+
+pub mod error;
+pub mod playbook;
+pub mod role;
+pub mod task;
 pub mod yaml;
+
+pub use error::LoadError;

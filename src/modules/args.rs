@@ -28,7 +28,16 @@ fn split_words(s: &str) -> Vec<String> {
     let mut cur = String::new();
     let mut quote: Option<char> = None;
     let mut escaped = false;
+    let mut jinja_depth = 0usize;
+    let mut prev = '\0';
     for c in s.chars() {
+        // Never split inside `{{ ... }}` or `{% ... %}`: Jinja expressions may contain spaces.
+        match (prev, c) {
+            ('{', '{' | '%') => jinja_depth += 1,
+            ('}', '}') | ('%', '}') => jinja_depth = jinja_depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
         if escaped {
             cur.push(c);
             escaped = false;
@@ -47,7 +56,7 @@ fn split_words(s: &str) -> Vec<String> {
                 quote = None;
                 cur.push(c);
             }
-            (w, None) if w.is_whitespace() => {
+            (w, None) if w.is_whitespace() && jinja_depth == 0 => {
                 if !cur.is_empty() {
                     words.push(std::mem::take(&mut cur));
                 }
@@ -81,6 +90,13 @@ mod tests {
         assert_eq!(m["dest"], "b c");
         assert_eq!(m["mode"], "0644");
         assert_eq!(rest, "");
+    }
+
+    #[test]
+    fn jinja_expressions_stay_whole() {
+        let (m, _) = split_kv("msg={{ x | default('a b') }} other=1", None);
+        assert_eq!(m["msg"], "{{ x | default('a b') }}");
+        assert_eq!(m["other"], "1");
     }
 
     #[test]

@@ -163,6 +163,12 @@ pub struct Spec {
     pub free_form: FreeForm,
 }
 
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "module {}", self.name)
+    }
+}
+
 /// Arguments that do not fit a module's parameters.
 #[derive(Debug, thiserror::Error)]
 #[error("module {module}: {message}")]

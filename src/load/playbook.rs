@@ -1,0 +1,398 @@
+//! Playbooks: a list of plays and `import_playbook`s, read into typed [`Play`]s with roles
+//! expanded and every `notify` checked against the play's handlers. Unsupported Ansible play
+//! keywords are rejected by name. Nothing is templated or run here.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::error::{LoadError, did_you_mean};
+use super::role::{Role, load_role};
+use super::task::{self, Flags, Source, Task, TaskKind, mapping, parse_tasks, push_down, tag_list};
+use super::yaml::{self, Node, NodeKind, Pos};
+use crate::value::{Map, Value};
+
+/// A whole playbook with imports resolved.
+#[derive(Debug)]
+pub struct Playbook {
+    /// The file given on the command line.
+    pub path: PathBuf,
+    /// Plays in run order.
+    pub plays: Vec<Play>,
+}
+
+/// One play.
+#[derive(Debug)]
+pub struct Play {
+    /// Where the play starts.
+    pub pos: Pos,
+    /// `name:` (defaults to the host pattern, as in Ansible).
+    pub name: String,
+    /// `hosts:` pattern (may be templated).
+    pub hosts: String,
+    /// `connection:`.
+    pub connection: Option<String>,
+    /// `gather_facts:`.
+    pub gather_facts: Option<Value>,
+    /// `become*`, `ignore_errors`, `no_log`, `check_mode`, `diff` for every task.
+    pub flags: Flags,
+    /// `vars:`.
+    pub vars: Map,
+    /// `vars_files:` names (may be templated), with their positions.
+    pub vars_files: Vec<(String, Pos)>,
+    /// Task sections; handlers are flushed after each: pre_tasks, roles + tasks, post_tasks.
+    pub sections: [Vec<Task>; 3],
+    /// Handlers: roles' first, then the play's.
+    pub handlers: Vec<Task>,
+    /// Roles of the play, for their defaults and vars.
+    pub roles: Vec<Arc<Role>>,
+    /// `serial:` batch size (number or percentage), if any.
+    pub serial: Option<Value>,
+    /// `force_handlers:`.
+    pub force_handlers: bool,
+    /// Directory of the playbook file the play is in (`playbook_dir`).
+    pub dir: PathBuf,
+}
+
+const PLAY_KEYWORDS: &[&str] = &[
+    "name",
+    "hosts",
+    "connection",
+    "gather_facts",
+    "become",
+    "become_user",
+    "become_method",
+    "vars",
+    "vars_files",
+    "pre_tasks",
+    "tasks",
+    "post_tasks",
+    "handlers",
+    "roles",
+    "tags",
+    "serial",
+    "ignore_errors",
+    "no_log",
+    "check_mode",
+    "diff",
+    "force_handlers",
+];
+
+const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
+    "any_errors_fatal",
+    "max_fail_percentage",
+    "strategy",
+    "vars_prompt",
+    "environment",
+    "remote_user",
+    "module_defaults",
+    "collections",
+    "port",
+    "throttle",
+    "order",
+    "gather_subset",
+    "gather_timeout",
+    "fact_path",
+    "become_exe",
+    "become_flags",
+    "debugger",
+    "ignore_unreachable",
+    "run_once",
+    "timeout",
+];
+
+/// Loads a playbook file and everything it imports.
+pub fn load_playbook(path: &Path) -> Result<Playbook, LoadError> {
+    let mut plays = Vec::new();
+    load_into(path, &mut plays, 0)?;
+    if plays.is_empty() {
+        return Err(LoadError::at(&Pos::synthetic(&path.display().to_string()), "the playbook has no plays"));
+    }
+    Ok(Playbook { path: path.to_path_buf(), plays })
+}
+
+fn load_into(path: &Path, plays: &mut Vec<Play>, depth: usize) -> Result<(), LoadError> {
+    let node = yaml::parse_file(path)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let items = match &node.kind {
+        NodeKind::Seq(items) => items,
+        NodeKind::Null => return Err(LoadError::at(&node.pos, "the playbook is empty")),
+        _ => {
+            return Err(LoadError::at(
+                &node.pos,
+                format!("a playbook must be a list of plays, got a {}", node.type_name()),
+            ));
+        }
+    };
+    for item in items {
+        let target = item.get("import_playbook").or_else(|| item.get("ansible.builtin.import_playbook"));
+        match target {
+            Some(t) => {
+                let file =
+                    t.as_str().ok_or_else(|| LoadError::at(&t.pos, "import_playbook needs a file name"))?;
+                if depth > 20 {
+                    return Err(LoadError::at(&t.pos, "import_playbook nested more than 20 deep (a cycle?)"));
+                }
+                let sub = dir.join(file);
+                if !sub.is_file() {
+                    return Err(LoadError::NotFound {
+                        pos: t.pos.clone(),
+                        what: "playbook",
+                        path: PathBuf::from(file),
+                        looked: dir.display().to_string(),
+                    });
+                }
+                load_into(&sub, plays, depth + 1)?;
+            }
+            None => plays.push(parse_play(item, &dir)?),
+        }
+    }
+    Ok(())
+}
+
+fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
+    let entries = node.as_map().ok_or_else(|| {
+        LoadError::at(&node.pos, format!("a play must be a mapping, got a {}", node.type_name()))
+    })?;
+    let mut play = Play {
+        pos: node.pos.clone(),
+        name: String::new(),
+        hosts: String::new(),
+        connection: None,
+        gather_facts: None,
+        flags: Flags::default(),
+        vars: Map::new(),
+        vars_files: Vec::new(),
+        sections: [Vec::new(), Vec::new(), Vec::new()],
+        handlers: Vec::new(),
+        roles: Vec::new(),
+        serial: None,
+        force_handlers: false,
+        dir: dir.to_path_buf(),
+    };
+    let src = Source { base: dir.to_path_buf(), role: None, depth: 0 };
+    let mut tags = Vec::new();
+    let mut name = None;
+    let mut hosts = None;
+    let mut role_tasks = Vec::new();
+    let mut role_handlers = Vec::new();
+    for (key, kpos, value) in entries {
+        match key.as_str() {
+            "name" => name = value.as_str().map(str::to_string),
+            "hosts" => hosts = Some(hosts_pattern(value)?),
+            "connection" => play.connection = value.as_str().map(str::to_string),
+            "gather_facts" => play.gather_facts = Some(value.to_value()),
+            "become" => play.flags.become_ = Some(value.to_value()),
+            "become_user" => play.flags.become_user = Some(value.to_value()),
+            "become_method" => play.flags.become_method = Some(value.to_value()),
+            "ignore_errors" => play.flags.ignore_errors = Some(value.to_value()),
+            "no_log" => play.flags.no_log = Some(value.to_value()),
+            "check_mode" => play.flags.check_mode = Some(value.to_value()),
+            "diff" => play.flags.diff = Some(value.to_value()),
+            "vars" => play.vars = mapping(value, "vars")?,
+            "vars_files" => play.vars_files = vars_files(value)?,
+            "pre_tasks" => play.sections[0] = parse_tasks(value, &src)?,
+            "tasks" => play.sections[1] = parse_tasks(value, &src)?,
+            "post_tasks" => play.sections[2] = parse_tasks(value, &src)?,
+            "handlers" => play.handlers = parse_tasks(value, &src)?,
+            "roles" => {
+                let (t, h, r) = roles(value, dir)?;
+                role_tasks = t;
+                role_handlers = h;
+                play.roles = r;
+            }
+            "tags" => tags = tag_list(value)?,
+            "serial" => play.serial = Some(value.to_value()),
+            "force_handlers" => play.force_handlers = matches!(value.kind, NodeKind::Bool(true)),
+            k if UNSUPPORTED_PLAY_KEYWORDS.contains(&k) => {
+                return Err(LoadError::at(kpos, format!("play keyword '{k}' is not supported by hearth")));
+            }
+            k => {
+                let hint = did_you_mean(k, PLAY_KEYWORDS.iter().copied())
+                    .map(|s| format!(" Did you mean '{s}'?"))
+                    .unwrap_or_default();
+                return Err(LoadError::at(
+                    kpos,
+                    format!(
+                        "'{k}' is not a valid play keyword.{hint} (supported: {})",
+                        PLAY_KEYWORDS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    play.hosts =
+        hosts.ok_or_else(|| LoadError::at(&node.pos, "the play has no 'hosts:' (it is required)"))?;
+    play.name = name.unwrap_or_else(|| play.hosts.clone());
+    role_tasks.append(&mut play.sections[1]);
+    play.sections[1] = role_tasks;
+    role_handlers.append(&mut play.handlers);
+    play.handlers = role_handlers;
+    apply_play_tags(&mut play, &tags);
+    check_notify(&play)?;
+    Ok(play)
+}
+
+fn hosts_pattern(node: &Node) -> Result<String, LoadError> {
+    match &node.kind {
+        NodeKind::Str(s) => Ok(s.clone()),
+        NodeKind::Seq(items) => Ok(items.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(",")),
+        _ => Err(LoadError::at(
+            &node.pos,
+            format!("'hosts' must be a pattern string or a list, got a {}", node.type_name()),
+        )),
+    }
+}
+
+fn vars_files(node: &Node) -> Result<Vec<(String, Pos)>, LoadError> {
+    match &node.kind {
+        NodeKind::Str(s) => Ok(vec![(s.clone(), node.pos.clone())]),
+        NodeKind::Seq(items) => items
+            .iter()
+            .map(|i| match i.as_str() {
+                Some(s) => Ok((s.to_string(), i.pos.clone())),
+                None => Err(LoadError::at(&i.pos, "vars_files entries must be file names")),
+            })
+            .collect(),
+        _ => Err(LoadError::at(&node.pos, "vars_files must be a list of file names")),
+    }
+}
+
+type Roles = (Vec<Task>, Vec<Task>, Vec<Arc<Role>>);
+
+/// Expands `roles:` into one block per role (carrying the entry's when/tags/vars) and handlers.
+fn roles(node: &Node, dir: &Path) -> Result<Roles, LoadError> {
+    let items = node.as_seq().ok_or_else(|| LoadError::at(&node.pos, "'roles' must be a list"))?;
+    let mut tasks = Vec::new();
+    let mut handlers = Vec::new();
+    let mut all = Vec::new();
+    for item in items {
+        let (name, entry) = role_entry(item)?;
+        for loaded in load_role(&name, dir, &item.pos, 0)? {
+            let wrapper = Task {
+                pos: item.pos.clone(),
+                when: entry.when.clone(),
+                tags: entry.tags.clone(),
+                vars: entry.vars.clone(),
+                kind: TaskKind::Block { block: loaded.tasks, rescue: Vec::new(), always: Vec::new() },
+                role: Some(loaded.role.clone()),
+                ..Task::default()
+            };
+            tasks.push(push_down(wrapper));
+            handlers.extend(loaded.handlers);
+            all.push(loaded.role);
+        }
+    }
+    Ok((tasks, handlers, all))
+}
+
+struct RoleEntry {
+    when: Vec<String>,
+    tags: Vec<String>,
+    vars: Map,
+}
+
+fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
+    let mut entry = RoleEntry { when: Vec::new(), tags: Vec::new(), vars: Map::new() };
+    if let Some(name) = item.as_str() {
+        return Ok((name.to_string(), entry));
+    }
+    let map =
+        item.as_map().ok_or_else(|| LoadError::at(&item.pos, "a role entry must be a name or a mapping"))?;
+    let mut name = None;
+    for (k, _, v) in map {
+        match k.as_str() {
+            "role" | "name" => name = v.as_str().map(str::to_string),
+            "when" => {
+                entry.when = match v.to_value() {
+                    Value::Array(a) => a.iter().map(value_text).collect(),
+                    other => vec![value_text(&other)],
+                }
+            }
+            "tags" => entry.tags = tag_list(v)?,
+            "vars" => entry.vars.extend(mapping(v, "vars")?),
+            other => {
+                entry.vars.insert(other.to_string(), v.to_value());
+            }
+        }
+    }
+    let name = name.ok_or_else(|| LoadError::at(&item.pos, "a role entry needs 'role:'"))?;
+    Ok((name, entry))
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn apply_play_tags(play: &mut Play, tags: &[String]) {
+    if tags.is_empty() {
+        return;
+    }
+    for t in play.sections.iter_mut().flatten() {
+        for tag in tags {
+            if !t.tags.contains(tag) {
+                t.tags.push(tag.clone());
+            }
+        }
+        if let TaskKind::Block { .. } = t.kind {
+            *t = push_down(std::mem::take(t));
+        }
+    }
+}
+
+/// Names a `notify:` may use: handler names, `role : name`, and `listen` topics.
+pub fn handler_names(handlers: &[Task]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for h in handlers {
+        if let Some(n) = &h.name {
+            names.insert(n.clone());
+            if let Some(r) = &h.role {
+                names.insert(format!("{} : {n}", r.name));
+            }
+        }
+        names.extend(h.listen.iter().cloned());
+    }
+    names
+}
+
+fn check_notify(play: &Play) -> Result<(), LoadError> {
+    let names = handler_names(&play.handlers);
+    let mut pending: Vec<&Task> = play.sections.iter().flatten().chain(play.handlers.iter()).collect();
+    while let Some(t) = pending.pop() {
+        for n in &t.notify {
+            if !names.contains(n) && !n.contains("{{") {
+                let hint = did_you_mean(n, names.iter().map(String::as_str))
+                    .map(|s| format!(" Did you mean '{s}'?"))
+                    .unwrap_or_default();
+                return Err(LoadError::at(
+                    &t.pos,
+                    format!("the handler '{n}' notified by this task does not exist.{hint}"),
+                ));
+            }
+        }
+        if let TaskKind::Block { block, rescue, always } = &t.kind {
+            pending.extend(block.iter().chain(rescue).chain(always));
+        }
+    }
+    Ok(())
+}
+
+/// Loads a vars file (`vars_files:`); the file must be a mapping.
+pub fn load_vars_file(path: &Path) -> Result<Map, LoadError> {
+    let node = yaml::parse_file(path)?;
+    match node.to_value() {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(LoadError::at(
+            &node.pos,
+            format!("a vars file must be a mapping, got a {}", node.type_name()),
+        )),
+    }
+}
+
+/// Re-export for the engine: task-level helpers.
+pub use task::resolve_task_file;

@@ -1,0 +1,596 @@
+//! Tasks, blocks, handlers and task includes: from YAML nodes to typed [`Task`]s, with Ansible's
+//! keyword checks (exactly one module, known keywords, unsupported ones named). Static parts of
+//! blocks and imports (conditions, tags, vars, become...) are pushed down into their tasks here,
+//! so the engine only walks block/rescue/always. Templates are not rendered here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::error::{LoadError, did_you_mean};
+use super::role::Role;
+use super::yaml::{self, Node, NodeKind, Pos};
+use crate::modules::{self, FreeForm, Spec, args};
+use crate::value::{Map, Value};
+
+/// One task (or block, include, meta) as written, with everything inherited from its parents.
+#[derive(Debug, Clone, Default)]
+pub struct Task {
+    /// Where the task starts.
+    pub pos: Pos,
+    /// `name:` (untemplated).
+    pub name: Option<String>,
+    /// What the task does.
+    pub kind: TaskKind,
+    /// `when:` conditions, ANDed (parents' first).
+    pub when: Vec<String>,
+    /// `loop:` / `with_items:` / `with_list:`.
+    pub looping: Option<Loop>,
+    /// `loop_control:`.
+    pub loop_control: LoopControl,
+    /// `register:`.
+    pub register: Option<String>,
+    /// Handlers or topics to notify when the task changes something.
+    pub notify: Vec<String>,
+    /// Topics a handler also answers to.
+    pub listen: Vec<String>,
+    /// `changed_when:` conditions (ORed like Ansible? no: a list is ANDed).
+    pub changed_when: Option<Vec<String>>,
+    /// `failed_when:` conditions (a list is ORed, as in Ansible).
+    pub failed_when: Option<Vec<String>>,
+    /// Boolean keywords that may be templated.
+    pub flags: Flags,
+    /// Effective tags (own plus inherited).
+    pub tags: Vec<String>,
+    /// `delegate_to:` (only `localhost` is supported so far).
+    pub delegate_to: Option<String>,
+    /// Task-level (and inherited block/role) variables.
+    pub vars: Map,
+    /// The role this task comes from.
+    pub role: Option<Arc<Role>>,
+}
+
+/// Keywords whose values are booleans or templates evaluating to booleans.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    /// `ignore_errors:`.
+    pub ignore_errors: Option<Value>,
+    /// `no_log:`.
+    pub no_log: Option<Value>,
+    /// `run_once:`.
+    pub run_once: Option<Value>,
+    /// `check_mode:`.
+    pub check_mode: Option<Value>,
+    /// `diff:`.
+    pub diff: Option<Value>,
+    /// `become:`.
+    pub become_: Option<Value>,
+    /// `become_user:`.
+    pub become_user: Option<Value>,
+    /// `become_method:`.
+    pub become_method: Option<Value>,
+}
+
+/// The different kinds of task entries.
+#[derive(Debug, Clone)]
+pub enum TaskKind {
+    /// A module call with its (untemplated) arguments.
+    Module { spec: &'static Spec, args: Value },
+    /// `block:` with `rescue:` and `always:`.
+    Block { block: Vec<Task>, rescue: Vec<Task>, always: Vec<Task> },
+    /// `include_tasks:` (file may be templated; loaded per host at run time).
+    Include { file: String, base: PathBuf },
+    /// `meta:` action.
+    Meta(Meta),
+}
+
+impl Default for TaskKind {
+    fn default() -> Self {
+        TaskKind::Meta(Meta::Noop)
+    }
+}
+
+/// The supported `meta:` actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meta {
+    /// Run notified handlers now.
+    FlushHandlers,
+    /// Do nothing.
+    Noop,
+    /// Stop the play for every host.
+    EndPlay,
+    /// Stop the play for this host.
+    EndHost,
+}
+
+/// A loop source.
+#[derive(Debug, Clone)]
+pub struct Loop {
+    /// The list (or a template producing one).
+    pub items: Value,
+    /// `with_items` flattens one level.
+    pub flatten: bool,
+    /// Keyword used, for error messages.
+    pub keyword: &'static str,
+}
+
+/// `loop_control:` settings.
+#[derive(Debug, Clone)]
+pub struct LoopControl {
+    /// Name of the loop variable (default `item`).
+    pub loop_var: String,
+    /// Name of a variable holding the index.
+    pub index_var: Option<String>,
+    /// Template for the label shown per item.
+    pub label: Option<String>,
+}
+
+impl Default for LoopControl {
+    fn default() -> Self {
+        LoopControl { loop_var: "item".into(), index_var: None, label: None }
+    }
+}
+
+/// Task keywords hearth implements.
+const KEYWORDS: &[&str] = &[
+    "name",
+    "args",
+    "when",
+    "loop",
+    "loop_control",
+    "with_items",
+    "with_list",
+    "register",
+    "notify",
+    "listen",
+    "changed_when",
+    "failed_when",
+    "ignore_errors",
+    "tags",
+    "no_log",
+    "become",
+    "become_user",
+    "become_method",
+    "delegate_to",
+    "run_once",
+    "check_mode",
+    "diff",
+    "vars",
+    "block",
+    "rescue",
+    "always",
+];
+
+/// Ansible task keywords hearth does not implement (rejected by name, never ignored).
+const UNSUPPORTED: &[&str] = &[
+    "action",
+    "local_action",
+    "any_errors_fatal",
+    "async",
+    "poll",
+    "become_exe",
+    "become_flags",
+    "collections",
+    "connection",
+    "debugger",
+    "delay",
+    "delegate_facts",
+    "environment",
+    "ignore_unreachable",
+    "module_defaults",
+    "port",
+    "remote_user",
+    "retries",
+    "throttle",
+    "timeout",
+    "until",
+];
+
+/// Where task files are being read from, for relative includes and role context.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Directory relative `import_tasks`/`include_tasks` paths are resolved against.
+    pub base: PathBuf,
+    /// The role whose tasks these are.
+    pub role: Option<Arc<Role>>,
+    /// Import depth, to stop import cycles.
+    pub depth: usize,
+}
+
+/// Parses a list of tasks (a `tasks:` value or a task file's top level).
+pub fn parse_tasks(node: &Node, src: &Source) -> Result<Vec<Task>, LoadError> {
+    match &node.kind {
+        NodeKind::Null => Ok(Vec::new()),
+        NodeKind::Seq(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.push(parse_task(item, src)?);
+            }
+            Ok(out)
+        }
+        _ => Err(LoadError::at(&node.pos, format!("expected a list of tasks, got a {}", node.type_name()))),
+    }
+}
+
+/// Reads a task file (for `import_tasks`, `include_tasks` and roles).
+pub fn load_task_file(path: &Path, role: Option<Arc<Role>>, depth: usize) -> Result<Vec<Task>, LoadError> {
+    let node = yaml::parse_file(path)?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse_tasks(&node, &Source { base, role, depth })
+}
+
+fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
+    let entries = node.as_map().ok_or_else(|| {
+        LoadError::at(&node.pos, format!("a task must be a mapping, got a {}", node.type_name()))
+    })?;
+    let mut task = Task { pos: node.pos.clone(), role: src.role.clone(), ..Task::default() };
+    let mut action: Option<(&str, &Pos, &Node)> = None;
+    let mut args_kw: Option<&Node> = None;
+    let mut block_parts: [Option<&Node>; 3] = [None, None, None];
+    for (key, kpos, value) in entries {
+        match key.as_str() {
+            "name" => task.name = Some(scalar_string(value)?),
+            "args" => args_kw = Some(value),
+            "when" => task.when = conditions(value)?,
+            "loop" => task.looping = Some(Loop { items: value.to_value(), flatten: false, keyword: "loop" }),
+            "with_items" => {
+                task.looping = Some(Loop { items: value.to_value(), flatten: true, keyword: "with_items" })
+            }
+            "with_list" => {
+                task.looping = Some(Loop { items: value.to_value(), flatten: false, keyword: "with_list" })
+            }
+            "loop_control" => task.loop_control = loop_control(value)?,
+            "register" => task.register = Some(scalar_string(value)?),
+            "notify" => task.notify = string_list(value)?,
+            "listen" => task.listen = string_list(value)?,
+            "changed_when" => task.changed_when = Some(conditions(value)?),
+            "failed_when" => task.failed_when = Some(conditions(value)?),
+            "ignore_errors" => task.flags.ignore_errors = Some(value.to_value()),
+            "no_log" => task.flags.no_log = Some(value.to_value()),
+            "run_once" => task.flags.run_once = Some(value.to_value()),
+            "check_mode" => task.flags.check_mode = Some(value.to_value()),
+            "diff" => task.flags.diff = Some(value.to_value()),
+            "become" => task.flags.become_ = Some(value.to_value()),
+            "become_user" => task.flags.become_user = Some(value.to_value()),
+            "become_method" => task.flags.become_method = Some(value.to_value()),
+            "tags" => task.tags = tag_list(value)?,
+            "delegate_to" => task.delegate_to = Some(scalar_string(value)?),
+            "vars" => task.vars = mapping(value, "vars")?,
+            "block" => block_parts[0] = Some(value),
+            "rescue" => block_parts[1] = Some(value),
+            "always" => block_parts[2] = Some(value),
+            k if UNSUPPORTED.contains(&k) => {
+                return Err(LoadError::at(kpos, format!("task keyword '{k}' is not supported by hearth")));
+            }
+            k if k.starts_with("with_") => {
+                return Err(LoadError::at(
+                    kpos,
+                    format!(
+                        "loop keyword '{k}' is not supported by hearth (supported: loop, with_items, with_list)"
+                    ),
+                ));
+            }
+            k => {
+                if let Some((other, _, _)) = action {
+                    return Err(LoadError::at(
+                        kpos,
+                        format!(
+                            "conflicting action statements: {other}, {k} (a task takes exactly one module)"
+                        ),
+                    ));
+                }
+                action = Some((k, kpos, value));
+            }
+        }
+    }
+    task.kind = match (action, block_parts) {
+        (None, [None, None, None]) => {
+            return Err(LoadError::at(&node.pos, "no module/action detected in task"));
+        }
+        (Some((k, kpos, _)), [Some(_), _, _] | [_, Some(_), _] | [_, _, Some(_)]) => {
+            return Err(LoadError::at(kpos, format!("'{k}' is not a valid keyword for a block")));
+        }
+        (None, [block, rescue, always]) => {
+            if block.is_none() {
+                return Err(LoadError::at(&node.pos, "'rescue' and 'always' need a 'block'"));
+            }
+            let sub =
+                |n: Option<&Node>| n.map(|n| parse_tasks(n, src)).transpose().map(Option::unwrap_or_default);
+            TaskKind::Block { block: sub(block)?, rescue: sub(rescue)?, always: sub(always)? }
+        }
+        (Some((name, kpos, value)), _) => return action_task(task, name, kpos, value, args_kw, src),
+    };
+    Ok(push_down(task))
+}
+
+fn action_task(
+    mut task: Task,
+    name: &str,
+    kpos: &Pos,
+    value: &Node,
+    args_kw: Option<&Node>,
+    src: &Source,
+) -> Result<Task, LoadError> {
+    let bare =
+        ["ansible.builtin.", "ansible.legacy."].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name);
+    match bare {
+        "import_tasks" | "include_tasks" => {
+            let file = match (value.as_str(), value.get("file")) {
+                (Some(f), _) => f.to_string(),
+                (None, Some(f)) => scalar_string(f)?,
+                _ => return Err(LoadError::at(kpos, format!("{bare} needs a file name"))),
+            };
+            if bare == "include_tasks" {
+                task.kind = TaskKind::Include { file, base: src.base.clone() };
+                return Ok(task);
+            }
+            import_tasks(task, &file, kpos, src)
+        }
+        "meta" => {
+            let action = value.as_str().unwrap_or_default();
+            task.kind = TaskKind::Meta(match action {
+                "flush_handlers" => Meta::FlushHandlers,
+                "noop" => Meta::Noop,
+                "end_play" => Meta::EndPlay,
+                "end_host" => Meta::EndHost,
+                other => {
+                    return Err(LoadError::at(
+                        &value.pos,
+                        format!(
+                            "meta: '{other}' is not supported (supported: flush_handlers, noop, end_play, end_host)"
+                        ),
+                    ));
+                }
+            });
+            Ok(task)
+        }
+        _ => {
+            let spec = modules::lookup(name).ok_or_else(|| unknown_module(name, kpos))?;
+            task.kind = TaskKind::Module { spec, args: module_args(spec, value, args_kw)? };
+            Ok(task)
+        }
+    }
+}
+
+fn import_tasks(mut task: Task, file: &str, kpos: &Pos, src: &Source) -> Result<Task, LoadError> {
+    if file.contains("{{") {
+        return Err(LoadError::at(kpos, "import_tasks cannot use a templated file name; use include_tasks"));
+    }
+    if src.depth > 20 {
+        return Err(LoadError::at(kpos, "import_tasks nested more than 20 deep (an import cycle?)"));
+    }
+    let path = resolve_task_file(&src.base, file, src.role.as_deref());
+    if !path.is_file() {
+        return Err(LoadError::NotFound {
+            pos: kpos.clone(),
+            what: "task file",
+            path: PathBuf::from(file),
+            looked: src.base.display().to_string(),
+        });
+    }
+    let tasks = load_task_file(&path, src.role.clone(), src.depth + 1)?;
+    task.kind = TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() };
+    Ok(push_down(task))
+}
+
+/// Resolves a task file name against the including file's directory, then the role's tasks/.
+pub fn resolve_task_file(base: &Path, file: &str, role: Option<&Role>) -> PathBuf {
+    let direct = base.join(file);
+    if direct.is_file() {
+        return direct;
+    }
+    role.map(|r| r.path.join("tasks").join(file)).filter(|p| p.is_file()).unwrap_or(direct)
+}
+
+fn unknown_module(name: &str, pos: &Pos) -> LoadError {
+    let names = modules::REGISTRY.iter().map(|s| s.name);
+    let bare = name.rsplit('.').next().unwrap_or(name);
+    let hint = match did_you_mean(bare, names) {
+        Some(s) => format!(" Did you mean '{s}'?"),
+        None => String::new(),
+    };
+    LoadError::at(pos, format!("couldn't resolve module/action '{name}'.{hint}"))
+}
+
+/// Reads a module's arguments from a mapping or a free-form string, plus the `args:` keyword.
+fn module_args(spec: &Spec, value: &Node, args_kw: Option<&Node>) -> Result<Value, LoadError> {
+    let mut args = match &value.kind {
+        NodeKind::Null => Map::new(),
+        NodeKind::Map(_) => value.to_value().as_object().cloned().unwrap_or_default(),
+        NodeKind::Str(s) => free_form(spec, s, &value.pos)?,
+        _ => {
+            return Err(LoadError::at(
+                &value.pos,
+                format!(
+                    "arguments of {} must be a mapping or a string, got a {}",
+                    spec.name,
+                    value.type_name()
+                ),
+            ));
+        }
+    };
+    if let Some(kw) = args_kw {
+        for (k, v) in mapping(kw, "args")? {
+            args.entry(k).or_insert(v);
+        }
+    }
+    Ok(Value::Object(args))
+}
+
+fn free_form(spec: &Spec, s: &str, pos: &Pos) -> Result<Map, LoadError> {
+    match spec.free_form {
+        FreeForm::KeyValue => {
+            let (map, rest) = args::split_kv(s, None);
+            if !rest.is_empty() {
+                return Err(LoadError::at(
+                    pos,
+                    format!("{}: expected key=value arguments, got '{rest}'", spec.name),
+                ));
+            }
+            Ok(map)
+        }
+        FreeForm::Param(param) => {
+            let keys = (spec.params)();
+            let (mut map, rest) = args::split_kv(s, Some(keys));
+            if !rest.is_empty() {
+                map.insert(param.to_string(), Value::String(rest));
+            }
+            Ok(map)
+        }
+    }
+}
+
+/// Moves a block's or import's static keywords into its children (children's own values win;
+/// conditions and tags accumulate), as Ansible's inheritance does.
+pub fn push_down(mut parent: Task) -> Task {
+    if let TaskKind::Block { block, rescue, always } = &mut parent.kind {
+        for child in block.iter_mut().chain(rescue.iter_mut()).chain(always.iter_mut()) {
+            inherit(
+                child,
+                &parent.when,
+                &parent.tags,
+                &parent.vars,
+                &parent.flags,
+                parent.delegate_to.as_ref(),
+            );
+            child.notify.extend(parent.notify.iter().cloned());
+        }
+        parent.when.clear();
+        parent.notify.clear();
+    }
+    parent
+}
+
+fn inherit(
+    child: &mut Task,
+    when: &[String],
+    tags: &[String],
+    vars: &Map,
+    flags: &Flags,
+    delegate: Option<&String>,
+) {
+    let mut w = when.to_vec();
+    w.append(&mut child.when);
+    child.when = w;
+    for t in tags {
+        if !child.tags.contains(t) {
+            child.tags.push(t.clone());
+        }
+    }
+    for (k, v) in vars {
+        child.vars.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let f = &mut child.flags;
+    for (mine, theirs) in [
+        (&mut f.ignore_errors, &flags.ignore_errors),
+        (&mut f.no_log, &flags.no_log),
+        (&mut f.run_once, &flags.run_once),
+        (&mut f.check_mode, &flags.check_mode),
+        (&mut f.diff, &flags.diff),
+        (&mut f.become_, &flags.become_),
+        (&mut f.become_user, &flags.become_user),
+        (&mut f.become_method, &flags.become_method),
+    ] {
+        if mine.is_none() {
+            mine.clone_from(theirs);
+        }
+    }
+    if child.delegate_to.is_none() {
+        child.delegate_to = delegate.cloned();
+    }
+    if let TaskKind::Block { .. } = child.kind {
+        // Already pushed into grandchildren when the child was parsed; push the new part too.
+        let taken = std::mem::take(child);
+        *child = push_down(taken);
+    }
+}
+
+impl Task {
+    /// The name shown in the TASK banner: `name:` or the module name, prefixed by the role.
+    pub fn display_name(&self) -> String {
+        let base = match (&self.name, &self.kind) {
+            (Some(n), _) => n.clone(),
+            (None, TaskKind::Module { spec, .. }) => spec.name.to_string(),
+            (None, TaskKind::Include { .. }) => "include_tasks".to_string(),
+            (None, TaskKind::Meta(_)) => "meta".to_string(),
+            (None, TaskKind::Block { .. }) => "block".to_string(),
+        };
+        match &self.role {
+            Some(r) => format!("{} : {base}", r.name),
+            None => base,
+        }
+    }
+}
+
+fn scalar_string(node: &Node) -> Result<String, LoadError> {
+    match &node.kind {
+        NodeKind::Str(s) => Ok(s.clone()),
+        NodeKind::Int(i) => Ok(i.to_string()),
+        NodeKind::Float(f) => Ok(f.to_string()),
+        NodeKind::Bool(b) => Ok(if *b { "True" } else { "False" }.to_string()),
+        _ => Err(LoadError::at(&node.pos, format!("expected a string, got a {}", node.type_name()))),
+    }
+}
+
+/// Reads `when:`-like values: a string, a boolean, or a list of them.
+fn conditions(node: &Node) -> Result<Vec<String>, LoadError> {
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(scalar_string).collect(),
+        NodeKind::Null => Ok(Vec::new()),
+        _ => Ok(vec![scalar_string(node)?]),
+    }
+}
+
+fn string_list(node: &Node) -> Result<Vec<String>, LoadError> {
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(scalar_string).collect(),
+        NodeKind::Null => Ok(Vec::new()),
+        _ => Ok(vec![scalar_string(node)?]),
+    }
+}
+
+/// Tags: a list, or a comma-separated string.
+pub fn tag_list(node: &Node) -> Result<Vec<String>, LoadError> {
+    Ok(string_list(node)?
+        .iter()
+        .flat_map(|t| t.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>())
+        .filter(|t| !t.is_empty())
+        .collect())
+}
+
+/// Reads a mapping keyword (`vars:`, `args:`) as a value map.
+pub fn mapping(node: &Node, what: &str) -> Result<Map, LoadError> {
+    match node.to_value() {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(LoadError::at(&node.pos, format!("'{what}' must be a mapping, got a {}", node.type_name()))),
+    }
+}
+
+fn loop_control(node: &Node) -> Result<LoopControl, LoadError> {
+    let mut lc = LoopControl::default();
+    let entries = node.as_map().ok_or_else(|| LoadError::at(&node.pos, "loop_control must be a mapping"))?;
+    for (k, kpos, v) in entries {
+        match k.as_str() {
+            "loop_var" => lc.loop_var = scalar_string(v)?,
+            "index_var" => lc.index_var = Some(scalar_string(v)?),
+            "label" => lc.label = Some(scalar_string(v)?),
+            other => {
+                let hint = did_you_mean(other, ["loop_var", "index_var", "label"])
+                    .map(|s| format!(" Did you mean '{s}'?"))
+                    .unwrap_or_default();
+                return Err(LoadError::at(
+                    kpos,
+                    format!(
+                        "loop_control: '{other}' is not supported (supported: loop_var, index_var, label).{hint}"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(lc)
+}
+
+/// True for keywords a task may carry besides its module (for callers validating handlers).
+pub fn is_task_keyword(k: &str) -> bool {
+    KEYWORDS.contains(&k)
+}

@@ -1,0 +1,90 @@
+//! The only code that writes to the terminal. The engine emits [`Event`]s; a [`Reporter`] turns
+//! them into Ansible-style text (`text`) or, later, JSON lines and progress bars. Secrets are
+//! redacted by the engine before events are built, so no reporter can leak them.
+
+pub mod text;
+
+use crate::modules::Diff;
+use crate::value::Map;
+
+pub use text::TextReporter;
+
+/// How one task ended on one host (or for one loop item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing to change.
+    Ok,
+    /// Something changed (or would, in check mode).
+    Changed,
+    /// `when` was false, or check mode could not run the module.
+    Skipped,
+    /// The task failed.
+    Failed,
+    /// The host could not be reached.
+    Unreachable,
+}
+
+/// A per-host outcome of a task (or one loop item of it).
+#[derive(Debug, Clone)]
+pub struct HostResult {
+    /// Inventory name of the host.
+    pub host: String,
+    /// Where the task actually ran, when delegated.
+    pub delegated_to: Option<String>,
+    /// The outcome.
+    pub status: Status,
+    /// Label of the loop item, for per-item lines.
+    pub item: Option<String>,
+    /// The (already redacted) result fields.
+    pub result: Map,
+    /// Diffs to show with `--diff` (empty under `no_log`).
+    pub diffs: Vec<Diff>,
+    /// Why the task was ok or skipped (shown with `-v`).
+    pub reason: Option<String>,
+    /// The failure was ignored (`ignore_errors`).
+    pub ignored: bool,
+    /// Always show the result body (debug).
+    pub verbose_always: bool,
+}
+
+/// Per-host counters for the PLAY RECAP.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Tasks that were ok or changed.
+    pub ok: u32,
+    /// Tasks that changed something.
+    pub changed: u32,
+    /// 1 when the host became unreachable.
+    pub unreachable: u32,
+    /// Tasks that failed (not ignored, not rescued).
+    pub failed: u32,
+    /// Tasks skipped.
+    pub skipped: u32,
+    /// Blocks whose failure was rescued.
+    pub rescued: u32,
+    /// Failures ignored by `ignore_errors`.
+    pub ignored: u32,
+}
+
+/// Everything the engine tells the outside world.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A play starts.
+    PlayStart { name: String },
+    /// The play's pattern matched no host.
+    NoHostsMatched,
+    /// A task (or handler) starts.
+    TaskStart { name: String, handler: bool },
+    /// One host's result for the current task.
+    Host(HostResult),
+    /// A warning for the user.
+    Warning(String),
+    /// The end of the run.
+    Recap(Vec<(String, Stats)>),
+}
+
+/// Receives events, in order, on one thread.
+pub trait Reporter {
+    /// Handles one event.
+    fn event(&mut self, ev: &Event);
+}

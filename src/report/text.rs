@@ -1,0 +1,201 @@
+//! Ansible-style text output: PLAY/TASK banners, one line per host, unified diffs and the PLAY
+//! RECAP, matching ansible-playbook's default callback so users read it without surprise.
+
+use std::io::Write;
+
+use similar::TextDiff;
+
+use super::{Event, HostResult, Reporter, Stats, Status};
+use crate::modules::Diff;
+use crate::value::{Map, Value};
+
+/// Writes ansible-playbook-like text to a writer (stdout in the CLI).
+pub struct TextReporter<W: Write> {
+    out: W,
+    verbosity: u8,
+    diff: bool,
+}
+
+impl<W: Write> TextReporter<W> {
+    /// A reporter; `verbosity` is the number of `-v`, `diff` enables diff output.
+    pub fn new(out: W, verbosity: u8, diff: bool) -> Self {
+        TextReporter { out, verbosity, diff }
+    }
+
+    fn line(&mut self, s: &str) {
+        // Output errors (closed pipe) must not abort a provisioning run half-way.
+        let _ = writeln!(self.out, "{s}");
+    }
+
+    fn host(&mut self, r: &HostResult) {
+        if self.diff {
+            for d in &r.diffs {
+                let text = unified_diff(d);
+                let _ = write!(self.out, "{text}");
+            }
+        }
+        let host = match &r.delegated_to {
+            Some(d) => format!("[{} -> {d}]", r.host),
+            None => format!("[{}]", r.host),
+        };
+        let item = r.item.as_ref().map(|i| format!(" (item={i})")).unwrap_or_default();
+        let line = match r.status {
+            Status::Ok | Status::Changed | Status::Skipped => {
+                let word = match r.status {
+                    Status::Ok => "ok",
+                    Status::Changed => "changed",
+                    _ => "skipping",
+                };
+                let sep = if item.is_empty() { "" } else { " =>" };
+                let mut l = format!("{word}: {host}{sep}{item}");
+                if r.verbose_always || (self.verbosity > 0 && r.status != Status::Skipped) {
+                    l.push_str(&format!(" => {}", pretty(&shown(&r.result, r.verbose_always))));
+                }
+                l
+            }
+            Status::Failed => {
+                let word = if item.is_empty() { "fatal" } else { "failed" };
+                let colon = if item.is_empty() { ":" } else { "" };
+                format!("{word}: {host}{colon}{item} FAILED! => {}", compact(&r.result))
+            }
+            Status::Unreachable => format!("fatal: {host}: UNREACHABLE! => {}", compact(&r.result)),
+        };
+        self.line(&line);
+        if r.ignored {
+            self.line("...ignoring");
+        }
+    }
+
+    fn recap(&mut self, stats: &[(String, Stats)]) {
+        self.line("");
+        self.line(&banner("PLAY RECAP"));
+        for (host, s) in stats {
+            self.line(&recap_line(host, s));
+        }
+        self.line("");
+    }
+}
+
+impl<W: Write> Reporter for TextReporter<W> {
+    fn event(&mut self, ev: &Event) {
+        match ev {
+            Event::PlayStart { name } => {
+                self.line("");
+                self.line(&banner(&format!("PLAY [{name}]")));
+            }
+            Event::NoHostsMatched => self.line("skipping: no hosts matched"),
+            Event::TaskStart { name, handler } => {
+                self.line("");
+                let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
+                self.line(&banner(&format!("{kind} [{name}]")));
+            }
+            Event::Host(r) => self.host(r),
+            Event::Warning(w) => self.line(&format!("[WARNING]: {w}")),
+            Event::Recap(stats) => self.recap(stats),
+        }
+        let _ = self.out.flush();
+    }
+}
+
+/// `TASK [x] ****`: padded with stars to 79 columns like Ansible on a non-terminal.
+pub fn banner(msg: &str) -> String {
+    let stars = 79usize.saturating_sub(msg.chars().count() + 1).max(3);
+    format!("{msg} {}", "*".repeat(stars))
+}
+
+/// One PLAY RECAP line, spaced exactly like Ansible's.
+pub fn recap_line(host: &str, s: &Stats) -> String {
+    let field = |name: &str, n: u32| format!("{name}={:<4}", n);
+    format!(
+        "{host:<26} : {} {} {} {} {} {} {}",
+        field("ok", s.ok),
+        field("changed", s.changed),
+        field("unreachable", s.unreachable),
+        field("failed", s.failed),
+        field("skipped", s.skipped),
+        field("rescued", s.rescued),
+        field("ignored", s.ignored)
+    )
+}
+
+/// A unified diff with Ansible's `before:`/`after:` headers.
+pub fn unified_diff(d: &Diff) -> String {
+    let diff = TextDiff::from_lines(&d.before, &d.after);
+    let mut out = String::new();
+    out.push_str(&format!("--- {}\n+++ {}\n", d.before_header, d.after_header));
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&hunk.to_string());
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn shown(result: &Map, verbose_always: bool) -> Map {
+    let mut m = result.clone();
+    if verbose_always {
+        m.remove("changed");
+    }
+    m.remove("_ansible_no_log");
+    m
+}
+
+fn pretty(m: &Map) -> String {
+    let v = Value::Object(m.clone());
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    match serde::Serialize::serialize(&v, &mut ser) {
+        Ok(()) => String::from_utf8_lossy(&buf).into_owned(),
+        Err(_) => v.to_string(),
+    }
+}
+
+fn compact(m: &Map) -> String {
+    let mut sorted: Vec<(&String, &Value)> = m.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let inner: Vec<String> =
+        sorted.iter().map(|(k, v)| format!("{}: {}", Value::String((*k).clone()), python_json(v))).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// JSON with Python's `json.dumps` separators (", " and ": ").
+fn python_json(v: &Value) -> String {
+    match v {
+        Value::Array(a) => format!("[{}]", a.iter().map(python_json).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => compact(o),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_is_79_columns() {
+        assert_eq!(banner("PLAY RECAP").len(), 79);
+        assert!(banner(&"x".repeat(100)).ends_with(" ***"));
+    }
+
+    #[test]
+    fn recap_matches_ansible_spacing() {
+        let s = Stats { ok: 2, changed: 1, ..Stats::default() };
+        assert_eq!(
+            recap_line("localhost", &s),
+            "localhost                  : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   "
+        );
+    }
+
+    #[test]
+    fn diff_has_headers_and_hunks() {
+        let d = Diff {
+            before_header: "before: /f".into(),
+            after_header: "after: /f".into(),
+            before: "a\n".into(),
+            after: "a\nb\n".into(),
+        };
+        assert_eq!(unified_diff(&d), "--- before: /f\n+++ after: /f\n@@ -1 +1,2 @@\n a\n+b\n");
+    }
+}

@@ -1,6 +1,8 @@
 //! hearth: an agentless, Ansible-compatible provisioner. Data flows one way:
 //! `cli` → `load` → `execute` → `modules` → `transport`, with `report` the only code that prints.
 
+pub mod cli;
+pub mod execute;
 pub mod load;
 pub mod modules;
 pub mod report;

@@ -1,1 +1,181 @@
-fn main() {}
+//! The `hearth` binary: parses arguments, loads inventory and playbooks, runs the engine with a
+//! text reporter, and maps the outcome to ansible-playbook's exit codes. The only place where
+//! errors become text (anyhow at the edge).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use hearth::cli::{Cli, Command, InventoryArgs, RunArgs};
+use hearth::execute::{self, ExecError, Options};
+use hearth::load::inventory::{self, Inventory};
+use hearth::load::playbook::load_playbook;
+use hearth::load::yaml;
+use hearth::modules::args::split_kv;
+use hearth::report::TextReporter;
+use hearth::value::{Map, Value};
+
+/// ansible-playbook's exit codes.
+mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const HOST_FAILED: u8 = 2;
+    pub const UNREACHABLE: u8 = 3;
+    pub const PARSE: u8 = 4;
+    pub const BAD_OPTIONS: u8 = 5;
+    pub const INTERRUPTED: u8 = 99;
+}
+
+/// An error with the exit code it should produce.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl Failure {
+    fn new(code: u8, error: impl Into<anyhow::Error>) -> Failure {
+        Failure { code, error: error.into() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::BAD_OPTIONS } else { exit::OK });
+        }
+    };
+    let _ = ctrlc::set_handler(execute::request_interrupt);
+    let result = match cli.command {
+        Command::Apply(args) => run(args, false),
+        Command::Plan(args) => run(args, true),
+        Command::Inventory(args) => show_inventory(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("ERROR! {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
+    let playbooks = if args.playbooks.is_empty() {
+        vec![PathBuf::from("playbooks/site.yml")]
+    } else {
+        args.playbooks.clone()
+    };
+    let mut inv = load_inventory(&args.inventory)?;
+    let opts = Options {
+        check: args.check || plan,
+        diff: args.diff || plan,
+        forks: args.forks.max(1),
+        limit: args.limit.clone(),
+        tags: args.tags.clone(),
+        skip_tags: args.skip_tags.clone(),
+        extra_vars: extra_vars(&args.extra_vars)?,
+        verbosity: args.verbose,
+    };
+    let mut reporter = TextReporter::new(std::io::stdout(), opts.verbosity, opts.diff);
+    let mut code = exit::OK;
+    for path in &playbooks {
+        if !path.is_file() {
+            return Err(Failure::new(
+                exit::ERROR,
+                anyhow::anyhow!("the playbook {} could not be found", path.display()),
+            ));
+        }
+        let pb = load_playbook(path).map_err(|e| Failure::new(exit::PARSE, e))?;
+        if let Some(dir) = path.parent() {
+            inv.add_playbook_vars_dir(dir).map_err(|e| Failure::new(exit::PARSE, e))?;
+        }
+        let summary = execute::run_playbook(&pb, &inv, &opts, &mut reporter).map_err(|e| match e {
+            ExecError::Load(_) => Failure::new(exit::PARSE, e),
+            ExecError::Pattern { .. } => Failure::new(exit::ERROR, e),
+        })?;
+        if execute::interrupted() {
+            return Ok(exit::INTERRUPTED);
+        }
+        if summary.any_unreachable() {
+            code = code.max(exit::UNREACHABLE);
+        } else if summary.any_failed() {
+            code = code.max(exit::HOST_FAILED);
+        }
+        if code != exit::OK {
+            break;
+        }
+    }
+    Ok(code)
+}
+
+/// Loads `-i` sources, or `inventory/` when present, or nothing (implicit localhost only).
+fn load_inventory(sources: &[String]) -> Result<Inventory, Failure> {
+    let sources: Vec<String> = if sources.is_empty() {
+        if Path::new("inventory").exists() { vec!["inventory".into()] } else { Vec::new() }
+    } else {
+        sources.to_vec()
+    };
+    inventory::load(&sources).map_err(|e| Failure::new(exit::PARSE, e))
+}
+
+/// Reads `-e` values: `k=v ...`, inline YAML/JSON mappings, or `@file`.
+fn extra_vars(values: &[String]) -> Result<Map, Failure> {
+    let mut vars = Map::new();
+    for raw in values {
+        let parsed = if let Some(file) = raw.strip_prefix('@') {
+            let node = yaml::parse_file(Path::new(file)).map_err(|e| Failure::new(exit::PARSE, e))?;
+            node.to_value()
+        } else if raw.trim_start().starts_with('{') {
+            yaml::parse_str(raw, Path::new("<extra vars>"))
+                .map_err(|e| Failure::new(exit::PARSE, e))?
+                .to_value()
+        } else {
+            let (kv, rest) = split_kv(raw, None);
+            if !rest.is_empty() {
+                return Err(Failure::new(
+                    exit::BAD_OPTIONS,
+                    anyhow::anyhow!("-e '{raw}': expected key=value pairs, a YAML/JSON mapping or @file"),
+                ));
+            }
+            Value::Object(kv)
+        };
+        match parsed {
+            Value::Object(m) => vars.extend(m),
+            Value::Null => {}
+            _ => {
+                return Err(Failure::new(
+                    exit::BAD_OPTIONS,
+                    anyhow::anyhow!("-e '{raw}': extra vars must be a mapping"),
+                ));
+            }
+        }
+    }
+    Ok(vars)
+}
+
+fn show_inventory(args: InventoryArgs) -> Result<u8, Failure> {
+    let inv = load_inventory(&args.inventory)?;
+    let text = if let Some(host) = &args.host {
+        let vars = inv.host_vars(host);
+        serde_json::to_string_pretty(&Value::Object(vars))
+            .context("printing host vars")
+            .map_err(|e| Failure::new(exit::ERROR, e))?
+    } else if let Some(group) = &args.graph {
+        inv.to_graph(Some(group), args.vars).map_err(|e| Failure::new(exit::ERROR, e))?
+    } else if args.list {
+        serde_json::to_string_pretty(&inv.to_list_json())
+            .context("printing inventory")
+            .map_err(|e| Failure::new(exit::ERROR, e))?
+    } else {
+        return Err(Failure::new(
+            exit::BAD_OPTIONS,
+            anyhow::anyhow!("hearth inventory needs one of --list, --graph or --host NAME"),
+        ));
+    };
+    println!("{}", text.trim_end());
+    Ok(exit::OK)
+}

@@ -2,6 +2,7 @@
 //! here touches a host or renders a template.
 
 pub mod error;
+pub mod inventory;
 pub mod playbook;
 pub mod role;
 pub mod task;

@@ -77,6 +77,8 @@ pub enum Event {
     TaskStart { name: String, handler: bool },
     /// One host's result for the current task.
     Host(HostResult),
+    /// `include_tasks` loaded a file for these hosts.
+    Included { file: String, hosts: String },
     /// A warning for the user.
     Warning(String),
     /// The end of the run.

@@ -1,0 +1,81 @@
+//! Command-line arguments: parsed once into typed options (clap), then handed to the engine.
+//! Exit codes follow ansible-playbook: 0 ok, 1 error, 2 host failed, 3 host unreachable,
+//! 4 parse error, 5 bad options, 99 interrupted.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// hearth: run Ansible-format playbooks, fast, from one binary.
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run playbooks against the inventory.
+    Apply(RunArgs),
+    /// Show what apply would change, without changing anything (= apply --check --diff).
+    Plan(RunArgs),
+    /// Show what the inventory resolves to (like ansible-inventory).
+    Inventory(InventoryArgs),
+}
+
+/// Options shared by `apply` and `plan`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Playbook files (default: playbooks/site.yml).
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory: a file, a directory, or a comma-separated host list (default: inventory/).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<String>,
+    /// Only run on hosts matching this pattern.
+    #[arg(short = 'l', long)]
+    pub limit: Option<String>,
+    /// Only run tasks with these tags (comma-separated, repeatable).
+    #[arg(short = 't', long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Skip tasks with these tags (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',')]
+    pub skip_tags: Vec<String>,
+    /// Extra variables: key=value, YAML/JSON, or @file (highest precedence).
+    #[arg(short = 'e', long = "extra-vars")]
+    pub extra_vars: Vec<String>,
+    /// Don't change anything; report what would change.
+    #[arg(short = 'C', long)]
+    pub check: bool,
+    /// Show diffs of changed files.
+    #[arg(short = 'D', long)]
+    pub diff: bool,
+    /// How many hosts to run at once.
+    #[arg(short = 'f', long, default_value_t = 50)]
+    pub forks: usize,
+    /// More output (-v shows results, -vv more).
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Options of `hearth inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Inventory: a file, a directory, or a comma-separated host list (default: inventory/).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<String>,
+    /// Print every group and host with their variables as JSON.
+    #[arg(long, conflicts_with_all = ["graph", "host"])]
+    pub list: bool,
+    /// Print the group tree (optionally from one group).
+    #[arg(long, num_args = 0..=1, default_missing_value = "all", value_name = "GROUP")]
+    pub graph: Option<String>,
+    /// Print one host's merged variables as JSON.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Include variables in --graph output.
+    #[arg(long)]
+    pub vars: bool,
+}

@@ -1,0 +1,262 @@
+//! The engine: runs plays over hosts with Ansible's linear strategy. It owns check mode, emits
+//! events for the reporter and never prints. Facts and registered results live for the whole
+//! run, across plays, like Ansible's.
+
+pub mod play;
+pub mod state;
+pub mod tags;
+pub mod task;
+pub mod vars;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::load::LoadError;
+use crate::load::inventory::Inventory;
+use crate::load::playbook::{Play, Playbook, load_vars_file};
+use crate::load::yaml::Pos;
+use crate::report::{Event, Reporter, Stats};
+use crate::template::Templar;
+use crate::transport::{Local, Transport};
+use crate::value::{Map, Value};
+use play::PlayRun;
+use state::HostState;
+pub use state::Options;
+use vars::{HostLayers, PlayLayers};
+
+/// Errors that stop the whole run (not per-host failures).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// A file needed at run time (vars_files) is missing or invalid.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A play's `hosts:` pattern is invalid.
+    #[error("{pos}: {message}")]
+    Pattern { pos: Pos, message: String },
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Called from the Ctrl-C handler: the engine stops before the next task.
+pub fn request_interrupt() {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// True once the user pressed Ctrl-C.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// How the run went, for the exit code.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Recap counters per host, in order of first appearance.
+    pub stats: IndexMap<String, Stats>,
+}
+
+impl Summary {
+    /// True when some host had an unignored failure.
+    pub fn any_failed(&self) -> bool {
+        self.stats.values().any(|s| s.failed > 0)
+    }
+
+    /// True when some host was unreachable.
+    pub fn any_unreachable(&self) -> bool {
+        self.stats.values().any(|s| s.unreachable > 0)
+    }
+}
+
+/// Runs every play of a playbook.
+pub fn run_playbook(
+    pb: &Playbook,
+    inv: &Inventory,
+    opts: &Options,
+    reporter: &mut dyn Reporter,
+) -> Result<Summary, ExecError> {
+    let templar = Templar::new();
+    let mut all: IndexMap<String, HostLayers> = IndexMap::new();
+    for h in inv.hosts() {
+        all.insert(h.name.clone(), layers_for(inv, &h.name));
+    }
+    let mut summary = Summary::default();
+    for play in &pb.plays {
+        if interrupted() {
+            break;
+        }
+        run_play(play, inv, opts, &templar, &mut all, &mut summary, reporter)?;
+    }
+    reporter.event(&Event::Recap(summary.stats.iter().map(|(h, s)| (h.clone(), s.clone())).collect()));
+    Ok(summary)
+}
+
+fn layers_for(inv: &Inventory, host: &str) -> HostLayers {
+    let mut vars = inv.host_vars(host);
+    vars.extend(inv.magic_vars(host));
+    HostLayers { inventory: Arc::new(vars), facts: Arc::new(Map::new()) }
+}
+
+fn run_play(
+    play: &Play,
+    inv: &Inventory,
+    opts: &Options,
+    templar: &Templar,
+    all: &mut IndexMap<String, HostLayers>,
+    summary: &mut Summary,
+    reporter: &mut dyn Reporter,
+) -> Result<(), ExecError> {
+    let hosts = play_hosts(play, inv, opts, templar)?;
+    reporter.event(&Event::PlayStart { name: play.name.clone() });
+    if hosts.is_empty() {
+        reporter.event(&Event::NoHostsMatched);
+        return Ok(());
+    }
+    let mut layers = play_layers(play, inv, opts, templar, &hosts)?;
+    layers.add_roles(&play.roles);
+    for batch in batches(play, &hosts) {
+        let states = batch.iter().map(|h| host_state(h, play, inv, all)).collect();
+        let mut run = PlayRun {
+            play,
+            layers: layers.clone(),
+            hosts: states,
+            templar,
+            opts,
+            reporter: &mut *reporter,
+            local: Local,
+            others: all.clone(),
+        };
+        run.run();
+        for h in run.hosts {
+            let stats = summary.stats.entry(h.name.clone()).or_default();
+            add_stats(stats, &h.stats);
+            all.insert(h.name.clone(), h.layers);
+        }
+    }
+    Ok(())
+}
+
+fn add_stats(into: &mut Stats, s: &Stats) {
+    into.ok += s.ok;
+    into.changed += s.changed;
+    into.unreachable += s.unreachable;
+    into.failed += s.failed;
+    into.skipped += s.skipped;
+    into.rescued += s.rescued;
+    into.ignored += s.ignored;
+}
+
+/// Hosts of a play: its pattern (templated with extra vars), narrowed by `--limit`.
+fn play_hosts(
+    play: &Play,
+    inv: &Inventory,
+    opts: &Options,
+    templar: &Templar,
+) -> Result<Vec<String>, ExecError> {
+    let err = |message: String| ExecError::Pattern { pos: play.pos.clone(), message };
+    let ctx = templar.context(&opts.extra_vars);
+    let pattern = templar.render_str(&play.hosts, &ctx).map_err(|e| err(format!("hosts: {}", e.message)))?;
+    let mut hosts = inv.resolve(&pattern).map_err(|e| err(e.to_string()))?;
+    if let Some(limit) = &opts.limit {
+        let allowed: BTreeSet<String> =
+            inv.resolve(limit).map_err(|e| err(format!("--limit: {e}")))?.into_iter().collect();
+        hosts.retain(|h| allowed.contains(h));
+    }
+    Ok(hosts)
+}
+
+/// `serial:` batches (a number or a percentage); one batch without it.
+fn batches(play: &Play, hosts: &[String]) -> Vec<Vec<String>> {
+    let size = match &play.serial {
+        Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
+        Some(Value::String(s)) => match s.trim().strip_suffix('%') {
+            Some(p) => p
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .map(|p| ((hosts.len() as f64) * p / 100.0).floor().max(1.0) as usize),
+            None => s.trim().parse().ok(),
+        },
+        _ => None,
+    };
+    match size {
+        Some(n) if n > 0 => hosts.chunks(n).map(<[String]>::to_vec).collect(),
+        _ => vec![hosts.to_vec()],
+    }
+}
+
+fn play_layers(
+    play: &Play,
+    inv: &Inventory,
+    opts: &Options,
+    templar: &Templar,
+    hosts: &[String],
+) -> Result<PlayLayers, ExecError> {
+    let mut layers = PlayLayers {
+        play_vars: play.vars.clone(),
+        extra_vars: opts.extra_vars.clone(),
+        ..Default::default()
+    };
+    let mut ctx_vars = play.vars.clone();
+    ctx_vars.extend(opts.extra_vars.clone());
+    for (name, pos) in &play.vars_files {
+        let ctx = templar.context(&ctx_vars);
+        let file = templar
+            .render_str(name, &ctx)
+            .map_err(|e| LoadError::at(pos, format!("vars_files: {}", e.message)))?;
+        let path = play.dir.join(&file);
+        if !path.is_file() {
+            return Err(LoadError::NotFound {
+                pos: pos.clone(),
+                what: "vars file",
+                path: file.into(),
+                looked: play.dir.display().to_string(),
+            }
+            .into());
+        }
+        layers.vars_files.extend(load_vars_file(&path)?);
+    }
+    let m = &mut layers.magic;
+    let names: Vec<Value> = hosts.iter().map(|h| Value::String(h.clone())).collect();
+    m.insert("groups".into(), Value::Object(inv.groups_map()));
+    m.insert("playbook_dir".into(), Value::String(play.dir.display().to_string()));
+    m.insert("ansible_play_hosts".into(), Value::Array(names.clone()));
+    m.insert("ansible_play_hosts_all".into(), Value::Array(names.clone()));
+    m.insert("ansible_play_batch".into(), Value::Array(names));
+    m.insert("ansible_play_name".into(), Value::String(play.name.clone()));
+    m.insert("ansible_check_mode".into(), Value::Bool(opts.check));
+    m.insert("ansible_diff_mode".into(), Value::Bool(opts.diff));
+    m.insert("ansible_verbosity".into(), Value::from(opts.verbosity));
+    m.insert(
+        "ansible_run_tags".into(),
+        Value::from(if opts.tags.is_empty() { vec!["all".to_string()] } else { opts.tags.clone() }),
+    );
+    m.insert("ansible_skip_tags".into(), Value::from(opts.skip_tags.clone()));
+    Ok(layers)
+}
+
+fn host_state(name: &str, play: &Play, inv: &Inventory, all: &IndexMap<String, HostLayers>) -> HostState {
+    let layers = all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name));
+    let connection = play
+        .connection
+        .clone()
+        .or_else(|| layers.inventory.get("ansible_connection").and_then(|v| v.as_str()).map(str::to_string))
+        .unwrap_or_else(|| if inv.is_implicit(name) { "local".into() } else { "ssh".into() });
+    let transport: Result<Arc<dyn Transport>, String> = match connection.as_str() {
+        "local" => Ok(Arc::new(Local)),
+        other => Err(format!(
+            "connection '{other}' to {name} is not available yet: this build of hearth runs on the control node only (connection: local)"
+        )),
+    };
+    HostState {
+        name: name.to_string(),
+        transport,
+        layers,
+        notified: BTreeSet::new(),
+        failed: false,
+        unreachable: false,
+        ended: false,
+        stats: Stats::default(),
+        is_root: nix::unistd::geteuid().is_root(),
+    }
+}

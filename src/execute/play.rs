@@ -1,0 +1,352 @@
+//! Ansible's linear strategy for one play: every task runs on all active hosts (in parallel,
+//! bounded by `--forks`) before the next starts; blocks rescue and always per host; handlers run
+//! at the end of each section and on `meta: flush_handlers`, in definition order.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::state::{Env, HostState};
+use super::tags::selected;
+use super::task::{self, TaskOutcome};
+use super::vars::{HostVars, PlayLayers, TaskScope, context, task_vars};
+use crate::load::playbook::{Play, handler_names};
+use crate::load::task::{Meta, Task, TaskKind, load_task_file, push_down, resolve_task_file};
+use crate::report::{Event, HostResult, Reporter, Status};
+use crate::template::Templar;
+use crate::transport::Local;
+use crate::value::{Map, Value};
+
+/// Runs a play over its hosts.
+pub struct PlayRun<'a> {
+    /// The play.
+    pub play: &'a Play,
+    /// Play-wide variables.
+    pub layers: PlayLayers,
+    /// Hosts of the play, in inventory order.
+    pub hosts: Vec<HostState>,
+    /// Template engine.
+    pub templar: &'a Templar,
+    /// Options.
+    pub opts: &'a super::state::Options,
+    /// Where events go.
+    pub reporter: &'a mut dyn Reporter,
+    /// Control node transport for delegation.
+    pub local: Local,
+    /// Every inventory host's variables at play start (for `hostvars` of hosts outside the play).
+    pub others: indexmap::IndexMap<String, super::vars::HostLayers>,
+}
+
+impl PlayRun<'_> {
+    /// Runs pre_tasks, roles + tasks and post_tasks, flushing handlers after each.
+    pub fn run(&mut self) {
+        let play = self.play;
+        let all: Vec<usize> = (0..self.hosts.len()).collect();
+        for section in &play.sections {
+            self.run_tasks(section, &all);
+            self.flush_handlers(&all);
+        }
+    }
+
+    fn run_tasks(&mut self, tasks: &[Task], hosts: &[usize]) {
+        for t in tasks {
+            if super::interrupted() || !hosts.iter().any(|&h| self.hosts[h].active()) {
+                return;
+            }
+            match &t.kind {
+                TaskKind::Block { block, rescue, always } => self.run_block(block, rescue, always, hosts),
+                TaskKind::Module { .. } => {
+                    if selected(&t.tags, &self.opts.tags, &self.opts.skip_tags) {
+                        self.run_module_task(t, hosts, false);
+                    }
+                }
+                TaskKind::Include { file, base } => {
+                    if selected(&t.tags, &self.opts.tags, &self.opts.skip_tags) {
+                        self.run_include(t, file, base, hosts);
+                    }
+                }
+                TaskKind::Meta(m) => self.run_meta(*m, t, hosts),
+            }
+        }
+    }
+
+    fn run_block(&mut self, block: &[Task], rescue: &[Task], always: &[Task], hosts: &[usize]) {
+        let members: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+        self.run_tasks(block, &members);
+        let failed: Vec<usize> =
+            members.iter().copied().filter(|&h| self.hosts[h].failed && !self.hosts[h].unreachable).collect();
+        if !rescue.is_empty() && !failed.is_empty() {
+            for &h in &failed {
+                let s = &mut self.hosts[h];
+                s.failed = false;
+                s.stats.rescued += 1;
+                s.stats.failed = s.stats.failed.saturating_sub(1);
+            }
+            self.run_tasks(rescue, &failed);
+        }
+        if !always.is_empty() {
+            // `always` runs even for hosts whose block failed without rescue; they stay failed.
+            let still_failed: Vec<usize> = failed.iter().copied().filter(|&h| self.hosts[h].failed).collect();
+            for &h in &still_failed {
+                self.hosts[h].failed = false;
+            }
+            self.run_tasks(always, &members);
+            for &h in &still_failed {
+                self.hosts[h].failed = true;
+            }
+        }
+    }
+
+    fn run_meta(&mut self, m: Meta, t: &Task, hosts: &[usize]) {
+        match m {
+            Meta::FlushHandlers => self.flush_handlers(hosts),
+            Meta::Noop => {}
+            Meta::EndPlay => {
+                for h in &mut self.hosts {
+                    h.ended = true;
+                }
+            }
+            Meta::EndHost => {
+                for &h in hosts {
+                    let vars = self.vars_for(t, h);
+                    let ctx = context(&vars, &self.hostvars());
+                    let applies = t.when.iter().all(|c| self.templar.eval_bool(c, &ctx).unwrap_or(false));
+                    if applies {
+                        self.hosts[h].ended = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn vars_for(&self, t: &Task, h: usize) -> Map {
+        let host = &self.hosts[h];
+        let scope = TaskScope {
+            host: &host.name,
+            layers: &host.layers,
+            role: t.role.as_deref(),
+            task_vars: &t.vars,
+            loop_vars: None,
+        };
+        task_vars(&self.layers, &scope)
+    }
+
+    /// `include_tasks`: loaded per host (the file name may be templated); hosts that include the
+    /// same file run it together.
+    fn run_include(&mut self, t: &Task, file: &str, base: &std::path::Path, hosts: &[usize]) {
+        let mut groups: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+        let hv = self.hostvars();
+        let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+        for h in active {
+            let vars = self.vars_for(t, h);
+            let ctx = context(&vars, &hv);
+            let pass =
+                t.when.iter().try_fold(true, |acc, c| self.templar.eval_bool(c, &ctx).map(|b| acc && b));
+            let name = self.templar.render_str(file, &ctx);
+            match (pass, name) {
+                (Ok(false), _) => {}
+                (Ok(true), Ok(name)) => {
+                    groups.entry(resolve_task_file(base, &name, t.role.as_deref())).or_default().push(h);
+                }
+                (Err(e), _) | (_, Err(e)) => self.fail_host(h, t, format!("include_tasks: {}", e.message)),
+            }
+        }
+        for (path, members) in groups {
+            match load_task_file(&path, t.role.clone(), 0) {
+                Ok(tasks) => {
+                    let names: Vec<&str> = members.iter().map(|&h| self.hosts[h].name.as_str()).collect();
+                    self.reporter.event(&Event::Included {
+                        file: path.display().to_string(),
+                        hosts: names.join(", "),
+                    });
+                    for &h in &members {
+                        self.hosts[h].stats.ok += 1;
+                    }
+                    let wrapper = Task {
+                        vars: t.vars.clone(),
+                        flags: t.flags.clone(),
+                        kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
+                        ..Task::default()
+                    };
+                    if let TaskKind::Block { block, .. } = push_down(wrapper).kind {
+                        self.run_tasks(&block, &members);
+                    }
+                }
+                Err(e) => {
+                    for &h in &members {
+                        self.fail_host(h, t, e.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    fn fail_host(&mut self, h: usize, t: &Task, msg: String) {
+        let mut result = Map::new();
+        result.insert("msg".into(), Value::String(msg));
+        result.insert("failed".into(), Value::Bool(true));
+        self.reporter.event(&Event::TaskStart { name: t.display_name(), handler: false });
+        let host = &mut self.hosts[h];
+        host.failed = true;
+        host.stats.failed += 1;
+        self.reporter.event(&Event::Host(HostResult {
+            host: host.name.clone(),
+            delegated_to: None,
+            status: Status::Failed,
+            item: None,
+            result,
+            diffs: Vec::new(),
+            reason: None,
+            ignored: false,
+            verbose_always: false,
+        }));
+    }
+
+    /// Runs a module task on every active host among `hosts`, then applies results in host order.
+    fn run_module_task(&mut self, t: &Task, hosts: &[usize], handler: bool) {
+        let mut targets: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+        if targets.is_empty() {
+            return;
+        }
+        let run_once = t.flags.run_once.as_ref().and_then(crate::modules::args::parse_bool).unwrap_or(false);
+        let everyone = targets.clone();
+        if run_once {
+            targets.truncate(1);
+        }
+        self.reporter.event(&Event::TaskStart { name: self.task_name(t, targets[0]), handler });
+        let outcomes = self.parallel(t, &targets);
+        for (h, out) in targets.iter().copied().zip(outcomes) {
+            let receivers: Vec<usize> = if run_once { everyone.clone() } else { vec![h] };
+            for l in &out.lines {
+                self.reporter.event(&Event::Host(l.clone()));
+            }
+            for r in receivers {
+                self.apply(r, t, &out);
+            }
+        }
+    }
+
+    /// Task names are templated with the first host's variables; on error the raw name is shown.
+    fn task_name(&self, t: &Task, h: usize) -> String {
+        let name = t.display_name();
+        if !name.contains("{{") {
+            return name;
+        }
+        let ctx = context(&self.vars_for(t, h), &self.hostvars());
+        self.templar.render_str(&name, &ctx).unwrap_or(name)
+    }
+
+    fn parallel(&self, t: &Task, targets: &[usize]) -> Vec<TaskOutcome> {
+        let env = Env {
+            templar: self.templar,
+            play: &self.layers,
+            hostvars: self.hostvars(),
+            opts: self.opts,
+            playbook_dir: &self.play.dir,
+            local: &self.local,
+        };
+        let workers = self.opts.forks.clamp(1, targets.len());
+        if workers == 1 {
+            return targets.iter().map(|&h| task::run(t, &self.hosts[h], &env)).collect();
+        }
+        let states = &self.hosts;
+        let next = AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<TaskOutcome>>> =
+            targets.iter().map(|_| Default::default()).collect();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&h) = targets.get(i) else { break };
+                        let out = task::run(t, &states[h], &env);
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(out);
+                        }
+                    }
+                });
+            }
+        });
+        slots.into_iter().map(|m| m.into_inner().ok().flatten().unwrap_or_default()).collect()
+    }
+
+    /// Applies an outcome to a host: counters, facts, notifications, failure.
+    fn apply(&mut self, h: usize, t: &Task, out: &TaskOutcome) {
+        let notify_targets = self.notify_targets(&t.notify);
+        let host = &mut self.hosts[h];
+        if !out.facts.is_empty() {
+            Arc::make_mut(&mut host.layers.facts)
+                .extend(out.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let s = &mut host.stats;
+        match out.status() {
+            Status::Ok => s.ok += 1,
+            Status::Changed => {
+                s.ok += 1;
+                s.changed += 1;
+                host.notified.extend(notify_targets);
+            }
+            Status::Skipped => s.skipped += 1,
+            Status::Failed if out.ignored => {
+                s.ok += 1;
+                s.ignored += 1;
+            }
+            Status::Failed => {
+                s.failed += 1;
+                host.failed = true;
+            }
+            Status::Unreachable => {
+                s.unreachable += 1;
+                host.unreachable = true;
+            }
+        }
+    }
+
+    fn notify_targets(&self, notify: &[String]) -> Vec<usize> {
+        let handlers = &self.play.handlers;
+        notify
+            .iter()
+            .flat_map(|n| {
+                handlers
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, h)| handler_names(std::slice::from_ref(*h)).contains(n.as_str()))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Runs notified handlers in definition order for the given hosts.
+    fn flush_handlers(&mut self, hosts: &[usize]) {
+        let handlers = &self.play.handlers;
+        for (i, handler) in handlers.iter().enumerate() {
+            let members: Vec<usize> = hosts
+                .iter()
+                .copied()
+                .filter(|&h| {
+                    self.hosts[h].notified.contains(&i)
+                        && (self.hosts[h].active() || self.play.force_handlers)
+                })
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            for &h in &members {
+                self.hosts[h].notified.remove(&i);
+            }
+            match &handler.kind {
+                TaskKind::Module { .. } => self.run_module_task(handler, &members, true),
+                _ => self.run_tasks(std::slice::from_ref(handler), &members),
+            }
+        }
+    }
+
+    fn hostvars(&self) -> Arc<HostVars> {
+        let mut hosts = self.others.clone();
+        for h in &self.hosts {
+            hosts.insert(h.name.clone(), h.layers.clone());
+        }
+        Arc::new(HostVars { hosts, play: Arc::new(self.layers.shared()) })
+    }
+}

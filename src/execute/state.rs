@@ -1,0 +1,91 @@
+//! Run options and per-host state: the connection, variables gathered so far, notified
+//! handlers, failure flags and recap counters.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::vars::{HostLayers, HostVars, PlayLayers};
+use crate::load::task::Task;
+use crate::report::Stats;
+use crate::template::Templar;
+use crate::transport::{Local, Transport};
+use crate::value::Map;
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--check`: plan only, change nothing.
+    pub check: bool,
+    /// `--diff`: show diffs.
+    pub diff: bool,
+    /// `--forks`: how many hosts run at once.
+    pub forks: usize,
+    /// `--limit` pattern.
+    pub limit: Option<String>,
+    /// `--tags`.
+    pub tags: Vec<String>,
+    /// `--skip-tags`.
+    pub skip_tags: Vec<String>,
+    /// `-e` variables.
+    pub extra_vars: Map,
+    /// Number of `-v`.
+    pub verbosity: u8,
+}
+
+/// Read-only data shared by every host while one task runs.
+pub struct Env<'a> {
+    /// The template engine.
+    pub templar: &'a Templar,
+    /// Play-wide variable layers.
+    pub play: &'a PlayLayers,
+    /// Snapshot of every host's variables for `hostvars`.
+    pub hostvars: Arc<HostVars>,
+    /// Command-line options.
+    pub opts: &'a Options,
+    /// The playbook's directory (`playbook_dir`, relative `src`).
+    pub playbook_dir: &'a Path,
+    /// The control node, for `delegate_to: localhost`.
+    pub local: &'a Local,
+}
+
+/// One host during a play.
+pub struct HostState {
+    /// Inventory name.
+    pub name: String,
+    /// The connection, or why there is none (the host is then unreachable).
+    pub transport: Result<Arc<dyn Transport>, String>,
+    /// Inventory variables and facts.
+    pub layers: HostLayers,
+    /// Indices of handlers notified and not yet run.
+    pub notified: BTreeSet<usize>,
+    /// A task failed (and was not rescued or ignored).
+    pub failed: bool,
+    /// The host could not be reached.
+    pub unreachable: bool,
+    /// `meta: end_host` or `end_play` stopped the host for this play.
+    pub ended: bool,
+    /// Recap counters.
+    pub stats: Stats,
+    /// Whether the process may run commands as another user locally (only as root, for now).
+    pub is_root: bool,
+}
+
+impl HostState {
+    /// Still taking tasks in this play.
+    pub fn active(&self) -> bool {
+        !self.failed && !self.unreachable && !self.ended
+    }
+
+    /// Why `become` cannot be honoured for this task on this host, if it cannot.
+    pub fn become_error(&self, task: &Task) -> Option<String> {
+        let wants = task.flags.become_.as_ref().and_then(crate::modules::args::parse_bool).unwrap_or(false);
+        let user = task.flags.become_user.as_ref().and_then(|v| v.as_str()).unwrap_or("root");
+        if !wants || (self.is_root && user == "root") {
+            return None;
+        }
+        Some(format!(
+            "become (to '{user}') is not supported on the local connection yet; run hearth as that user instead"
+        ))
+    }
+}

@@ -1,0 +1,480 @@
+//! One task on one host: conditions, loops, argument templating, module plan, the engine's
+//! check-mode decision, `changed_when`/`failed_when`, and the registered result. It returns an
+//! outcome for the caller to apply to the host's state; it never prints and never mutates
+//! shared state, so hosts can run it in parallel.
+
+use std::sync::Arc;
+
+use super::state::{Env, HostState};
+use super::vars::{TaskScope, context, task_vars};
+use crate::load::task::{Loop, Task, TaskKind};
+use crate::modules::{Ctx, Diff, ModuleError, Outcome, SearchPath, Spec, args::parse_bool};
+use crate::report::{HostResult, Status};
+use crate::template::{TemplateError, truthy};
+use crate::transport::{Transport, TransportError};
+use crate::value::{Map, Value};
+
+/// Placeholder that `default(omit)` renders to; parameters equal to it are dropped.
+pub const OMIT: &str = "__omit_place_holder__hearth";
+
+const NO_LOG_MSG: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/// What a task did on one host, for the engine to apply and report.
+#[derive(Debug, Default)]
+pub struct TaskOutcome {
+    /// Lines to print (one, or one per loop item).
+    pub lines: Vec<HostResult>,
+    /// Overall status.
+    pub status: Option<Status>,
+    /// The result as `register` stores it.
+    pub result: Map,
+    /// Facts to set on the host (`set_fact`, `register`).
+    pub facts: Map,
+    /// The failure was ignored.
+    pub ignored: bool,
+}
+
+impl TaskOutcome {
+    /// The overall status (ok when nothing ran).
+    pub fn status(&self) -> Status {
+        self.status.unwrap_or(Status::Ok)
+    }
+}
+
+/// One module run (a task without loop, or one loop item).
+struct Single {
+    status: Status,
+    result: Map,
+    diffs: Vec<Diff>,
+    reason: Option<String>,
+}
+
+/// Runs `task` (a module task) on `host`.
+pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
+    let TaskKind::Module { spec, args } = &task.kind else {
+        return TaskOutcome::default();
+    };
+    let base_vars = scoped_vars(task, host, env, None);
+    let no_log = flag(env, &task.flags.no_log, &base_vars).unwrap_or(false);
+    let mut out = match &task.looping {
+        None => {
+            let single = run_single(task, spec, args, host, env, &base_vars);
+            let mut out = TaskOutcome::default();
+            out.status = Some(single.status);
+            out.lines.push(line(host, task, None, &single, no_log));
+            out.result = single.result;
+            out
+        }
+        Some(l) => run_loop(task, spec, args, l, host, env, &base_vars, no_log),
+    };
+    if out.status() == Status::Failed && flag(env, &task.flags.ignore_errors, &base_vars).unwrap_or(false) {
+        out.ignored = true;
+        for l in &mut out.lines {
+            l.ignored = l.status == Status::Failed;
+        }
+    }
+    if let Some(name) = &task.register {
+        out.facts.insert(name.clone(), Value::Object(out.result.clone()));
+    }
+    if let Some(Value::Object(f)) = out.result.get("ansible_facts")
+        && out.status() != Status::Failed
+        && spec.name == "set_fact"
+    {
+        out.facts.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    out
+}
+
+fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>) -> Map {
+    let scope = TaskScope {
+        host: &host.name,
+        layers: &host.layers,
+        role: task.role.as_deref(),
+        task_vars: &task.vars,
+        loop_vars,
+    };
+    let mut vars = task_vars(env.play, &scope);
+    vars.insert("omit".into(), Value::String(OMIT.into()));
+    vars.insert("ansible_check_mode".into(), Value::Bool(check_mode(task, env, &vars)));
+    vars
+}
+
+fn check_mode(task: &Task, env: &Env, vars: &Map) -> bool {
+    flag(env, &task.flags.check_mode, vars).unwrap_or(env.opts.check)
+}
+
+/// Evaluates a boolean keyword (literal or template); `None` when unset or unreadable.
+fn flag(env: &Env, v: &Option<Value>, vars: &Map) -> Option<bool> {
+    let v = v.as_ref()?;
+    match v {
+        Value::String(s) if s.contains("{{") => {
+            let ctx = context(vars, &env.hostvars);
+            env.templar.render_value(v, &ctx).ok().and_then(|r| parse_bool(&r).or(Some(truthy(&r))))
+        }
+        Value::String(s) => Some(truthy(&Value::String(s.clone()))),
+        other => parse_bool(other),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_loop(
+    task: &Task,
+    spec: &Spec,
+    args: &Value,
+    l: &Loop,
+    host: &HostState,
+    env: &Env,
+    base_vars: &Map,
+    no_log: bool,
+) -> TaskOutcome {
+    let mut out = TaskOutcome::default();
+    let items = match loop_items(l, env, base_vars) {
+        Ok(items) => items,
+        Err(msg) => {
+            let single = failed(msg, Map::new());
+            out.status = Some(Status::Failed);
+            out.lines.push(line(host, task, None, &single, no_log));
+            out.result = single.result;
+            return out;
+        }
+    };
+    let lc = &task.loop_control;
+    let mut results = Vec::new();
+    let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+    for (i, item) in items.iter().enumerate() {
+        let mut lv = Map::new();
+        lv.insert(lc.loop_var.clone(), item.clone());
+        lv.insert("ansible_loop_var".into(), Value::String(lc.loop_var.clone()));
+        if let Some(iv) = &lc.index_var {
+            lv.insert(iv.clone(), Value::from(i));
+            lv.insert("ansible_index_var".into(), Value::String(iv.clone()));
+        }
+        let vars = scoped_vars(task, host, env, Some(&lv));
+        let mut single = run_single(task, spec, args, host, env, &vars);
+        let label = item_label(lc.label.as_deref(), item, env, &vars);
+        single.result.insert(lc.loop_var.clone(), item.clone());
+        single.result.insert("ansible_loop_var".into(), Value::String(lc.loop_var.clone()));
+        any_changed |= single.status == Status::Changed;
+        any_failed |= single.status == Status::Failed;
+        all_skipped &= single.status == Status::Skipped;
+        out.lines.push(line(host, task, Some(label), &single, no_log));
+        results.push(Value::Object(single.result));
+    }
+    let status = if any_failed {
+        Status::Failed
+    } else if any_changed {
+        Status::Changed
+    } else if all_skipped && !items.is_empty() {
+        Status::Skipped
+    } else {
+        Status::Ok
+    };
+    out.status = Some(status);
+    out.result.insert("changed".into(), Value::Bool(any_changed));
+    out.result.insert("failed".into(), Value::Bool(any_failed));
+    if status == Status::Skipped {
+        out.result.insert("skipped".into(), Value::Bool(true));
+    }
+    let msg = if any_failed { "One or more items failed" } else { "All items completed" };
+    out.result.insert("msg".into(), Value::String(msg.into()));
+    out.result.insert("results".into(), Value::Array(results));
+    out
+}
+
+fn loop_items(l: &Loop, env: &Env, vars: &Map) -> Result<Vec<Value>, String> {
+    let ctx = context(vars, &env.hostvars);
+    let rendered = env.templar.render_value(&l.items, &ctx).map_err(|e| e.message)?;
+    match rendered {
+        Value::Array(items) if l.flatten => Ok(items
+            .into_iter()
+            .flat_map(|i| match i {
+                Value::Array(inner) => inner,
+                other => vec![other],
+            })
+            .collect()),
+        Value::Array(items) => Ok(items),
+        Value::String(s) if l.flatten => Ok(vec![Value::String(s)]),
+        other => Err(format!(
+            "Invalid data passed to '{}', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
+            l.keyword,
+            plain(&other)
+        )),
+    }
+}
+
+fn item_label(label: Option<&str>, item: &Value, env: &Env, vars: &Map) -> String {
+    match label {
+        Some(tpl) => {
+            let ctx = context(vars, &env.hostvars);
+            env.templar.render_str(tpl, &ctx).unwrap_or_else(|_| tpl.to_string())
+        }
+        None => plain(item),
+    }
+}
+
+/// A value as Ansible prints it in item labels: strings bare, the rest as JSON-ish text.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn run_single(task: &Task, spec: &Spec, args: &Value, host: &HostState, env: &Env, vars: &Map) -> Single {
+    let ctx = context(vars, &env.hostvars);
+    for cond in &task.when {
+        match env.templar.eval_bool(cond, &ctx) {
+            Ok(true) => {}
+            Ok(false) => return skipped(cond),
+            Err(e) => {
+                return failed(
+                    format!("The conditional check '{cond}' failed. The error was: {}", e.message),
+                    Map::new(),
+                );
+            }
+        }
+    }
+    let mut single = match invoke(task, spec, args, host, env, vars, &ctx) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    apply_overrides(task, env, vars, &mut single);
+    single
+}
+
+/// Renders the arguments, builds and plans the module, and acts unless in check mode.
+fn invoke(
+    task: &Task,
+    spec: &Spec,
+    args: &Value,
+    host: &HostState,
+    env: &Env,
+    vars: &Map,
+    ctx: &minijinja::Value,
+) -> Result<Single, Single> {
+    let rendered = env.templar.render_value(args, ctx).map_err(|e| template_failure(task, &e))?;
+    let module = (spec.build)(drop_omitted(rendered)).map_err(|e| failed(e.to_string(), Map::new()))?;
+    let transport = transport_for(task, host, env).map_err(|msg| failed(msg, Map::new()))?;
+    let search = search_path(task, env);
+    let mctx = Ctx { host: transport, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
+    let plan = module.plan(&mctx).map_err(module_failure)?;
+    let mut result = plan.result;
+    let check = check_mode(task, env, vars);
+    let (status, reason) = match plan.outcome {
+        Outcome::Ok(reason) => (Status::Ok, Some(reason)),
+        Outcome::Change { summary, .. } if check => (Status::Changed, Some(summary)),
+        Outcome::Change { summary, action } => {
+            result.extend(action(&mctx).map_err(module_failure)?);
+            (Status::Changed, Some(summary))
+        }
+        Outcome::Run(_) if check => {
+            result.insert("msg".into(), Value::String("Command would have run if not in check mode".into()));
+            return Ok(Single {
+                status: Status::Skipped,
+                result: with_flags(result, false, false),
+                diffs: vec![],
+                reason: None,
+            });
+        }
+        Outcome::Run(action) => {
+            let r = action(&mctx).map_err(module_failure)?;
+            let changed = r.get("changed").and_then(parse_bool).unwrap_or(true);
+            result.extend(r);
+            (if changed { Status::Changed } else { Status::Ok }, None)
+        }
+    };
+    let changed = status == Status::Changed;
+    Ok(Single { status, result: with_flags(result, changed, false), diffs: plan.diffs, reason })
+}
+
+fn transport_for<'a>(task: &Task, host: &'a HostState, env: &'a Env) -> Result<&'a dyn Transport, String> {
+    match task.delegate_to.as_deref() {
+        None => host.transport.as_deref().map_err(|e| e.clone()),
+        Some("localhost" | "127.0.0.1") => Ok(env.local as &dyn Transport),
+        Some(other) if other.contains("{{") => Err("a templated delegate_to is not supported yet".into()),
+        Some(other) => Err(format!("delegate_to: '{other}' is not supported yet (only localhost)")),
+    }
+    .and_then(|t| match host.become_error(task) {
+        Some(e) => Err(e),
+        None => Ok(t),
+    })
+}
+
+fn search_path(task: &Task, env: &Env) -> SearchPath {
+    let mut dirs = Vec::new();
+    if let Some(r) = &task.role {
+        dirs.push(r.path.clone());
+    }
+    dirs.push(task.pos.file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+    dirs.push(env.playbook_dir.to_path_buf());
+    dirs.dedup();
+    SearchPath { dirs }
+}
+
+fn drop_omitted(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| v.as_str() != Some(OMIT))
+                .map(|(k, v)| (k, drop_omitted(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `changed_when` and `failed_when`, evaluated with the result visible under the register name.
+fn apply_overrides(task: &Task, env: &Env, vars: &Map, single: &mut Single) {
+    if task.changed_when.is_none() && task.failed_when.is_none() {
+        return;
+    }
+    let mut vars = vars.clone();
+    if let Some(name) = &task.register {
+        vars.insert(name.clone(), Value::Object(single.result.clone()));
+    }
+    let ctx = context(&vars, &env.hostvars);
+    if let Some(conds) = &task.changed_when
+        && single.status != Status::Skipped
+    {
+        match all(env, conds, &ctx) {
+            Ok(changed) => {
+                if single.status != Status::Failed {
+                    single.status = if changed { Status::Changed } else { Status::Ok };
+                }
+                single.result.insert("changed".into(), Value::Bool(changed));
+            }
+            Err(e) => *single = failed(format!("changed_when: {}", e.message), single.result.clone()),
+        }
+    }
+    if let Some(conds) = &task.failed_when
+        && single.status != Status::Skipped
+    {
+        match any(env, conds, &ctx) {
+            Ok(true) => {
+                let mut r = single.result.clone();
+                r.entry("msg").or_insert_with(|| Value::String("The failed_when condition was true".into()));
+                r.insert("failed_when_result".into(), Value::Bool(true));
+                r.insert("failed".into(), Value::Bool(true));
+                single.status = Status::Failed;
+                single.result = r;
+            }
+            Ok(false) => {
+                if single.status == Status::Failed {
+                    let changed = single.result.get("changed").and_then(parse_bool).unwrap_or(false);
+                    single.status = if changed { Status::Changed } else { Status::Ok };
+                }
+                single.result.insert("failed_when_result".into(), Value::Bool(false));
+                single.result.insert("failed".into(), Value::Bool(false));
+            }
+            Err(e) => *single = failed(format!("failed_when: {}", e.message), single.result.clone()),
+        }
+    }
+}
+
+fn all(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, TemplateError> {
+    for c in conds {
+        if !env.templar.eval_bool(c, ctx)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn any(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, TemplateError> {
+    for c in conds {
+        if env.templar.eval_bool(c, ctx)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {
+    result.insert("changed".into(), Value::Bool(changed));
+    result.insert("failed".into(), Value::Bool(failed));
+    result
+}
+
+fn skipped(cond: &str) -> Single {
+    let mut r = Map::new();
+    r.insert("changed".into(), Value::Bool(false));
+    r.insert("skipped".into(), Value::Bool(true));
+    r.insert("skip_reason".into(), Value::String("Conditional result was False".into()));
+    r.insert("false_condition".into(), Value::String(cond.to_string()));
+    Single {
+        status: Status::Skipped,
+        result: r,
+        diffs: vec![],
+        reason: Some(format!("when: {cond} is false")),
+    }
+}
+
+fn failed(msg: String, mut result: Map) -> Single {
+    result.insert("changed".into(), result.get("changed").cloned().unwrap_or(Value::Bool(false)));
+    result.insert("failed".into(), Value::Bool(true));
+    result.insert("msg".into(), Value::String(msg));
+    Single { status: Status::Failed, result, diffs: vec![], reason: None }
+}
+
+fn template_failure(task: &Task, e: &TemplateError) -> Single {
+    failed(format!("{} (in task '{}' at {})", e.message, task.display_name(), task.pos), Map::new())
+}
+
+fn module_failure(e: ModuleError) -> Single {
+    match e {
+        ModuleError::Failed { msg, result } => failed(msg, result),
+        ModuleError::Transport(TransportError::Unreachable(msg)) => {
+            let mut s = failed(msg, Map::new());
+            s.status = Status::Unreachable;
+            s.result.insert("unreachable".into(), Value::Bool(true));
+            s.result.remove("failed");
+            s
+        }
+        other => failed(other.to_string(), Map::new()),
+    }
+}
+
+fn line(host: &HostState, task: &Task, item: Option<String>, single: &Single, no_log: bool) -> HostResult {
+    let result = if no_log {
+        let mut m = Map::new();
+        m.insert("censored".into(), Value::String(NO_LOG_MSG.into()));
+        m.insert("changed".into(), single.result.get("changed").cloned().unwrap_or(Value::Bool(false)));
+        m
+    } else {
+        let mut m = single.result.clone();
+        if single.status != Status::Failed {
+            m.remove("failed");
+        }
+        m
+    };
+    let verbose_always = matches!(&task.kind, TaskKind::Module { spec, .. } if spec.name == "debug")
+        && single.status != Status::Skipped
+        && !no_log;
+    HostResult {
+        host: host.name.clone(),
+        delegated_to: task.delegate_to.clone(),
+        status: single.status,
+        item: if no_log { item.map(|_| "None".into()) } else { item },
+        result: if verbose_always { debug_body(&single.result) } else { result },
+        diffs: if no_log { Vec::new() } else { single.diffs.clone() },
+        reason: single.reason.clone(),
+        ignored: false,
+        verbose_always,
+    }
+}
+
+/// Debug prints only its message or variable, like Ansible's default callback.
+fn debug_body(result: &Map) -> Map {
+    let loop_var = result.get("ansible_loop_var").and_then(Value::as_str).unwrap_or("");
+    result
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(k.as_str(), "changed" | "failed" | "verbosity" | "ansible_loop_var") && *k != loop_var
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Shared handle so the engine can hand transports to worker threads.
+pub type SharedTransport = Arc<dyn Transport>;

@@ -291,6 +291,9 @@ impl PlayRun<'_> {
             Status::Failed if out.ignored => {
                 s.ok += 1;
                 s.ignored += 1;
+                if out.result.get("changed").and_then(crate::modules::args::parse_bool).unwrap_or(false) {
+                    s.changed += 1;
+                }
             }
             Status::Failed => {
                 s.failed += 1;

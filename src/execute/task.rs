@@ -236,8 +236,7 @@ fn run_single(task: &Task, spec: &Spec, args: &Value, host: &HostState, env: &En
         }
     }
     let mut single = match invoke(task, spec, args, host, env, vars, &ctx) {
-        Ok(s) => s,
-        Err(e) => return e,
+        Ok(s) | Err(s) => s,
     };
     apply_overrides(task, env, vars, &mut single);
     single
@@ -448,15 +447,17 @@ fn line(host: &HostState, task: &Task, item: Option<String>, single: &Single, no
         }
         m
     };
-    let verbose_always = matches!(&task.kind, TaskKind::Module { spec, .. } if spec.name == "debug")
-        && single.status != Status::Skipped
-        && !no_log;
+    let module = match &task.kind {
+        TaskKind::Module { spec, .. } => spec.name,
+        _ => "",
+    };
+    let verbose_always = matches!(module, "debug" | "assert") && single.status != Status::Skipped && !no_log;
     HostResult {
         host: host.name.clone(),
         delegated_to: task.delegate_to.clone(),
         status: single.status,
         item: if no_log { item.map(|_| "None".into()) } else { item },
-        result: if verbose_always { debug_body(&single.result) } else { result },
+        result: if module == "debug" && verbose_always { debug_body(&single.result) } else { result },
         diffs: if no_log { Vec::new() } else { single.diffs.clone() },
         reason: single.reason.clone(),
         ignored: false,

@@ -345,7 +345,12 @@ fn action_task(
         }
         _ => {
             let spec = modules::lookup(name).ok_or_else(|| unknown_module(name, kpos))?;
-            task.kind = TaskKind::Module { spec, args: module_args(spec, value, args_kw)? };
+            let args = module_args(spec, value, args_kw)?;
+            // Arguments without templates can be checked now, with the task's position.
+            if !has_template(&args) {
+                (spec.build)(args.clone()).map_err(|e| LoadError::at(kpos, e.to_string()))?;
+            }
+            task.kind = TaskKind::Module { spec, args };
             Ok(task)
         }
     }
@@ -379,6 +384,15 @@ pub fn resolve_task_file(base: &Path, file: &str, role: Option<&Role>) -> PathBu
         return direct;
     }
     role.map(|r| r.path.join("tasks").join(file)).filter(|p| p.is_file()).unwrap_or(direct)
+}
+
+fn has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => crate::template::is_template(s),
+        Value::Array(a) => a.iter().any(has_template),
+        Value::Object(m) => m.iter().any(|(k, v)| crate::template::is_template(k) || has_template(v)),
+        _ => false,
+    }
 }
 
 fn unknown_module(name: &str, pos: &Pos) -> LoadError {

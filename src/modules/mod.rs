@@ -6,7 +6,11 @@
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
 pub mod args;
+pub mod assert;
+pub mod command;
 pub mod debug;
+pub mod fail;
+pub mod set_fact;
 
 use std::path::PathBuf;
 
@@ -179,10 +183,25 @@ pub struct ParamError {
     pub message: String,
 }
 
-fn build<P>(module: &'static str, args: Value) -> Result<Box<dyn Module>, ParamError>
+fn build<P>(
+    module: &'static str,
+    args: Value,
+    params: &'static [&'static str],
+) -> Result<Box<dyn Module>, ParamError>
 where
     P: DeserializeOwned + Module + 'static,
 {
+    if let Value::Object(m) = &args
+        && !params.is_empty()
+        && let Some(bad) = m.keys().find(|k| !params.contains(&k.as_str()))
+    {
+        let hint = crate::load::error::did_you_mean(bad, params.iter().copied())
+            .map(|s| format!(" Did you mean '{s}'?"))
+            .unwrap_or_default();
+        let message =
+            format!("unsupported parameter '{bad}'.{hint} Supported parameters: {}", params.join(", "));
+        return Err(ParamError { module, message });
+    }
     let p: P = serde_json::from_value(args).map_err(|e| ParamError { module, message: e.to_string() })?;
     Ok(Box::new(p))
 }
@@ -191,7 +210,9 @@ macro_rules! spec {
     ($name:literal, $ty:ty, $free:expr) => {
         Spec {
             name: $name,
-            build: |args| build::<$ty>($name, args),
+            build: |args| {
+                build::<$ty>($name, args, serde_aux::serde_introspection::serde_introspect::<$ty>())
+            },
             params: || serde_aux::serde_introspection::serde_introspect::<$ty>(),
             free_form: $free,
         }
@@ -199,7 +220,14 @@ macro_rules! spec {
 }
 
 /// Every module hearth knows, sorted by name.
-pub static REGISTRY: &[Spec] = &[spec!("debug", debug::Debug, FreeForm::KeyValue)];
+pub static REGISTRY: &[Spec] = &[
+    spec!("assert", assert::Assert, FreeForm::KeyValue),
+    spec!("command", command::Command, FreeForm::Param("cmd")),
+    spec!("debug", debug::Debug, FreeForm::KeyValue),
+    spec!("fail", fail::Fail, FreeForm::KeyValue),
+    spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
+    spec!("shell", command::Shell, FreeForm::Param("cmd")),
+];
 
 /// Prefixes under which Ansible ships the modules hearth implements.
 const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];

@@ -48,15 +48,17 @@ impl<W: Write> TextReporter<W> {
                 };
                 let sep = if item.is_empty() { "" } else { " =>" };
                 let mut l = format!("{word}: {host}{sep}{item}");
-                if r.verbose_always || (self.verbosity > 0 && r.status != Status::Skipped) {
-                    l.push_str(&format!(" => {}", pretty(&shown(&r.result, r.verbose_always))));
+                if r.verbose_always {
+                    l.push_str(&format!(" => {}", pretty(&shown(&r.result))));
+                } else if self.verbosity > 0 && r.status != Status::Skipped {
+                    l.push_str(&format!(" => {}", compact(&shown(&r.result))));
                 }
                 l
             }
             Status::Failed => {
                 let word = if item.is_empty() { "fatal" } else { "failed" };
                 let colon = if item.is_empty() { ":" } else { "" };
-                format!("{word}: {host}{colon}{item} FAILED! => {}", compact(&r.result))
+                format!("{word}: {host}{colon}{item} FAILED! => {}", compact(&shown(&r.result)))
             }
             Status::Unreachable => format!("fatal: {host}: UNREACHABLE! => {}", compact(&r.result)),
         };
@@ -98,9 +100,9 @@ impl<W: Write> Reporter for TextReporter<W> {
     }
 }
 
-/// `TASK [x] ****`: padded with stars to 79 columns like Ansible on a non-terminal.
+/// `TASK [x] ****`: padded with stars to 80 columns like Ansible on a non-terminal.
 pub fn banner(msg: &str) -> String {
-    let stars = 79usize.saturating_sub(msg.chars().count() + 1).max(3);
+    let stars = 80usize.saturating_sub(msg.chars().count() + 1).max(3);
     format!("{msg} {}", "*".repeat(stars))
 }
 
@@ -133,12 +135,10 @@ pub fn unified_diff(d: &Diff) -> String {
     out
 }
 
-fn shown(result: &Map, verbose_always: bool) -> Map {
+/// The result without keys Ansible's callback never prints.
+fn shown(result: &Map) -> Map {
     let mut m = result.clone();
-    if verbose_always {
-        m.remove("changed");
-    }
-    m.remove("_ansible_no_log");
+    m.remove("failed");
     m
 }
 
@@ -175,8 +175,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn banner_is_79_columns() {
-        assert_eq!(banner("PLAY RECAP").len(), 79);
+    fn banner_is_80_columns() {
+        assert_eq!(banner("PLAY RECAP").len(), 80);
         assert!(banner(&"x".repeat(100)).ends_with(" ***"));
     }
 

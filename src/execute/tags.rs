@@ -44,7 +44,8 @@ mod tests {
     #[test]
     fn table() {
         // (task tags, --tags, --skip-tags, runs)
-        let cases: &[(&[&str], &[&str], &[&str], bool)] = &[
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], bool);
+        let cases: &[Case] = &[
             (&[], &[], &[], true),
             (&["a"], &[], &[], true),
             (&["a"], &["a"], &[], true),

@@ -60,11 +60,12 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
     let mut out = match &task.looping {
         None => {
             let single = run_single(task, spec, args, host, env, &base_vars);
-            let mut out = TaskOutcome::default();
-            out.status = Some(single.status);
-            out.lines.push(line(host, task, None, &single, no_log));
-            out.result = single.result;
-            out
+            TaskOutcome {
+                status: Some(single.status),
+                lines: vec![line(host, task, None, &single, no_log)],
+                result: single.result,
+                ..TaskOutcome::default()
+            }
         }
         Some(l) => run_loop(task, spec, args, l, host, env, &base_vars, no_log),
     };
@@ -236,7 +237,8 @@ fn run_single(task: &Task, spec: &Spec, args: &Value, host: &HostState, env: &En
         }
     }
     let mut single = match invoke(task, spec, args, host, env, vars, &ctx) {
-        Ok(s) | Err(s) => s,
+        Ok(s) => s,
+        Err(s) => *s,
     };
     apply_overrides(task, env, vars, &mut single);
     single
@@ -251,20 +253,21 @@ fn invoke(
     env: &Env,
     vars: &Map,
     ctx: &minijinja::Value,
-) -> Result<Single, Single> {
-    let rendered = env.templar.render_value(args, ctx).map_err(|e| template_failure(task, &e))?;
-    let module = (spec.build)(drop_omitted(rendered)).map_err(|e| failed(e.to_string(), Map::new()))?;
-    let transport = transport_for(task, host, env).map_err(|msg| failed(msg, Map::new()))?;
+) -> Result<Single, Box<Single>> {
+    let rendered = env.templar.render_value(args, ctx).map_err(|e| Box::new(template_failure(task, &e)))?;
+    let module =
+        (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
+    let transport = transport_for(task, host, env).map_err(|msg| Box::new(failed(msg, Map::new())))?;
     let search = search_path(task, env);
     let mctx = Ctx { host: transport, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
-    let plan = module.plan(&mctx).map_err(module_failure)?;
+    let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
     let mut result = plan.result;
     let check = check_mode(task, env, vars);
     let (status, reason) = match plan.outcome {
         Outcome::Ok(reason) => (Status::Ok, Some(reason)),
         Outcome::Change { summary, .. } if check => (Status::Changed, Some(summary)),
         Outcome::Change { summary, action } => {
-            result.extend(action(&mctx).map_err(module_failure)?);
+            result.extend(action(&mctx).map_err(|e| Box::new(module_failure(e)))?);
             (Status::Changed, Some(summary))
         }
         Outcome::Run(_) if check => {
@@ -277,7 +280,7 @@ fn invoke(
             });
         }
         Outcome::Run(action) => {
-            let r = action(&mctx).map_err(module_failure)?;
+            let r = action(&mctx).map_err(|e| Box::new(module_failure(e)))?;
             let changed = r.get("changed").and_then(parse_bool).unwrap_or(true);
             result.extend(r);
             (if changed { Status::Changed } else { Status::Ok }, None)

@@ -79,34 +79,6 @@ fn unquote(v: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_values_with_quotes() {
-        let (m, rest) = split_kv(r#"src=a dest="b c" mode=0644"#, None);
-        assert_eq!(m["src"], "a");
-        assert_eq!(m["dest"], "b c");
-        assert_eq!(m["mode"], "0644");
-        assert_eq!(rest, "");
-    }
-
-    #[test]
-    fn jinja_expressions_stay_whole() {
-        let (m, _) = split_kv("msg={{ x | default('a b') }} other=1", None);
-        assert_eq!(m["msg"], "{{ x | default('a b') }}");
-        assert_eq!(m["other"], "1");
-    }
-
-    #[test]
-    fn free_form_keeps_unknown_words() {
-        let (m, rest) = split_kv("echo a=b 'x y' creates=/tmp/f", Some(&["creates", "chdir"]));
-        assert_eq!(m["creates"], "/tmp/f");
-        assert_eq!(rest, "echo a=b 'x y'");
-    }
-}
-
 /// Reads a boolean the way Ansible does: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`.
 pub fn parse_bool(v: &Value) -> Option<bool> {
     match v {
@@ -145,4 +117,32 @@ pub fn de_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         _ => None,
     }
     .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {v}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_values_with_quotes() {
+        let (m, rest) = split_kv(r#"src=a dest="b c" mode=0644"#, None);
+        assert_eq!(m["src"], "a");
+        assert_eq!(m["dest"], "b c");
+        assert_eq!(m["mode"], "0644");
+        assert_eq!(rest, "");
+    }
+
+    #[test]
+    fn jinja_expressions_stay_whole() {
+        let (m, _) = split_kv("msg={{ x | default('a b') }} other=1", None);
+        assert_eq!(m["msg"], "{{ x | default('a b') }}");
+        assert_eq!(m["other"], "1");
+    }
+
+    #[test]
+    fn free_form_keeps_unknown_words() {
+        let (m, rest) = split_kv("echo a=b 'x y' creates=/tmp/f", Some(&["creates", "chdir"]));
+        assert_eq!(m["creates"], "/tmp/f");
+        assert_eq!(rest, "echo a=b 'x y'");
+    }
 }

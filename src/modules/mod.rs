@@ -7,6 +7,8 @@
 
 pub mod args;
 pub mod debug;
+pub mod mode;
+pub mod pyre;
 
 use std::path::PathBuf;
 

@@ -6,7 +6,10 @@
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
 pub mod args;
+pub mod blockinfile;
 pub mod debug;
+pub mod fileedit;
+pub mod lineinfile;
 pub mod mode;
 pub mod pyre;
 
@@ -195,7 +198,11 @@ macro_rules! spec {
 }
 
 /// Every module hearth knows, sorted by name.
-pub static REGISTRY: &[Spec] = &[spec!("debug", debug::Debug, FreeForm::KeyValue)];
+pub static REGISTRY: &[Spec] = &[
+    spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
+    spec!("debug", debug::Debug, FreeForm::KeyValue),
+    spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+];
 
 /// Prefixes under which Ansible ships the modules hearth implements.
 const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];

@@ -297,3 +297,90 @@ fn write_action(t: Target, edit: BlockEdit, attrs: Attrs, p: &Blockinfile) -> su
         Ok(out)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (name, file before (None: missing), arguments, file after, msg), expectations recorded
+    /// from ansible-core 2.18's blockinfile.
+    #[rustfmt::skip]
+    const CASES: &[(&str, Option<&str>, &str, Option<&str>, &str)] = &[
+        ("insert_at_eof", Some("a\nb\n"), r###"{"block": "x\ny"}"###, Some("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("insert_without_trailing_newline", Some("a\nb"), r###"{"block": "x"}"###, Some("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("insert_empty_file", Some(""), r###"{"block": "x"}"###, Some("# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("create_new", None, r###"{"block": "x\n", "create": true}"###, Some("# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "File created"),
+        ("create_empty_block", None, r###"{"block": "", "create": true}"###, Some(""), "File created"),
+        ("replace_in_place", Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\nb\n"), r###"{"block": "new1\nnew2"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nnew1\nnew2\n# END ANSIBLE MANAGED BLOCK\nb\n"), "Block inserted"),
+        ("unchanged", Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\n"), r###"{"block": "x"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\n"), ""),
+        ("swapped_markers", Some("a\n# END ANSIBLE MANAGED BLOCK\nold\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n"), r###"{"block": "new"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nnew\n# END ANSIBLE MANAGED BLOCK\nb\n"), "Block inserted"),
+        ("only_begin_marker", Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n"), r###"{"block": "new"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nnew\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("empty_block_removes", Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\n"), r###"{"block": ""}"###, Some("a\nb\n"), "Block removed"),
+        ("absent_removes", Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\n"), r###"{"state": "absent"}"###, Some("a\nb\n"), "Block removed"),
+        ("absent_nothing", Some("a\nb\n"), r###"{"state": "absent"}"###, Some("a\nb\n"), ""),
+        ("absent_no_trailing_newline", Some("a\nb"), r###"{"state": "absent"}"###, Some("a\nb\n"), "Block removed"),
+        ("insertafter_regex_last", Some("s\na\ns\nb\n"), r###"{"block": "x", "insertafter": "^s"}"###, Some("s\na\ns\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\n"), "Block inserted"),
+        ("insertafter_no_match_eof", Some("a\nb\n"), r###"{"block": "x", "insertafter": "^zz"}"###, Some("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("insertbefore_regex", Some("a\nb\nc\n"), r###"{"block": "x", "insertbefore": "^b"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\nc\n"), "Block inserted"),
+        ("insertbefore_bof", Some("a\nb\n"), r###"{"block": "x", "insertbefore": "BOF"}"###, Some("# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\na\nb\n"), "Block inserted"),
+        ("insertafter_bof_is_a_regex", Some("a\nBOF\nb\n"), r###"{"block": "x", "insertafter": "BOF"}"###, Some("a\nBOF\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\n"), "Block inserted"),
+        ("insertafter_multiline", Some("a\nb\nc\n"), r###"{"block": "x", "insertafter": "(?m)^b$"}"###, Some("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nc\n"), "Block inserted"),
+        ("insertbefore_multiline", Some("a\nb\nc\n"), r###"{"block": "x", "insertbefore": "(?m)^b\\nc"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nb\nc\n"), "Block inserted"),
+        ("custom_marker", Some("a\n"), r###"{"block": "x", "marker": "// {mark} managed", "marker_begin": "start", "marker_end": "stop"}"###, Some("a\n// start managed\nx\n// stop managed\n"), "Block inserted"),
+        ("marker_without_mark", Some("a\n"), r###"{"block": "x", "marker": "## managed"}"###, Some("a\n## managed\nx\n## managed\n"), "Block inserted"),
+        ("marker_without_mark_replace", Some("a\n## managed\nx\n## managed\n"), r###"{"block": "y", "marker": "## managed"}"###, Some("a\n## managed\nx\n## managed\ny\n## managed\n"), "Block inserted"),
+        ("prepend_newline", Some("a\nb\n"), r###"{"block": "x", "prepend_newline": true}"###, Some("a\nb\n\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("prepend_newline_blank_exists", Some("a\n\n"), r###"{"block": "x", "prepend_newline": true}"###, Some("a\n\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("prepend_newline_bof", Some("a\n"), r###"{"block": "x", "prepend_newline": true, "insertbefore": "BOF"}"###, Some("# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\na\n"), "Block inserted"),
+        ("append_newline", Some("a\nb\n"), r###"{"block": "x", "append_newline": true, "insertafter": "^a"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n\nb\n"), "Block inserted"),
+        ("append_newline_eof", Some("a\n"), r###"{"block": "x", "append_newline": true}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("both_newlines_middle", Some("a\nb\n"), r###"{"block": "x", "append_newline": true, "prepend_newline": true, "insertafter": "^a"}"###, Some("a\n\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n\nb\n"), "Block inserted"),
+        ("prepend_with_empty_block", Some("a\nb\n"), r###"{"block": "", "prepend_newline": true}"###, Some("a\nb\n\n"), "Block removed"),
+        ("crlf_file", Some("a\r\nb\r\n"), r###"{"block": "x"}"###, Some("a\r\nb\r\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("crlf_markers_not_matched", Some("a\r\n# BEGIN ANSIBLE MANAGED BLOCK\r\nx\r\n# END ANSIBLE MANAGED BLOCK\r\n"), r###"{"block": "x"}"###, Some("a\r\n# BEGIN ANSIBLE MANAGED BLOCK\r\nx\r\n# END ANSIBLE MANAGED BLOCK\r\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("block_with_crlf", Some("a\n"), r###"{"block": "x\r\ny"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\r\ny\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("content_alias", Some("a\n"), r###"{"content": "x"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
+        ("second_block_other_marker", Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), r###"{"block": "y", "marker": "# {mark} OTHER"}"###, Some("a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n# BEGIN OTHER\ny\n# END OTHER\n"), "Block inserted"),
+    ];
+
+    fn params(args: &str) -> Blockinfile {
+        let mut v: Value = serde_json::from_str(args).unwrap();
+        v["path"] = "/f".into();
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn edits_match_ansible() {
+        for (name, before, args, after, msg) in CASES {
+            let e = edit_block(before.map(str::as_bytes), &params(args).spec()).unwrap();
+            assert_eq!(String::from_utf8_lossy(&e.content), after.unwrap_or_default(), "{name}");
+            assert_eq!(e.msg, *msg, "{name}");
+            assert_eq!(e.changed, !msg.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn second_run_is_idempotent() {
+        // Ansible itself keeps adding to these files.
+        let unstable = [
+            "only_begin_marker",
+            "marker_without_mark",
+            "marker_without_mark_replace",
+            "crlf_markers_not_matched",
+        ];
+        for (name, before, args, after, _) in CASES {
+            let (Some(_), Some(after)) = (before, after) else { continue };
+            let again = edit_block(Some(after.as_bytes()), &params(args).spec()).unwrap();
+            if !unstable.contains(name) {
+                assert!(!again.changed, "{name}: {:?}", String::from_utf8_lossy(&again.content));
+            }
+        }
+    }
+
+    #[test]
+    fn lines_split_like_python_splitlines() {
+        let l = split_lines(b"a\r\nb\rc\nd");
+        assert_eq!(l, [b"a\r\n".to_vec(), b"b\r".to_vec(), b"c\n".to_vec(), b"d".to_vec()]);
+        assert!(split_lines(b"").is_empty());
+    }
+}

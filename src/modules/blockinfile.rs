@@ -302,10 +302,13 @@ fn write_action(t: Target, edit: BlockEdit, attrs: Attrs, p: &Blockinfile) -> su
 mod tests {
     use super::*;
 
+    /// A recorded case.
+    type Case = (&'static str, Option<&'static str>, &'static str, Option<&'static str>, &'static str);
+
     /// (name, file before (None: missing), arguments, file after, msg), expectations recorded
     /// from ansible-core 2.18's blockinfile.
     #[rustfmt::skip]
-    const CASES: &[(&str, Option<&str>, &str, Option<&str>, &str)] = &[
+    const CASES: &[Case] = &[
         ("insert_at_eof", Some("a\nb\n"), r###"{"block": "x\ny"}"###, Some("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
         ("insert_without_trailing_newline", Some("a\nb"), r###"{"block": "x"}"###, Some("a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
         ("insert_empty_file", Some(""), r###"{"block": "x"}"###, Some("# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n"), "Block inserted"),
@@ -382,5 +385,33 @@ mod tests {
         let l = split_lines(b"a\r\nb\rc\nd");
         assert_eq!(l, [b"a\r\n".to_vec(), b"b\r".to_vec(), b"c\n".to_vec(), b"d".to_vec()]);
         assert!(split_lines(b"").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod module_tests {
+    use serde_json::json;
+
+    use super::super::fileedit::testing::run;
+
+    #[test]
+    fn inserts_replaces_and_backs_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("gitlab.rb");
+        let path = f.to_str().unwrap();
+        let err = run("blockinfile", json!({"path": path, "block": "x"})).err().unwrap();
+        assert_eq!(err, format!("Path {path} does not exist !"));
+        let r = run("blockinfile", json!({"path": path, "state": "absent", "create": true})).unwrap();
+        assert_eq!((r.changed, r.result["msg"].clone()), (false, json!(format!("File {path} not present"))));
+        let r = run("blockinfile", json!({"path": path, "content": "x = 1", "create": true})).unwrap();
+        assert_eq!((r.changed, r.result["msg"].as_str()), (true, Some("File created")));
+        let r = run("blockinfile", json!({"path": path, "block": "x = 2", "backup": true})).unwrap();
+        assert_eq!(r.result["msg"], "Block inserted");
+        let backup = r.result["backup_file"].as_str().unwrap();
+        assert!(std::fs::read_to_string(backup).unwrap().contains("x = 1"));
+        let want = "# BEGIN ANSIBLE MANAGED BLOCK\nx = 2\n# END ANSIBLE MANAGED BLOCK\n";
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), want);
+        let r = run("blockinfile", json!({"path": path, "block": "x = 2", "backup": true})).unwrap();
+        assert!(!r.changed && !r.result.contains_key("backup_file"));
     }
 }

@@ -220,6 +220,39 @@ pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
     })
 }
 
+/// Test support: plans a registered module on the local host and runs its change step.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::super::{Ctx, Outcome, SearchPath, lookup};
+    use crate::template::Templar;
+    use crate::transport::Local;
+    use crate::value::{Map, Value};
+
+    /// What a module run did: changed, message, result fields, diff count.
+    pub struct Ran {
+        pub changed: bool,
+        pub result: Map,
+        pub diffs: usize,
+    }
+
+    /// Builds `module` from `args`, plans and (when it wants to) applies it.
+    pub fn run(module: &str, args: Value) -> Result<Ran, String> {
+        let m = (lookup(module).ok_or("no such module")?.build)(args).map_err(|e| e.to_string())?;
+        let (templar, vars, search) = (Templar::new(), minijinja::Value::UNDEFINED, SearchPath::default());
+        let ctx = Ctx { host: &Local, vars: &vars, templar: &templar, search: &search, diff: true };
+        let plan = m.plan(&ctx).map_err(|e| e.to_string())?;
+        let mut result = plan.result;
+        let changed = match plan.outcome {
+            Outcome::Ok(_) => false,
+            Outcome::Change { action, .. } | Outcome::Run(action) => {
+                result.extend(action(&ctx).map_err(|e| e.to_string())?);
+                true
+            }
+        };
+        Ok(Ran { changed, result, diffs: plan.diffs.len() })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -374,10 +374,13 @@ fn write_action(
 mod tests {
     use super::*;
 
+    /// A recorded case.
+    type Case = (&'static str, Option<&'static str>, &'static str, Option<&'static str>, &'static str);
+
     /// (name, file before (None: missing), arguments, file after (None: not created), msg),
     /// expectations recorded from ansible-core 2.18's lineinfile.
     #[rustfmt::skip]
-    const CASES: &[(&str, Option<&str>, &str, Option<&str>, &str)] = &[
+    const CASES: &[Case] = &[
         ("append_to_file", Some("a\nb\n"), r#"{"line": "c"}"#, Some("a\nb\nc\n"), "line added"),
         ("already_present", Some("a\nc\nb\n"), r#"{"line": "c"}"#, Some("a\nc\nb\n"), ""),
         ("append_without_trailing_newline", Some("a\nb"), r#"{"line": "c"}"#, Some("a\nb\nc\n"), "line added"),
@@ -511,5 +514,74 @@ mod tests {
             ("/x", Some("42"), Some("^a"), true)
         );
         assert!(serde_json::from_str::<Lineinfile>(r#"{"path": "/x", "bogus": 1}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod module_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use serde_json::json;
+
+    use super::super::fileedit::testing::run;
+
+    #[test]
+    fn edits_a_file_then_reports_ok() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sub/app.conf");
+        let path = f.to_str().unwrap();
+        let err = run("lineinfile", json!({"path": path, "line": "a=1"})).err().unwrap();
+        assert_eq!(err, format!("Destination {path} does not exist !"));
+        let r = run(
+            "ansible.builtin.lineinfile",
+            json!({"dest": path, "line": "a=1", "create": "yes", "mode": "0600"}),
+        )
+        .unwrap();
+        assert!(r.changed);
+        assert_eq!(r.result["msg"], "line added and ownership, perms or SE linux context changed");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "a=1\n");
+        assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o7777, 0o600);
+        let r = run("lineinfile", json!({"path": path, "line": "a=1", "mode": "0600"})).unwrap();
+        assert!(!r.changed);
+        assert_eq!((r.result["msg"].as_str(), r.result["backup"].as_str()), (Some(""), Some("")));
+    }
+
+    #[test]
+    fn backup_mode_and_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("hosts");
+        let path = f.to_str().unwrap();
+        std::fs::write(&f, "x\ny\nx\n").unwrap();
+        let r = run("lineinfile", json!({"path": path, "regexp": "^x", "state": "absent", "backup": true}))
+            .unwrap();
+        assert_eq!(
+            (r.changed, r.result["msg"].as_str(), r.result["found"].as_u64()),
+            (true, Some("2 line(s) removed"), Some(2))
+        );
+        let backup = r.result["backup"].as_str().unwrap();
+        assert!(backup.starts_with(&format!("{path}.")) && backup.ends_with('~'), "{backup}");
+        assert_eq!(std::fs::read_to_string(backup).unwrap(), "x\ny\nx\n");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "y\n");
+        let r = run("lineinfile", json!({"path": path, "line": "y", "mode": "g+w"})).unwrap();
+        assert_eq!(
+            (r.changed, r.result["msg"].as_str(), r.diffs),
+            (true, Some("ownership, perms or SE linux context changed"), 1)
+        );
+        let missing = dir.path().join("nope");
+        let r = run("lineinfile", json!({"path": missing, "line": "y", "state": "absent"})).unwrap();
+        assert_eq!((r.changed, r.result["msg"].as_str()), (false, Some("file not present")));
+        let err = run("lineinfile", json!({"path": dir.path(), "line": "y"})).err().unwrap();
+        assert!(err.ends_with("is a directory !"), "{err}");
+    }
+
+    #[test]
+    fn validate_failure_leaves_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sudoers");
+        std::fs::write(&f, "ok\n").unwrap();
+        let args = json!({"path": f, "line": "bad", "validate": "false %s"});
+        let err = run("lineinfile", args).err().unwrap();
+        assert!(err.starts_with("failed to validate: rc:1 error:"), "{err}");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "ok\n");
     }
 }

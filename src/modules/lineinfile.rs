@@ -272,8 +272,8 @@ impl Lineinfile {
         }
     }
 
-    /// Ansible's argument checks, in its order.
-    fn check(&self) -> Result<(), ModuleError> {
+    /// Ansible's `mutually_exclusive` argument check.
+    fn check_exclusive(&self) -> Result<(), ModuleError> {
         let pairs = [
             ("insertbefore", self.insertbefore.is_some(), "insertafter", self.insertafter.is_some()),
             ("regexp", self.regexp.is_some(), "search_string", self.search_string.is_some()),
@@ -284,6 +284,11 @@ impl Lineinfile {
         if !clash.is_empty() {
             return Err(ModuleError::msg(format!("parameters are mutually exclusive: {}", clash.join(", "))));
         }
+        Ok(())
+    }
+
+    /// Ansible's per-state requirements (checked after refusing a directory, like Ansible).
+    fn check_state(&self) -> Result<(), ModuleError> {
         let msg = match self.state {
             State::Present if self.backrefs && self.regexp.is_none() => {
                 "regexp is required with backrefs=true"
@@ -295,6 +300,25 @@ impl Lineinfile {
             _ => return Ok(()),
         };
         Err(ModuleError::msg(msg))
+    }
+
+    /// Ansible's warning about an empty regexp or search_string (it matches every line).
+    fn warning(&self) -> Option<String> {
+        let name = match (self.regexp.as_deref(), self.search_string.as_deref()) {
+            (Some(""), _) => "regular expression",
+            (_, Some("")) => "search string",
+            _ => return None,
+        };
+        let mut msg = format!(
+            "The {name} is an empty string, which will match every line in the file. This may have unintended \
+             consequences, such as replacing the last line in the file rather than appending."
+        );
+        if name == "regular expression" {
+            msg.push_str(
+                " If this is desired, use '^' to match every line in the file and avoid this warning.",
+            );
+        }
+        Some(msg)
     }
 
     /// Computes the edit on the current content; None when there is no file to act on.
@@ -314,8 +338,9 @@ impl Lineinfile {
 
 impl Module for Lineinfile {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
-        self.check()?;
+        self.check_exclusive()?;
         let t = fileedit::inspect(ctx.host, &self.path)?;
+        self.check_state()?;
         let current = match &t.stat {
             Some(_) => ctx.host.read_file(&t.real)?.unwrap_or_default(),
             None => Vec::new(),
@@ -342,6 +367,9 @@ impl Module for Lineinfile {
             plan = plan.with_diff(d);
         }
         plan = plan.with("msg", msg).with("backup", "");
+        if let Some(w) = self.warning() {
+            plan = plan.with("warnings", vec![w]);
+        }
         Ok(if self.state == State::Absent { plan.with("found", edit.found) } else { plan })
     }
 }
@@ -454,7 +482,7 @@ mod tests {
     fn edits_match_ansible() {
         for (name, before, args, after, msg) in CASES {
             let p = params(args);
-            p.check().unwrap();
+            p.check_exclusive().and_then(|()| p.check_state()).unwrap();
             let e = run(before.unwrap_or_default().as_bytes(), &p);
             let want = after.unwrap_or_default();
             assert_eq!(String::from_utf8_lossy(&e.content), *want, "{name}");
@@ -499,7 +527,8 @@ mod tests {
             ),
         ];
         for (args, msg) in cases {
-            assert_eq!(params(args).check().unwrap_err().to_string(), *msg);
+            let p = params(args);
+            assert_eq!(p.check_exclusive().and_then(|()| p.check_state()).unwrap_err().to_string(), *msg);
         }
     }
 
@@ -544,6 +573,13 @@ mod module_tests {
         let r = run("lineinfile", json!({"path": path, "line": "a=1", "mode": "0600"})).unwrap();
         assert!(!r.changed);
         assert_eq!((r.result["msg"].as_str(), r.result["backup"].as_str()), (Some(""), Some("")));
+        let r = run("lineinfile", json!({"path": path, "line": "b", "regexp": ""})).unwrap();
+        assert!(
+            r.result["warnings"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("The regular expression is an empty string")
+        );
     }
 
     #[test]

@@ -7,9 +7,14 @@
 
 pub mod args;
 pub mod assert;
+pub mod blockinfile;
 pub mod command;
 pub mod debug;
 pub mod fail;
+pub mod fileedit;
+pub mod lineinfile;
+pub mod mode;
+pub mod pyre;
 pub mod set_fact;
 
 use std::path::PathBuf;
@@ -222,9 +227,11 @@ macro_rules! spec {
 /// Every module hearth knows, sorted by name.
 pub static REGISTRY: &[Spec] = &[
     spec!("assert", assert::Assert, FreeForm::KeyValue),
+    spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
+    spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
 ];

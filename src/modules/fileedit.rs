@@ -1,0 +1,311 @@
+//! The host side shared by modules that edit a text file in place (`lineinfile`,
+//! `blockinfile`): find the real file behind symlinks, make Ansible's dated backup, run
+//! `validate` on a temporary copy, write atomically, and build Ansible-style diffs. The text
+//! editing itself lives in each module as pure functions; this file decides nothing about
+//! content.
+
+use serde::Deserialize;
+
+use super::{Diff, ModuleError, mode};
+use crate::transport::{Attrs, Cmd, FileKind, FileStat, Transport};
+use crate::value::{Map, Value};
+
+/// Symlinks followed at most when resolving the real path (like the kernel's limit).
+const MAX_LINKS: usize = 40;
+
+/// What the host has at a module's `path`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The path as the user gave it (used in messages and diff headers).
+    pub path: String,
+    /// The path with symlinks resolved: the file that is really written.
+    pub real: String,
+    /// The real file's stat; None when it does not exist.
+    pub stat: Option<FileStat>,
+}
+
+/// A failure with Ansible's `rc` result field.
+pub fn fail_rc(msg: impl Into<String>, rc: i64) -> ModuleError {
+    let mut result = Map::new();
+    result.insert("rc".into(), rc.into());
+    ModuleError::Failed { msg: msg.into(), result }
+}
+
+/// Stats `path` (following symlinks) and refuses a directory like Ansible (rc 256).
+pub fn inspect(host: &dyn Transport, path: &str) -> Result<Target, ModuleError> {
+    let real = real_path(host, path)?;
+    let stat = host.stat(&real, true)?;
+    if stat.as_ref().is_some_and(|s| s.kind == FileKind::Directory) {
+        return Err(fail_rc(format!("Path {path} is a directory !"), 256));
+    }
+    Ok(Target { path: path.to_string(), real, stat })
+}
+
+/// Follows symlinks at the final component so a write replaces the file, not the link.
+fn real_path(host: &dyn Transport, path: &str) -> Result<String, ModuleError> {
+    let mut cur = path.to_string();
+    for _ in 0..MAX_LINKS {
+        match host.stat(&cur, false)? {
+            Some(FileStat { kind: FileKind::Link, link_target: Some(t), .. }) => cur = join_link(&cur, &t),
+            _ => return Ok(cur),
+        }
+    }
+    Ok(cur)
+}
+
+/// Where a link at `link` pointing to `target` leads.
+fn join_link(link: &str, target: &str) -> String {
+    if target.starts_with('/') {
+        return target.to_string();
+    }
+    match link.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{target}"),
+        None => target.to_string(),
+    }
+}
+
+/// Creates the parent directory of a file about to be created, when missing.
+pub fn ensure_parent(host: &dyn Transport, path: &str) -> Result<(), ModuleError> {
+    match path.rsplit_once('/') {
+        Some((dir, _)) if !dir.is_empty() && host.stat(dir, true)?.is_none() => host
+            .make_dir(dir, &Attrs::default())
+            .map_err(|e| ModuleError::msg(format!("Error creating {dir} ({e})"))),
+        _ => Ok(()),
+    }
+}
+
+/// Copies `path` to `<path>.<pid>.<YYYY-MM-DD@HH:MM:SS~>` on the host, keeping mode, owner and
+/// times, like Ansible's `backup_local` (pid and local time are the host's); returns the name.
+pub fn backup(host: &dyn Transport, path: &str) -> Result<String, ModuleError> {
+    const SCRIPT: &str = r#"b="$1.$$.$(date +%Y-%m-%d@%H:%M:%S~)" && cp -p -- "$1" "$b" && printf %s "$b""#;
+    let out = host.run(&Cmd::new(["/bin/sh", "-c", SCRIPT, "sh", path]))?;
+    if out.rc != 0 {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(ModuleError::msg(format!("Could not make backup of {path}: {}", err.trim())));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Writes `content` to `real` atomically, after `validate` (a command with `%s`) accepted a
+/// temporary copy; a rejected copy fails the task like Ansible does and leaves the file alone.
+pub fn write(
+    host: &dyn Transport,
+    validate: Option<&str>,
+    real: &str,
+    content: &[u8],
+    attrs: &Attrs,
+) -> Result<(), ModuleError> {
+    if let Some(v) = validate {
+        run_validate(host, v, content)?;
+    }
+    host.write_file(real, content, attrs)?;
+    Ok(())
+}
+
+fn run_validate(host: &dyn Transport, validate: &str, content: &[u8]) -> Result<(), ModuleError> {
+    if !validate.contains("%s") {
+        return Err(ModuleError::msg(format!("validate must contain %s: {validate}")));
+    }
+    let tmp = host.run(&Cmd::new(["mktemp"]))?;
+    let tmp = String::from_utf8_lossy(&tmp.stdout).trim().to_string();
+    if tmp.is_empty() {
+        return Err(ModuleError::msg("failed to validate: could not create a temporary file"));
+    }
+    let checked = check_copy(host, validate, &tmp, content);
+    host.remove(&tmp)?;
+    checked
+}
+
+fn check_copy(host: &dyn Transport, validate: &str, tmp: &str, content: &[u8]) -> Result<(), ModuleError> {
+    let attrs = Attrs { mode: Some(0o600), ..Attrs::default() };
+    host.write_file(tmp, content, &attrs)?;
+    let command = validate.replace("%s", tmp).replace("%%", "%");
+    let argv =
+        shlex_split(&command).ok_or_else(|| ModuleError::msg(format!("bad validate command: {validate}")))?;
+    let out = host.run(&Cmd::new(argv))?;
+    if out.rc != 0 {
+        let msg = format!("failed to validate: rc:{} error:{}", out.rc, String::from_utf8_lossy(&out.stderr));
+        return Err(fail_rc(msg, out.rc.into()));
+    }
+    Ok(())
+}
+
+/// POSIX shell-style word splitting (Python's `shlex.split`): quotes and backslashes, no
+/// expansion. None on an unclosed quote.
+pub fn shlex_split(s: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut cur: Option<String> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(cur.take()),
+            '\\' => cur.get_or_insert_default().push(chars.next().unwrap_or('\\')),
+            '\'' => {
+                let w = cur.get_or_insert_default();
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = cur.get_or_insert_default();
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('\\' | '"') => w.push(c),
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            c => cur.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(cur);
+    Some(words)
+}
+
+/// The content diff Ansible reports, headed `<path> (content)`.
+pub fn content_diff(path: &str, before: &[u8], after: &[u8]) -> Diff {
+    let header = format!("{path} (content)");
+    Diff {
+        before_header: header.clone(),
+        after_header: header,
+        before: String::from_utf8_lossy(before).into_owned(),
+        after: String::from_utf8_lossy(after).into_owned(),
+    }
+}
+
+/// The attributes diff Ansible reports, headed `<path> (file attributes)`, when any differ.
+pub fn attrs_diff(path: &str, stat: &FileStat, attrs: &Attrs) -> Option<Diff> {
+    let (before, after) = mode::attrs_diff_text(stat, attrs)?;
+    let header = format!("{path} (file attributes)");
+    Some(Diff { before_header: header.clone(), after_header: header, before, after })
+}
+
+/// Whether `attrs` would change the file: compared with its stat, or, for a file about to be
+/// created, with the mode a new file gets (owner and group of a new file are assumed right).
+pub fn attrs_change(stat: Option<&FileStat>, attrs: &Attrs) -> bool {
+    match stat {
+        Some(st) => mode::attrs_differ(st, attrs),
+        None => attrs.mode.is_some_and(|m| m != mode::NEW_FILE_MODE),
+    }
+}
+
+/// Appends Ansible's "ownership, perms or SE linux context changed" to a module message.
+pub fn with_attrs_msg(msg: &str, attrs_changed: bool) -> String {
+    match (msg.is_empty(), attrs_changed) {
+        (_, false) => msg.to_string(),
+        (true, true) => "ownership, perms or SE linux context changed".into(),
+        (false, true) => format!("{msg} and ownership, perms or SE linux context changed"),
+    }
+}
+
+/// serde helper for Ansible `str` parameters, which also accept numbers and booleans
+/// (`line: 42`, `owner: 1000`) and turn them into text the way Python's `str()` does.
+pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Bool(b) => Some(if b { "True" } else { "False" }.into()),
+        Value::Number(n) => Some(n.to_string()),
+        other => return Err(serde::de::Error::custom(format!("expected a string, got {other}"))),
+    })
+}
+
+/// Test support: plans a registered module on the local host and runs its change step.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::super::{Ctx, Outcome, SearchPath, lookup};
+    use crate::template::Templar;
+    use crate::transport::Local;
+    use crate::value::{Map, Value};
+
+    /// What a module run did: changed, message, result fields, diff count.
+    pub struct Ran {
+        pub changed: bool,
+        pub result: Map,
+        pub diffs: usize,
+    }
+
+    /// Builds `module` from `args`, plans and (when it wants to) applies it.
+    pub fn run(module: &str, args: Value) -> Result<Ran, String> {
+        let m = (lookup(module).ok_or("no such module")?.build)(args).map_err(|e| e.to_string())?;
+        let (templar, vars, search) = (Templar::new(), minijinja::Value::UNDEFINED, SearchPath::default());
+        let ctx = Ctx { host: &Local, vars: &vars, templar: &templar, search: &search, diff: true };
+        let plan = m.plan(&ctx).map_err(|e| e.to_string())?;
+        let mut result = plan.result;
+        let changed = match plan.outcome {
+            Outcome::Ok(_) => false,
+            Outcome::Change { action, .. } | Outcome::Run(action) => {
+                result.extend(action(&ctx).map_err(|e| e.to_string())?);
+                true
+            }
+        };
+        Ok(Ran { changed, result, diffs: plan.diffs.len() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::Local;
+
+    #[test]
+    fn shlex() {
+        let w = |s: &str| shlex_split(s).unwrap();
+        assert_eq!(w("visudo -cf /tmp/x"), ["visudo", "-cf", "/tmp/x"]);
+        assert_eq!(w(r#"sh -c 'test -s "$1"' a\ b "x\"y""#), ["sh", "-c", "test -s \"$1\"", "a b", "x\"y"]);
+        assert_eq!(w("  ''  "), [""]);
+        assert_eq!(shlex_split("'open"), None);
+    }
+
+    #[test]
+    fn links_resolve_relative_to_their_directory() {
+        assert_eq!(join_link("/etc/a", "b"), "/etc/b");
+        assert_eq!(join_link("/etc/a", "/srv/b"), "/srv/b");
+        assert_eq!(join_link("a", "b"), "b");
+    }
+
+    #[test]
+    fn attrs_message() {
+        assert_eq!(
+            with_attrs_msg("line added", true),
+            "line added and ownership, perms or SE linux context changed"
+        );
+        assert_eq!(with_attrs_msg("", true), "ownership, perms or SE linux context changed");
+        assert_eq!(with_attrs_msg("line added", false), "line added");
+    }
+
+    #[test]
+    fn backup_validate_and_symlinks_on_local_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.conf");
+        std::fs::write(&real, "old\n").unwrap();
+        let link = dir.path().join("link.conf");
+        std::os::unix::fs::symlink("real.conf", &link).unwrap();
+        let host = Local;
+        let t = inspect(&host, link.to_str().unwrap()).unwrap();
+        assert_eq!(t.real, real.to_str().unwrap());
+        let b = backup(&host, &t.path).unwrap();
+        let name = b.rsplit('/').next().unwrap();
+        let re = regex::Regex::new(r"^link\.conf\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$").unwrap();
+        assert!(re.is_match(name), "{name}");
+        assert_eq!(std::fs::read(&b).unwrap(), b"old\n");
+        let err = write(&host, Some("grep -q good %s"), &t.real, b"bad\n", &Attrs::default()).unwrap_err();
+        assert!(err.to_string().starts_with("failed to validate: rc:1"), "{err}");
+        assert_eq!(std::fs::read(&real).unwrap(), b"old\n");
+        write(&host, Some("grep -q good %s"), &t.real, b"good\n", &Attrs::default()).unwrap();
+        assert_eq!(std::fs::read(&link).unwrap(), b"good\n");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        let d = inspect(&host, dir.path().to_str().unwrap()).unwrap_err();
+        assert!(d.to_string().ends_with("is a directory !"));
+    }
+}

@@ -125,7 +125,7 @@ pub fn recap_line(host: &str, s: &Stats) -> String {
 pub fn unified_diff(d: &Diff) -> String {
     let diff = TextDiff::from_lines(&d.before, &d.after);
     let mut out = String::new();
-    out.push_str(&format!("--- {}\n+++ {}\n", d.before_header, d.after_header));
+    out.push_str(&format!("--- before: {}\n+++ after: {}\n", d.before_header, d.after_header));
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         out.push_str(&hunk.to_string());
     }
@@ -192,8 +192,8 @@ mod tests {
     #[test]
     fn diff_has_headers_and_hunks() {
         let d = Diff {
-            before_header: "before: /f".into(),
-            after_header: "after: /f".into(),
+            before_header: "/f".into(),
+            after_header: "/f".into(),
             before: "a\n".into(),
             after: "a\nb\n".into(),
         };

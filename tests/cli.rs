@@ -1,0 +1,1 @@
+//! Command line: defaults, exit codes, check and diff mode, the recap.

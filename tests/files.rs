@@ -1,0 +1,1 @@
+//! File modules end to end: lineinfile, blockinfile, copy, template, file, stat.

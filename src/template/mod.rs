@@ -4,6 +4,9 @@
 
 pub mod filters;
 pub mod lookups;
+pub mod pyjson;
+pub mod pyrepr;
+pub mod pyyaml;
 
 use minijinja::{Environment, UndefinedBehavior};
 

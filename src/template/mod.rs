@@ -3,10 +3,14 @@
 //! `True`/`False`, and Ansible's filters, tests and lookups (see `filters`, `lookups`).
 
 pub mod filters;
+mod filters_data;
+mod filters_text;
+mod jinja_tests;
 pub mod lookups;
 pub mod pyjson;
 pub mod pyrepr;
 pub mod pyyaml;
+mod version;
 
 use minijinja::{Environment, UndefinedBehavior};
 

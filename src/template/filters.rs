@@ -28,11 +28,13 @@ pub fn register(env: &mut Environment<'static>) {
     jinja_tests::register(env);
 }
 
-/// Prints values like Jinja2 under Python: `True`/`False`/`None`, `1.0`, Python reprs for lists
-/// and dicts (`[1, 'a']`, `{'a': True}`); strings as they are.
+/// Prints values like Ansible's Jinja2: `True`/`False`, `1.0`, Python reprs for lists and dicts
+/// (`[1, 'a']`, `{'a': True}`), strings as they are, and a top-level `None` as nothing (Ansible's
+/// finalize hook; inside a collection it is `None`).
 pub fn ansible_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
     let text = match value.kind() {
-        ValueKind::Bool | ValueKind::None | ValueKind::Seq | ValueKind::Map => py_repr(value),
+        ValueKind::None => String::new(),
+        ValueKind::Bool | ValueKind::Seq | ValueKind::Map => py_repr(value),
         ValueKind::Number => number_repr(value),
         _ => return minijinja::escape_formatter(out, state, value),
     };
@@ -80,8 +82,12 @@ fn to_int(v: &Value, default: Option<Value>, base: Option<u32>, kwargs: Kwargs) 
     Ok(match v.kind() {
         ValueKind::Bool => Value::from(v.is_true() as i64),
         ValueKind::Number if v.is_integer() => v.clone(),
-        ValueKind::Number => f64::try_from(v.clone()).map(|f| Value::from(f.trunc() as i64)).unwrap_or(default),
-        ValueKind::String => parse_py_int(v.as_str().unwrap_or_default(), base).map(Value::from).unwrap_or(default),
+        ValueKind::Number => {
+            f64::try_from(v.clone()).map(|f| Value::from(f.trunc() as i64)).unwrap_or(default)
+        }
+        ValueKind::String => {
+            parse_py_int(v.as_str().unwrap_or_default(), base).map(Value::from).unwrap_or(default)
+        }
         _ => default,
     })
 }

@@ -133,7 +133,9 @@ fn combine(first: &Value, rest: Rest<Value>, kwargs: Kwargs) -> Result<Value, Er
         match d {
             Data::Object(m) => maps.push(m),
             other => {
-                return Err(filter_error(format!("failed to combine variables, expected dicts but got {other}")));
+                return Err(filter_error(format!(
+                    "failed to combine variables, expected dicts but got {other}"
+                )));
             }
         }
     }
@@ -195,31 +197,30 @@ fn dict2items(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let mut out = Vec::new();
     for key in v.try_iter()? {
         let value = v.get_item(&key)?;
-        out.push(Value::from_iter([(key_name.as_str(), key), (value_name.as_str(), value)]));
+        out.push(Value::from_pairs([(key_name.as_str(), key), (value_name.as_str(), value)]));
     }
     Ok(Value::from(out))
 }
 
-/// `items2dict(key_name='key', value_name='value')`.
+/// `items2dict(key_name='key', value_name='value')` (names may be indexes for lists of pairs).
 fn items2dict(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let key_name = kwargs.get::<Option<String>>("key_name")?.unwrap_or_else(|| "key".into());
-    let value_name = kwargs.get::<Option<String>>("value_name")?.unwrap_or_else(|| "value".into());
+    let key_name = kwargs.get::<Option<Value>>("key_name")?.unwrap_or_else(|| Value::from("key"));
+    let value_name = kwargs.get::<Option<Value>>("value_name")?.unwrap_or_else(|| Value::from("value"));
     kwargs.assert_all_used()?;
     if !matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable) {
         return Err(filter_error(format!("items2dict requires a list, got {} instead.", v.kind())));
     }
+    let field = |item: &Value, name: &Value| item.get_item(name).ok().filter(|k| !k.is_undefined());
     let mut pairs = Vec::new();
     for item in v.try_iter()? {
-        let key = item.get_attr(&key_name).ok().filter(|k| !k.is_undefined());
-        let value = item.get_attr(&value_name).ok().filter(|k| !k.is_undefined());
-        let (Some(key), Some(value)) = (key, value) else {
+        let (Some(key), Some(value)) = (field(&item, &key_name), field(&item, &value_name)) else {
             return Err(filter_error(format!(
                 "items2dict requires each dictionary in the list to contain the keys '{key_name}' and '{value_name}'"
             )));
         };
         pairs.push((key, value));
     }
-    Ok(Value::from_iter(pairs))
+    Ok(Value::from_pairs(pairs))
 }
 
 /// `flatten(levels=None, skip_nulls=True)`: nested lists into one; `None`, `'None'` and
@@ -233,7 +234,12 @@ fn flatten(v: &Value, levels: Option<usize>, kwargs: Kwargs) -> Result<Value, Er
     Ok(Value::from(out))
 }
 
-fn flatten_into(v: &Value, levels: Option<usize>, skip_nulls: bool, out: &mut Vec<Value>) -> Result<(), Error> {
+fn flatten_into(
+    v: &Value,
+    levels: Option<usize>,
+    skip_nulls: bool,
+    out: &mut Vec<Value>,
+) -> Result<(), Error> {
     for item in v.try_iter()? {
         let is_null = item.is_none() || matches!(item.as_str(), Some("None" | "null"));
         if skip_nulls && is_null {

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use base64::Engine;
-use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::value::{Kwargs, Rest, Tuple, ValueKind};
 use minijinja::{Environment, Error, Value};
 use regex::{Captures, Regex};
 
@@ -31,7 +31,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("dirname", |p: &str| dirname(p));
     env.add_filter("splitext", |p: &str| {
         let (root, ext) = splitext(p);
-        Value::from(vec![root.to_string(), ext.to_string()])
+        Value::from_object(Tuple::from(vec![Value::from(root), Value::from(ext)]))
     });
     env.add_filter("expanduser", |p: &str| expanduser(p));
     env.add_filter("path_join", path_join);
@@ -57,7 +57,10 @@ pub(crate) fn py_regex(pattern: &str, ignorecase: bool, multiline: bool) -> Resu
 
 /// Reads the `ignorecase` and `multiline` keyword arguments.
 pub(crate) fn regex_flags(kwargs: &Kwargs) -> Result<(bool, bool), Error> {
-    Ok((kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false), kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false)))
+    Ok((
+        kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false),
+        kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false),
+    ))
 }
 
 /// `regex_replace(pattern, replacement, ignorecase=False, multiline=False, count=0,
@@ -222,7 +225,7 @@ fn regex_findall(value: &Value, pattern: &str, kwargs: Kwargs) -> Result<Value, 
     let found = re.captures_iter(&text).map(|caps| match ngroups {
         0 => group(&caps, 0),
         1 => group(&caps, 1),
-        n => Value::from((1..=n).map(|i| group(&caps, i)).collect::<Vec<_>>()),
+        n => Value::from_object(Tuple::from((1..=n).map(|i| group(&caps, i)).collect::<Vec<_>>())),
     });
     Ok(Value::from(found.collect::<Vec<_>>()))
 }

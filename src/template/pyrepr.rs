@@ -34,17 +34,24 @@ fn write_repr(out: &mut String, v: &Value) {
     }
 }
 
+/// A list as `[a, b]`, a tuple as `(a, b)` (one item: `(a,)`).
 fn write_seq(out: &mut String, v: &Value) {
-    out.push('[');
+    let tuple = v.is_tuple();
+    out.push(if tuple { '(' } else { '[' });
+    let mut count = 0;
     if let Ok(items) = v.try_iter() {
-        for (i, item) in items.enumerate() {
-            if i > 0 {
+        for item in items {
+            if count > 0 {
                 out.push_str(", ");
             }
             write_repr(out, &item);
+            count += 1;
         }
     }
-    out.push(']');
+    if tuple && count == 1 {
+        out.push(',');
+    }
+    out.push(if tuple { ')' } else { ']' });
 }
 
 fn write_map(out: &mut String, v: &Value) {
@@ -188,5 +195,7 @@ mod tests {
         assert_eq!(py_repr(&v), "{'a': [1, 'x', True, None, 1.0], 'b': {}}");
         assert_eq!(py_str(&Value::from("x")), "x");
         assert_eq!(py_str(&Value::from(false)), "False");
+        let t = Value::from_object(minijinja::value::Tuple::from(vec![Value::from("a"), Value::from(1)]));
+        assert_eq!(py_repr(&t), "('a', 1)");
     }
 }

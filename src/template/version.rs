@@ -52,7 +52,9 @@ pub fn compare(a: &str, b: &str, kind: &str) -> Result<Ordering, Error> {
     match kind {
         "loose" => loose_cmp(&loose_parse(a), &loose_parse(b)).map_err(failed),
         "strict" => Ok(strict_parse(a).map_err(failed)?.cmp(&strict_parse(b).map_err(failed)?)),
-        "semver" | "semantic" => Ok(semver_cmp(&semver_parse(a).map_err(failed)?, &semver_parse(b).map_err(failed)?)),
+        "semver" | "semantic" => {
+            Ok(semver_cmp(&semver_parse(a).map_err(failed)?, &semver_parse(b).map_err(failed)?))
+        }
         other => Err(filter_error(format!(
             "Invalid version type ({other}). Must be one of 'loose', 'strict', 'semver', 'semantic'"
         ))),
@@ -135,7 +137,9 @@ fn strict_parse(s: &str) -> Result<(u64, u64, u64, (u8, u64)), String> {
         None => (s, None),
     };
     let fields: Vec<&str> = nums.split('.').collect();
-    if !(2..=3).contains(&fields.len()) || fields.iter().any(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+    if !(2..=3).contains(&fields.len())
+        || fields.iter().any(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(invalid());
     }
     let num = |f: &str| f.parse::<u64>().map_err(|_| invalid());
@@ -158,7 +162,8 @@ fn semver_parse(s: &str) -> Result<SemVer, String> {
         Some((c, p)) => (c, p.split('.').map(String::from).collect()),
         None => (core_pre, Vec::new()),
     };
-    let nums: Vec<u64> = core.split('.').map(|n| n.parse::<u64>().map_err(|_| invalid())).collect::<Result<_, _>>()?;
+    let nums: Vec<u64> =
+        core.split('.').map(|n| n.parse::<u64>().map_err(|_| invalid())).collect::<Result<_, _>>()?;
     if nums.len() != 3 || pre.iter().any(String::is_empty) {
         return Err(invalid());
     }
@@ -198,7 +203,10 @@ mod tests {
         assert!(lt("1.2", "1.2.1"));
         assert!(lt("2.0rc1", "2.0rc2"));
         assert_eq!(compare("1.0", "1.0", "loose").unwrap(), Ordering::Equal);
-        assert_eq!(loose_parse("1.2-rc1"), [Part::Num(1), Part::Num(2), Part::Text("-".into()), Part::Text("rc".into()), Part::Num(1)]);
+        assert_eq!(
+            loose_parse("1.2-rc1"),
+            [Part::Num(1), Part::Num(2), Part::Text("-".into()), Part::Text("rc".into()), Part::Num(1)]
+        );
         assert!(compare("1.a", "1.1", "loose").is_err());
     }
 

@@ -251,3 +251,34 @@ const ANSIBLE_CASES: &[(&str, &str)] = &[
 fn renders_like_ansible() {
     check(ANSIBLE_CASES);
 }
+
+#[test]
+fn strict_undefined_with_defaults() {
+    check(&[
+        ("{{ x | default('a') }}", "a"),
+        ("{{ x is defined }} {{ x is not defined }}", "False True"),
+        ("{{ d.zz | default(1) }}", "1"),
+        ("{{ d['zz'] | default(3) }}", "3"),
+        ("{{ hostvars['h1'].x | default('dflt') }}", "dflt"),
+        ("{{ d.zz is defined }}", "False"),
+    ]);
+}
+
+/// Known deviation: Ansible's undefined chains (`d.zz.yy | default(2)` gives 2), minijinja's
+/// strict mode fails on an attribute of an undefined value. Guard with
+/// `(d.zz | default({})).yy | default(2)`.
+#[test]
+fn strict_undefined_does_not_chain() {
+    let err = render("{{ d.zz.yy | default(2) }}").unwrap_err();
+    assert!(err.contains("d.zz"), "{err}");
+}
+
+#[test]
+fn strict_undefined_errors_name_the_culprit() {
+    for (text, needle) in
+        [("{{ nope }}", "nope"), ("{{ d.zz }}", "zz"), ("{{ d['zz'] }}", "zz"), ("{{ d.zz.yy }}", "zz")]
+    {
+        let err = render(text).unwrap_err();
+        assert!(err.contains(needle), "{text}: {err}");
+    }
+}

@@ -9,7 +9,7 @@ use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
 use super::filters::{filter_error, py_truthy};
-use super::filters_text::{py_regex, regex_flags};
+use super::filters_regex::{py_regex, regex_flags};
 use super::pyrepr::py_str;
 
 /// Registers Ansible's tests.

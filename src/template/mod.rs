@@ -5,6 +5,7 @@
 mod escape;
 pub mod filters;
 mod filters_data;
+mod filters_regex;
 mod filters_text;
 mod jinja_tests;
 pub mod lookups;
@@ -12,6 +13,7 @@ pub mod pyjson;
 mod pymethods;
 pub mod pyrepr;
 pub mod pyyaml;
+mod pyyaml_scalar;
 mod version;
 
 use minijinja::{Environment, UndefinedBehavior};

@@ -4,13 +4,12 @@
 //! single / double quoted scalar choice, folding at 80 columns). Not here: anchors and aliases
 //! (values never share identity here), block literal scalars (PyYAML never picks them).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::value::Value;
 
-use super::pyrepr::float_repr;
+use super::pyyaml_scalar::{
+    Analysis, analyze, double_escape, is_break, is_empty_collection, is_printable, is_scalar, is_simple_key,
+    resolves_as_str, yaml_float,
+};
 
 /// Options of `yaml.dump` that Ansible's filters pass.
 #[derive(Debug, Clone)]
@@ -375,167 +374,6 @@ impl Emitter {
         }
         self.write_indicator("\"", false, false, false);
     }
-}
-
-fn double_escape(c: char) -> String {
-    let short = match c {
-        '\0' => "0",
-        '\u{7}' => "a",
-        '\u{8}' => "b",
-        '\t' => "t",
-        '\n' => "n",
-        '\u{b}' => "v",
-        '\u{c}' => "f",
-        '\r' => "r",
-        '\u{1b}' => "e",
-        '"' => "\"",
-        '\\' => "\\",
-        '\u{85}' => "N",
-        '\u{a0}' => "_",
-        '\u{2028}' => "L",
-        '\u{2029}' => "P",
-        _ => "",
-    };
-    if !short.is_empty() {
-        return format!("\\{short}");
-    }
-    match c as u32 {
-        n @ 0..=0xff => format!("\\x{n:02X}"),
-        n @ 0x100..=0xffff => format!("\\u{n:04X}"),
-        n => format!("\\U{n:08X}"),
-    }
-}
-
-fn is_scalar(v: &Value) -> bool {
-    !matches!(v, Value::Array(_) | Value::Object(_))
-}
-
-fn is_empty_collection(v: &Value) -> bool {
-    match v {
-        Value::Array(a) => a.is_empty(),
-        Value::Object(m) => m.is_empty(),
-        _ => false,
-    }
-}
-
-fn is_simple_key(k: &str) -> bool {
-    k.len() <= 128 && !k.chars().any(is_break)
-}
-
-fn is_break(c: char) -> bool {
-    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-fn is_printable(c: char) -> bool {
-    matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-        && c != '\u{feff}'
-}
-
-fn is_blankz(c: Option<&char>) -> bool {
-    c.is_none_or(|c| matches!(c, ' ' | '\t' | '\0') || is_break(*c))
-}
-
-/// PyYAML's `represent_float`: `1.0e+20`, `.inf`, `.nan`.
-fn yaml_float(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
-    }
-    let r = float_repr(f).to_lowercase();
-    if !r.contains('.') && r.contains('e') { r.replacen('e', ".0e", 1) } else { r }
-}
-
-/// Which styles a scalar allows (libyaml's `yaml_emitter_analyze_scalar`).
-struct Analysis {
-    multiline: bool,
-    flow_plain: bool,
-    block_plain: bool,
-    single_quoted: bool,
-}
-
-fn analyze(s: &str) -> Analysis {
-    if s.is_empty() {
-        return Analysis { multiline: false, flow_plain: false, block_plain: true, single_quoted: true };
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let doc_marker = s.starts_with("---") || s.starts_with("...");
-    let (mut flow_ind, mut block_ind) = (doc_marker, doc_marker);
-    let (mut line_breaks, mut special) = (false, false);
-    let (mut leading, mut trailing, mut break_space, mut space_break) = (false, false, false, false);
-    let (mut prev_space, mut prev_break) = (false, false);
-    let last = chars.len() - 1;
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_ws = is_blankz(chars.get(i + 1));
-        let preceded_ws = i == 0 || is_blankz(chars.get(i - 1));
-        if i == 0 {
-            if "#,[]{}&*!|>'\"%@`".contains(c) {
-                (flow_ind, block_ind) = (true, true);
-            }
-            if c == '?' || c == ':' {
-                flow_ind = true;
-                block_ind |= followed_ws;
-            }
-            if c == '-' && followed_ws {
-                (flow_ind, block_ind) = (true, true);
-            }
-        } else {
-            if ",?[]{}".contains(c) {
-                flow_ind = true;
-            }
-            if c == ':' {
-                flow_ind = true;
-                block_ind |= followed_ws;
-            }
-            if c == '#' && preceded_ws {
-                (flow_ind, block_ind) = (true, true);
-            }
-        }
-        special |= !is_printable(c);
-        if is_break(c) {
-            line_breaks = true;
-        }
-        if c == ' ' {
-            leading |= i == 0;
-            trailing |= i == last;
-            break_space |= prev_break;
-            (prev_space, prev_break) = (true, false);
-        } else if is_break(c) {
-            leading |= i == 0;
-            trailing |= i == last;
-            space_break |= prev_space;
-            (prev_space, prev_break) = (false, true);
-        } else {
-            (prev_space, prev_break) = (false, false);
-        }
-    }
-    let plain_ok = !(leading || trailing || break_space || space_break || special || line_breaks);
-    Analysis {
-        multiline: line_breaks,
-        flow_plain: plain_ok && !flow_ind,
-        block_plain: plain_ok && !block_ind,
-        single_quoted: !(break_space || space_break || special),
-    }
-}
-
-static IMPLICIT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
-        r"^(?:<<|=|~|null|Null|NULL|)$",
-        r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)$",
-    ]
-    .iter()
-    // Invariant: the patterns above are constant and valid.
-    .map(|p| Regex::new(p).expect("valid YAML resolver pattern"))
-    .collect()
-});
-
-/// True when a plain scalar with this text would read back as a string (YAML 1.1 resolvers).
-fn resolves_as_str(s: &str) -> bool {
-    !IMPLICIT.iter().any(|re| re.is_match(s))
 }
 
 #[cfg(test)]

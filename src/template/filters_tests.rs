@@ -282,3 +282,9 @@ fn strict_undefined_errors_name_the_culprit() {
         assert!(err.contains(needle), "{text}: {err}");
     }
 }
+
+#[test]
+fn mandatory_fails_on_undefined() {
+    assert!(render("{{ nope | mandatory }}").unwrap_err().contains("Mandatory variable"));
+    assert!(render("{{ nope | mandatory('set nope!') }}").unwrap_err().contains("set nope!"));
+}

@@ -2,8 +2,19 @@
 //! a lone `{{ expr }}` keeps its native type (lists stay lists), booleans render as
 //! `True`/`False`, and Ansible's filters, tests and lookups (see `filters`, `lookups`).
 
+mod escape;
 pub mod filters;
+mod filters_data;
+mod filters_regex;
+mod filters_text;
+mod jinja_tests;
 pub mod lookups;
+pub mod pyjson;
+mod pymethods;
+pub mod pyrepr;
+pub mod pyyaml;
+mod pyyaml_scalar;
+mod version;
 
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -61,6 +72,7 @@ impl Templar {
             env.set_syntax(syntax);
         }
         env.set_formatter(filters::ansible_formatter);
+        env.set_unknown_method_callback(pymethods::call_method);
         filters::register(&mut env);
         lookups::register(&mut env);
         Templar { env }
@@ -71,7 +83,8 @@ impl Templar {
         minijinja::Value::from(minijinja::value::Serde(vars))
     }
 
-    /// Renders a template text to a string.
+    /// Renders a template file's text to a string (string literals keep Jinja's escapes, as in
+    /// Ansible's `template` module; playbook strings go through `render_value`).
     pub fn render_str(&self, text: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
         Ok(self.env.render_str(text, ctx)?)
     }
@@ -94,7 +107,9 @@ impl Templar {
     }
 
     /// Renders every string inside a value; a string that is a lone `{{ expr }}` becomes the
-    /// expression's native value, as in Ansible.
+    /// expression's native value, as in Ansible. Backslashes in the expressions' string literals
+    /// are taken literally (Ansible's `_escape_backslashes`), so `'\d+'` written once in YAML
+    /// reaches `regex_replace` as `\d+`.
     pub fn render_value(&self, v: &Value, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
         Ok(match v {
             Value::String(s) => self.render_string_value(s, ctx)?,
@@ -117,6 +132,8 @@ impl Templar {
         if !is_template(s) {
             return Ok(Value::String(s.to_string()));
         }
+        let escaped = escape::escape_backslashes(s);
+        let s: &str = &escaped;
         if let Some(expr) = lone_expression(s) {
             let compiled = self.env.compile_expression(expr)?;
             let v = compiled.eval(ctx)?;

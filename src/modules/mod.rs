@@ -8,9 +8,15 @@
 pub mod args;
 pub mod assert;
 pub mod command;
+pub mod copy;
 pub mod debug;
 pub mod fail;
+pub mod file;
+pub mod fileattrs;
+pub mod put;
 pub mod set_fact;
+pub mod stat;
+pub mod template;
 
 use std::path::PathBuf;
 
@@ -223,10 +229,14 @@ macro_rules! spec {
 pub static REGISTRY: &[Spec] = &[
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),
+    spec!("copy", copy::Copy, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
+    spec!("file", file::File, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
+    spec!("stat", stat::Stat, FreeForm::KeyValue),
+    spec!("template", template::Template, FreeForm::KeyValue),
 ];
 
 /// Prefixes under which Ansible ships the modules hearth implements.

@@ -603,3 +603,132 @@ fn hard(
     );
     Ok(plan.with_diff(diff).with("dest", path).with("src", src).with("state", "hard"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::fileattrs::new_stat;
+    use crate::modules::put::testing::Env;
+    use serde_json::json;
+
+    #[test]
+    fn default_state_follows_ansible() {
+        let dir = new_stat(FileKind::Directory);
+        let link = new_stat(FileKind::Link);
+        assert_eq!(default_state(None, Some(&dir), false), State::Directory);
+        assert_eq!(default_state(None, Some(&link), false), State::Link);
+        assert_eq!(default_state(None, None, true), State::Directory);
+        assert_eq!(default_state(None, None, false), State::File);
+        assert_eq!(default_state(Some(State::Touch), Some(&dir), false), State::Touch);
+    }
+
+    #[test]
+    fn state_file_on_missing_path_fails() {
+        let env = Env::new();
+        let err = env.run::<File>(json!({"path": env.path("x")})).err().unwrap();
+        assert_eq!(err.to_string(), format!("file ({}) is absent, cannot continue", env.path("x")));
+        std::fs::create_dir(env.path("d")).unwrap();
+        let err = env.run::<File>(json!({"path": env.path("d"), "state": "file"})).err().unwrap();
+        assert!(err.to_string().ends_with("is directory, cannot continue"), "{err}");
+    }
+
+    #[test]
+    fn directory_create_then_ok_then_mode() {
+        let env = Env::new();
+        let args = json!({"path": env.path("a/b"), "state": "directory", "mode": "0750"});
+        let run = env.run::<File>(args.clone()).unwrap();
+        assert!(run.changed);
+        assert_eq!(env.mode("a/b"), 0o750);
+        assert_eq!(
+            run.diffs[0].after,
+            format!("path: {}\nstate: directory\nmode: '0750'\n", env.path("a/b"))
+        );
+        assert!(!env.run::<File>(args).unwrap().changed);
+        let run = env.run::<File>(json!({"path": env.path("a/b"), "mode": "0700"})).unwrap();
+        assert!(run.changed);
+        assert_eq!(env.mode("a/b"), 0o700);
+        assert_eq!(run.result["mode"], "0700");
+    }
+
+    #[test]
+    fn recurse_applies_modes_below() {
+        let env = Env::new();
+        env.write("d/f", "x");
+        env.write("d/s/g", "y");
+        let args =
+            json!({"path": env.path("d"), "state": "directory", "recurse": true, "mode": "u=rwX,g=rX,o="});
+        assert!(env.run::<File>(args.clone()).unwrap().changed);
+        assert_eq!(env.mode("d"), 0o750);
+        assert_eq!(env.mode("d/s"), 0o750);
+        assert_eq!(env.mode("d/f"), 0o640);
+        assert_eq!(env.mode("d/s/g"), 0o640);
+        assert!(!env.run::<File>(args).unwrap().changed);
+        let err = env.run::<File>(json!({"path": env.path("d/f"), "state": "file", "recurse": true})).err();
+        assert_eq!(err.unwrap().to_string(), "recurse option requires state to be 'directory'");
+    }
+
+    #[test]
+    fn touch_creates_and_always_changes() {
+        let env = Env::new();
+        let args = json!({"path": env.path("t"), "state": "touch", "mode": "0600"});
+        assert!(env.run::<File>(args.clone()).unwrap().changed);
+        assert_eq!(env.mode("t"), 0o600);
+        assert!(env.run::<File>(args).unwrap().changed);
+        let args = json!({"path": env.path("t"), "state": "touch", "modification_time": "preserve",
+                          "access_time": "preserve"});
+        assert!(!env.run::<File>(args).unwrap().changed);
+    }
+
+    #[test]
+    fn absent_removes_once() {
+        let env = Env::new();
+        env.write("d/f", "x");
+        let args = json!({"path": env.path("d"), "state": "absent"});
+        assert!(env.run::<File>(args.clone()).unwrap().changed);
+        assert!(!std::path::Path::new(&env.path("d")).exists());
+        assert!(!env.run::<File>(args).unwrap().changed);
+    }
+
+    #[test]
+    fn symlinks() {
+        let env = Env::new();
+        env.write("target", "x");
+        let args = json!({"path": env.path("l"), "src": "target", "state": "link"});
+        let run = env.run::<File>(args.clone()).unwrap();
+        assert!(run.changed);
+        assert_eq!(std::fs::read_link(env.path("l")).unwrap().to_str(), Some("target"));
+        assert_eq!(run.result["dest"], env.path("l"));
+        assert!(!env.run::<File>(args).unwrap().changed);
+        // Retarget, refuse to replace a file without force, dangling target without force.
+        env.write("other", "y");
+        assert!(
+            env.run::<File>(json!({"path": env.path("l"), "src": "other", "state": "link"})).unwrap().changed
+        );
+        let on_file = json!({"path": env.path("other"), "src": "target", "state": "link"});
+        let err = env.run::<File>(on_file).err().unwrap();
+        assert!(err.to_string().starts_with("refusing to convert from file to symlink"), "{err}");
+        let dangling = json!({"path": env.path("d"), "src": "nope", "state": "link"});
+        assert!(env.run::<File>(dangling).err().unwrap().to_string().starts_with("src file does not exist"));
+        let forced = json!({"path": env.path("d"), "src": "nope", "state": "link", "force": true});
+        assert!(env.run::<File>(forced).unwrap().changed);
+    }
+
+    #[test]
+    fn hard_links() {
+        let env = Env::new();
+        env.write("f", "x");
+        let args = json!({"path": env.path("h"), "src": env.path("f"), "state": "hard"});
+        assert!(env.run::<File>(args.clone()).unwrap().changed);
+        std::fs::write(env.path("f"), "changed").unwrap();
+        assert_eq!(env.read("h"), "changed");
+        assert!(!env.run::<File>(args).unwrap().changed);
+    }
+
+    #[test]
+    fn src_requires_link_state() {
+        let env = Env::new();
+        env.write("f", "x");
+        let err = env.run::<File>(json!({"path": env.path("f"), "src": "x"})).err().unwrap();
+        assert_eq!(err.to_string(), "src option requires state to be 'link' or 'hard'");
+    }
+}

@@ -221,3 +221,34 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod module_tests {
+    use super::*;
+    use crate::modules::put::testing::Env;
+    use serde_json::json;
+
+    #[test]
+    fn stat_file_link_and_missing() {
+        let env = Env::new();
+        env.write("f", "hello\n");
+        std::os::unix::fs::symlink("f", env.path("l")).unwrap();
+        let run = env.run::<Stat>(json!({"path": env.path("f")})).unwrap();
+        assert!(!run.changed);
+        let st = &run.result["stat"];
+        assert_eq!(st["exists"], true);
+        assert_eq!(st["isreg"], true);
+        assert_eq!(st["checksum"], "f572d396fae9206628714fb2ce00f72e94f2258f");
+        assert_eq!(st["readable"], true);
+        let run = env.run::<Stat>(json!({"path": env.path("l"), "checksum_algorithm": "sha256"})).unwrap();
+        assert_eq!(run.result["stat"]["islnk"], true);
+        assert_eq!(
+            run.result["stat"]["lnk_source"],
+            std::fs::canonicalize(env.path("f")).unwrap().to_str().unwrap()
+        );
+        let run = env.run::<Stat>(json!({"path": env.path("l"), "follow": true, "checksum": "md5"})).unwrap();
+        assert_eq!(run.result["stat"]["checksum"], "b1946ac92492d2347c6235b4d2611184");
+        let run = env.run::<Stat>(json!({"path": env.path("nope")})).unwrap();
+        assert_eq!(run.result["stat"], json!({"exists": false}));
+    }
+}

@@ -198,3 +198,58 @@ pub fn py_datetime(secs: i64, micros: u32) -> String {
         format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute, t.second);
     if micros == 0 { base } else { format!("{base}.{micros:06}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::put::testing::Env;
+    use serde_json::json;
+
+    #[test]
+    fn renders_with_ansible_defaults_and_is_idempotent() {
+        let env = Env::new();
+        env.write(
+            "templates/motd.j2",
+            "# {{ ansible_managed }}\n{% for i in items %}\n{{ who }} {{ i }}\n{% endfor %}\n",
+        );
+        let args = json!({"src": "motd.j2", "dest": env.path("motd"), "mode": "0644"});
+        let run = env.run::<Template>(args.clone()).unwrap();
+        assert!(run.changed);
+        assert_eq!(env.read("motd"), "# Ansible managed\nworld 1\nworld 2\n");
+        assert_eq!(run.diffs[0].before_header, env.path("motd"));
+        assert!(!env.run::<Template>(args).unwrap().changed);
+    }
+
+    #[test]
+    fn template_vars_and_options() {
+        let env = Env::new();
+        env.write(
+            "templates/t.j2",
+            "[% if true %]\n<< template_path >> -> << template_destpath >>\n[% endif %]\n",
+        );
+        std::fs::create_dir(env.path("out")).unwrap();
+        let args = json!({"src": "t.j2", "dest": env.path("out"), "block_start_string": "[%",
+            "block_end_string": "%]", "variable_start_string": "<<", "variable_end_string": ">>",
+            "newline_sequence": "\\r\\n"});
+        assert!(env.run::<Template>(args).unwrap().changed);
+        assert_eq!(env.read("out/t.j2"), format!("t.j2 -> {}\r\n", env.path("out")));
+    }
+
+    #[test]
+    fn render_errors_name_the_template() {
+        let env = Env::new();
+        env.write("templates/bad.j2", "{{ nope }}\n");
+        let err = env.run::<Template>(json!({"src": "bad.j2", "dest": env.path("x")})).err().unwrap();
+        assert!(err.to_string().contains("bad.j2"), "{err}");
+        assert!(err.to_string().contains("undefined"), "{err}");
+        let err = env.run::<Template>(json!({"src": "missing.j2", "dest": env.path("x")})).err().unwrap();
+        assert!(err.to_string().contains("missing.j2"), "{err}");
+    }
+
+    #[test]
+    fn python_datetime_shape() {
+        let s = py_datetime(0, 5);
+        assert_eq!(s.len(), "1970-01-01 00:00:00.000005".len());
+        assert!(py_datetime(0, 0).len() == 19);
+    }
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sha1::Digest;
 
 use super::file::{self, AttrSpec, Stamps};
-use super::fileattrs::{basename, join, parse_mode_for, realpath};
+use super::fileattrs::{basename, join, parse_mode_at, realpath};
 use super::put::{self, Placement};
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::transport::{Attrs, FileKind, Local, Transport};
@@ -28,8 +28,10 @@ pub struct Copy {
     /// Permissions (octal, integer, symbolic) or `preserve` (the source file's mode).
     pub mode: Option<Value>,
     /// Owner name or id.
+    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
+    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
     pub group: Option<String>,
     /// Keep a timestamped copy of a file that is replaced.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -128,7 +130,7 @@ impl Copy {
 
     /// Attributes for directories created on the way (`directory_mode`, owner, group).
     fn dir_attrs(&self) -> Result<Attrs, ModuleError> {
-        let mode = self.directory_mode.as_ref().map(|m| parse_mode_for(m, Some(0o755), true));
+        let mode = self.directory_mode.as_ref().map(|m| parse_mode_at(m, Some(0o755), true));
         Ok(Attrs {
             mode: mode.transpose().map_err(ModuleError::msg)?,
             owner: self.owner.clone(),

@@ -25,8 +25,10 @@ pub struct File {
     /// Permissions (octal, integer or symbolic).
     pub mode: Option<Value>,
     /// Owner name or id.
+    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
+    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
     pub group: Option<String>,
     /// Apply mode/owner/group to everything below a directory.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -270,13 +272,13 @@ fn plan_attrs(
     if let Some(m) = want.mode {
         fields.insert("mode".into(), fileattrs::format_mode(m).into());
     }
-    let differ = attrs_differ(&want, st);
+    let differ = attrs_differ(st, &want);
     if !differ && !stamps.any() {
         let mut plan = Plan::ok(format!("{path} already as desired"));
         plan.result = fields;
         return Ok(plan);
     }
-    let lines = attr_diff_lines(&want, st);
+    let lines = attr_diff_lines(st, &want);
     let owned = path.to_string();
     let summary = if differ { format!("set attributes of {path}") } else { format!("touch {path}") };
     let mut plan = Plan::change(
@@ -520,7 +522,7 @@ pub fn ensure_link(
         plans.push(plan_attrs(&target, &st, spec, Stamps::default(), prev_state(Some(&st)))?);
     } else if !follow && (spec.owner.is_some() || spec.group.is_some()) {
         let want = Attrs { mode: None, owner: spec.owner.map(Into::into), group: spec.group.map(Into::into) };
-        let needed = relink || prev.as_ref().is_none_or(|s| attrs_differ(&want, s));
+        let needed = relink || prev.as_ref().is_none_or(|s| attrs_differ(s, &want));
         if needed {
             let p = path.to_string();
             plans.push(Plan::change(

@@ -14,11 +14,11 @@ use crate::value::{Map, Value};
 /// Reads an Ansible `mode` (octal string, integer already in decimal, or symbolic) into
 /// permission bits; `current` is the path's present mode, used by symbolic modes.
 pub fn parse_mode(v: &Value, current: Option<u32>) -> Result<u32, String> {
-    parse_mode_for(v, current, false)
+    parse_mode_at(v, current, false)
 }
 
 /// Like [`parse_mode`], knowing whether the path is a directory (for the symbolic `X`).
-pub fn parse_mode_for(v: &Value, current: Option<u32>, is_dir: bool) -> Result<u32, String> {
+pub fn parse_mode_at(v: &Value, current: Option<u32>, is_dir: bool) -> Result<u32, String> {
     let mode = match v {
         Value::Number(n) => {
             n.as_u64().ok_or_else(|| format!("mode must be in octal or symbolic form: {n}"))?
@@ -96,9 +96,10 @@ fn perm_bits(perms: &str, current: u32, is_dir: bool) -> Option<u32> {
     })
 }
 
-/// Formats permission bits the way Ansible reports them ("0644").
+/// Formats permission bits the way Ansible's `file`/`copy` results report them ("0644",
+/// "04755"; `stat` uses four digits instead).
 pub fn format_mode(mode: u32) -> String {
-    format!("{mode:04o}")
+    format!("0{mode:03o}")
 }
 
 /// Builds the attributes to enforce from a task's raw `mode`/`owner`/`group`, resolving a
@@ -110,12 +111,12 @@ pub fn attrs(
     current: Option<&FileStat>,
 ) -> Result<Attrs, String> {
     let is_dir = current.is_some_and(|s| s.kind == FileKind::Directory);
-    let mode = mode.map(|m| parse_mode_for(m, current.map(|s| s.mode), is_dir)).transpose()?;
+    let mode = mode.map(|m| parse_mode_at(m, current.map(|s| s.mode), is_dir)).transpose()?;
     Ok(Attrs { mode, owner: owner.map(str::to_string), group: group.map(str::to_string) })
 }
 
 /// True when enforcing `want` on a path with `have` would change something.
-pub fn attrs_differ(want: &Attrs, have: &FileStat) -> bool {
+pub fn attrs_differ(have: &FileStat, want: &Attrs) -> bool {
     want.mode.is_some_and(|m| m != have.mode)
         || want.owner.as_deref().is_some_and(|o| id_differs(o, have.owner.as_deref(), have.uid))
         || want.group.as_deref().is_some_and(|g| id_differs(g, have.group.as_deref(), have.gid))
@@ -130,7 +131,7 @@ fn id_differs(want: &str, name: Option<&str>, id: u32) -> bool {
 }
 
 /// Lines describing the attributes that would change, for a before/after diff.
-pub fn attr_diff_lines(want: &Attrs, have: &FileStat) -> (String, String) {
+pub fn attr_diff_lines(have: &FileStat, want: &Attrs) -> (String, String) {
     let (mut before, mut after) = (String::new(), String::new());
     if let Some(m) = want.mode.filter(|m| *m != have.mode) {
         before.push_str(&format!("mode: '{}'\n", format_mode(have.mode)));
@@ -146,6 +147,18 @@ pub fn attr_diff_lines(want: &Attrs, have: &FileStat) -> (String, String) {
         after.push_str(&format!("group: {g}\n"));
     }
     (before, after)
+}
+
+/// serde helper for Ansible `str` parameters such as `owner: 1000`: numbers and booleans
+/// become text the way Python's `str()` writes them.
+pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match <Value as serde::Deserialize>::deserialize(d)? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Bool(b) => Some(if b { "True" } else { "False" }.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => return Err(serde::de::Error::custom(format!("expected a string, got {other}"))),
+    })
 }
 
 /// Ansible's `add_path_info` result fields for a path: state, mode, owner, group, uid, gid, size.
@@ -299,27 +312,27 @@ mod tests {
         assert_eq!(parse_mode(&json!("+x"), Some(0o600)), Ok(0o711));
         assert_eq!(parse_mode(&json!("g=u"), Some(0o640)), Ok(0o660));
         assert_eq!(parse_mode(&json!("u+s"), Some(0o755)), Ok(0o4755));
-        assert_eq!(parse_mode_for(&json!("a+X"), Some(0o600), true), Ok(0o711));
-        assert_eq!(parse_mode_for(&json!("a+X"), Some(0o600), false), Ok(0o600));
+        assert_eq!(parse_mode_at(&json!("a+X"), Some(0o600), true), Ok(0o711));
+        assert_eq!(parse_mode_at(&json!("a+X"), Some(0o600), false), Ok(0o600));
         assert!(parse_mode(&json!("z+x"), Some(0)).is_err());
     }
 
     #[test]
     fn mode_formatting() {
         assert_eq!(format_mode(0o644), "0644");
-        assert_eq!(format_mode(0o4755), "4755");
+        assert_eq!(format_mode(0o4755), "04755");
     }
 
     #[test]
     fn attribute_comparison() {
         let have = stat(0o644);
         let want = attrs(Some(&json!("0644")), Some("root"), Some("0"), Some(&have)).unwrap();
-        assert!(!attrs_differ(&want, &have));
+        assert!(!attrs_differ(&have, &want));
         let want = attrs(Some(&json!("0600")), None, None, Some(&have)).unwrap();
-        assert!(attrs_differ(&want, &have));
-        assert_eq!(attr_diff_lines(&want, &have), ("mode: '0644'\n".into(), "mode: '0600'\n".into()));
+        assert!(attrs_differ(&have, &want));
+        assert_eq!(attr_diff_lines(&have, &want), ("mode: '0644'\n".into(), "mode: '0600'\n".into()));
         let want = attrs(None, Some("nobody"), None, Some(&have)).unwrap();
-        assert!(attrs_differ(&want, &have));
+        assert!(attrs_differ(&have, &want));
     }
 
     #[test]

@@ -66,10 +66,10 @@ pub fn plan_put(ctx: &Ctx, p: Placement) -> Result<Plan, ModuleError> {
     let same = size_matches && before.as_deref() == Some(&p.content[..]);
     let plan_fields = fields(&p.content, &cur.path, &want, cur.file.as_ref());
     if same {
-        let Some(have) = cur.file.as_ref().filter(|h| attrs_differ(&want, h)) else {
+        let Some(have) = cur.file.as_ref().filter(|h| attrs_differ(h, &want)) else {
             return Ok(with_fields(Plan::ok(format!("{} already as desired", cur.path)), plan_fields));
         };
-        let (b, a) = attr_diff_lines(&want, have);
+        let (b, a) = attr_diff_lines(have, &want);
         let path = cur.path.clone();
         let plan = Plan::change(
             format!("set attributes of {path}"),

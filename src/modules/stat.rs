@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use sha1::Digest;
 
-use super::fileattrs::{self, format_mode};
+use super::fileattrs;
 use super::put::hex;
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::transport::{Cmd, FileKind, FileStat};
@@ -134,7 +134,7 @@ pub fn stat_result(
     let mut r = Map::new();
     r.insert("exists".into(), true.into());
     r.insert("path".into(), path.into());
-    r.insert("mode".into(), format_mode(m).into());
+    r.insert("mode".into(), format!("{m:04o}").into());
     r.insert("isdir".into(), (st.kind == FileKind::Directory).into());
     r.insert("isreg".into(), (st.kind == FileKind::File).into());
     r.insert("islnk".into(), (st.kind == FileKind::Link).into());
@@ -250,5 +250,23 @@ mod module_tests {
         assert_eq!(run.result["stat"]["checksum"], "b1946ac92492d2347c6235b4d2611184");
         let run = env.run::<Stat>(json!({"path": env.path("nope")})).unwrap();
         assert_eq!(run.result["stat"], json!({"exists": false}));
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use serde_json::json;
+
+    #[test]
+    fn aliases_pass_the_registry_parameter_check() {
+        for (name, args) in [
+            ("stat", json!({"dest": "/x", "checksum_algo": "sha256", "mime": true})),
+            ("file", json!({"name": "/x", "state": "absent"})),
+            ("copy", json!({"content": "x", "dest": "/x", "owner": "root"})),
+            ("template", json!({"src": "a.j2", "dest": "/x"})),
+        ] {
+            let spec = crate::modules::lookup(name).unwrap();
+            assert!((spec.build)(args).is_ok(), "{name}");
+        }
     }
 }

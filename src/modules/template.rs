@@ -32,8 +32,10 @@ pub struct Template {
     /// Permissions (octal, integer, symbolic) or `preserve` (the template's own mode).
     pub mode: Option<Value>,
     /// Owner name or id.
+    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
+    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
     pub group: Option<String>,
     /// Keep a timestamped copy of a file that is replaced.
     #[serde(default, deserialize_with = "super::args::de_bool")]

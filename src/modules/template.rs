@@ -223,6 +223,16 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_matches_ansible_output() {
+        // Output of ansible-core 2.18's template module for the same template.
+        let env = Env::new();
+        let text = "# {{ ansible_managed }}\n{% for i in [1,2] %}\n  {% if i %}\nv{{ i }}\n  {% endif %}\n{% endfor %}\nend\n";
+        env.write("templates/t.j2", text);
+        env.run::<Template>(json!({"src": "t.j2", "dest": env.path("out")})).unwrap();
+        assert_eq!(env.read("out"), "# Ansible managed\n  v1\n    v2\n  end\n");
+    }
+
+    #[test]
     fn template_vars_and_options() {
         let env = Env::new();
         env.write(

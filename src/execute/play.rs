@@ -129,7 +129,10 @@ impl PlayRun<'_> {
             task_vars: &t.vars,
             loop_vars: None,
         };
-        task_vars(&self.layers, &scope)
+        let mut vars = task_vars(&self.layers, &scope);
+        let hv = self.hostvars();
+        self.templar.resolve_vars(&mut vars, |m| context(m, &hv));
+        vars
     }
 
     /// `include_tasks`: loaded per host (the file name may be templated); hosts that include the

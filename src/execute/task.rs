@@ -97,6 +97,7 @@ fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>
     };
     let mut vars = task_vars(env.play, &scope);
     vars.insert("omit".into(), Value::String(OMIT.into()));
+    env.templar.resolve_vars(&mut vars, |m| context(m, &env.hostvars));
     vars.insert("ansible_check_mode".into(), Value::Bool(check_mode(task, env, &vars)));
     vars
 }

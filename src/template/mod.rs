@@ -119,6 +119,32 @@ impl Templar {
         to_value(&v)
     }
 
+    /// Resolves variables whose values are themselves templates (`b: "{{ a }}-x"`), the way
+    /// Ansible templates variables lazily on use. Values that cannot be rendered yet (undefined
+    /// names) stay as written. `extra` is merged into the context only (e.g. `hostvars`).
+    pub fn resolve_vars(&self, vars: &mut Map, extra: impl Fn(&Map) -> minijinja::Value) {
+        for _ in 0..5 {
+            let pending: Vec<String> =
+                vars.iter().filter(|(_, v)| value_has_template(v)).map(|(k, _)| k.clone()).collect();
+            if pending.is_empty() {
+                return;
+            }
+            let ctx = extra(vars);
+            let mut progressed = false;
+            for k in pending {
+                if let Ok(r) = self.render_value(&vars[&k], &ctx)
+                    && r != vars[&k]
+                {
+                    vars.insert(k, r);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
     /// Renders every string inside a value; a string that is a lone `{{ expr }}` becomes the
     /// expression's native value, as in Ansible. Backslashes in the expressions' string literals
     /// are taken literally (Ansible's `_escape_backslashes`), so `'\d+'` written once in YAML
@@ -156,6 +182,16 @@ impl Templar {
             return to_value(&v);
         }
         Ok(Value::String(self.render_str(s, ctx)?))
+    }
+}
+
+/// True when any string inside a value contains Jinja syntax.
+pub fn value_has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => is_template(s),
+        Value::Array(a) => a.iter().any(value_has_template),
+        Value::Object(m) => m.values().any(value_has_template),
+        _ => false,
     }
 }
 

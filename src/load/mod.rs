@@ -1,1 +1,3 @@
+pub mod inventory;
+pub mod pattern;
 pub mod yaml;

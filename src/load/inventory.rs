@@ -21,6 +21,7 @@ use crate::load::pattern::{self, PatternError, Resolved, Universe};
 use crate::load::yaml::{Pos, YamlError};
 use crate::value::{Map, Value};
 
+pub use output::json_text;
 pub use source::load;
 pub use vars_files::VarsLayer;
 
@@ -188,6 +189,11 @@ impl Inventory {
         Ok(pattern::resolve(self, pattern)?.hosts)
     }
 
+    /// Resolves a play's `hosts:` pattern restricted by `--limit`.
+    pub fn resolve_limited(&self, pattern: &str, limit: Option<&str>) -> Result<Resolved, PatternError> {
+        pattern::resolve_limited(self, pattern, limit)
+    }
+
     /// Like `resolve`, also reporting terms that matched nothing (Ansible warns about them).
     pub fn resolve_verbose(&self, pattern: &str) -> Result<Resolved, PatternError> {
         pattern::resolve(self, pattern)
@@ -214,6 +220,13 @@ impl Inventory {
             return Err(GraphError::EmptyName("group"));
         }
         if !self.groups.contains_key(name) {
+            if !is_safe_group_name(name) {
+                // Ansible's default (TRANSFORM_INVALID_GROUP_CHARS=never) keeps the name and warns.
+                self.warn(format!(
+                    "Invalid characters were found in group name '{name}' but not replaced \
+                     (only letters, digits and _ are valid in variable-like names)"
+                ));
+            }
             self.groups.insert(name.to_string(), Group::new(name));
         }
         Ok(())
@@ -518,6 +531,12 @@ impl Universe for Inventory {
 /// pattern splitting must not cut at its colons.
 pub(crate) fn is_address(s: &str) -> bool {
     address::parse_address(s, true).is_ok()
+}
+
+/// Ansible's INVALID_VARIABLE_NAMES check: `^[\d\W]|[^\w]` must not match.
+fn is_safe_group_name(name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    name.chars().all(word) && name.chars().next().is_some_and(|c| word(c) && !c.is_numeric())
 }
 
 fn as_priority(v: &Value) -> Option<i64> {

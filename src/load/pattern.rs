@@ -108,6 +108,22 @@ pub fn resolve(u: &impl Universe, pattern: &str) -> Result<Resolved, PatternErro
     Ok(out)
 }
 
+/// Resolves `pattern` restricted to the hosts `limit` selects (`--limit`), like Ansible's
+/// subset: the limit is evaluated on its own and only filters, it never adds hosts.
+pub fn resolve_limited(
+    u: &impl Universe,
+    pattern: &str,
+    limit: Option<&str>,
+) -> Result<Resolved, PatternError> {
+    let mut res = resolve(u, pattern)?;
+    if let Some(limit) = limit {
+        let sub = resolve(u, limit)?;
+        res.hosts.retain(|h| sub.hosts.contains(h));
+        res.unmatched.extend(sub.unmatched);
+    }
+    Ok(res)
+}
+
 /// One term without its `&`/`!`: returns the hosts and whether anything (group or host) matched.
 fn match_term(u: &impl Universe, term: &str) -> Result<(Vec<String>, bool), PatternError> {
     let (expr, subscript) = split_subscript(term);
@@ -155,12 +171,12 @@ fn split_subscript(term: &str) -> (&str, Option<Subscript>) {
 fn apply_subscript(hosts: Vec<String>, subscript: Option<Subscript>) -> Vec<String> {
     let Some((start, end)) = subscript else { return hosts };
     let len = hosts.len() as i64;
-    let index = |i: i64| if i < 0 { i + len } else { i };
+    let index = |i: i64| if i < 0 { i.saturating_add(len) } else { i };
     match end {
         // Python's `if end:` treats 0 like "no end": a single index.
         Some(e) if e != 0 => {
             let e = if e == -1 { len - 1 } else { e };
-            let (s, e) = (index(start).clamp(0, len), (index(e) + 1).clamp(0, len));
+            let (s, e) = (index(start).clamp(0, len), index(e).saturating_add(1).clamp(0, len));
             if s < e { hosts[s as usize..e as usize].to_vec() } else { Vec::new() }
         }
         _ => {
@@ -320,6 +336,8 @@ mod tests {
         assert_eq!(r("web[1:]"), ["w2.example.com", "w3.example.com"]);
         assert_eq!(r("db[1:0]"), ["d2"]);
         assert!(r("web[5]").is_empty());
+        assert!(r("web[0:9223372036854775807]").len() == 3);
+        assert!(r("web[-9223372036854775808]").is_empty());
     }
 
     #[test]
@@ -330,6 +348,14 @@ mod tests {
         let res = resolve(&Fake, "nosuch:web").unwrap();
         assert_eq!(res.unmatched, ["nosuch"]);
         assert_eq!(res.hosts.len(), 3);
+    }
+
+    #[test]
+    fn limit_only_filters() {
+        let res = resolve_limited(&Fake, "web:db", Some("d*:w1*")).unwrap();
+        assert_eq!(res.hosts, ["w1.example.com", "d1", "d2"]);
+        assert_eq!(resolve_limited(&Fake, "web", Some("db")).unwrap().hosts, Vec::<String>::new());
+        assert_eq!(resolve_limited(&Fake, "web", None).unwrap().hosts.len(), 3);
     }
 
     #[test]

@@ -163,10 +163,11 @@ fn range_items(beg: &str, end: &str, step: &str) -> Result<Vec<String>, String> 
         let letters = &ASCII_LETTERS.as_bytes()[b..=e];
         return Ok(letters.iter().step_by(step as usize).map(|c| (*c as char).to_string()).collect());
     }
-    let b: i64 = beg.trim().parse().map_err(|_| bad())?;
-    let e: i64 = end.trim().parse().map_err(|_| bad())?;
+    let b: i128 = beg.trim().parse::<i64>().map_err(|_| bad())?.into();
+    let e: i128 = end.trim().parse::<i64>().map_err(|_| bad())?.into();
+    let step = i128::from(step);
     let count = if step > 0 { (e + 1 - b).max(0) / step } else { (b - e - 1).max(0) / -step };
-    if count > MAX_RANGE_HOSTS as i64 {
+    if count > MAX_RANGE_HOSTS as i128 {
         return Err(format!("host range expands to more than {MAX_RANGE_HOSTS} hosts"));
     }
     let mut items = Vec::new();
@@ -233,6 +234,8 @@ mod tests {
         assert!(expand_range("h[a:3]").is_err());
         assert!(expand_range("h[1:9999999999]").unwrap_err().contains("more than"));
         assert!(expand_range("h[1:3:0]").is_err());
+        assert!(expand_range("h[0:9223372036854775807]").is_err());
+        assert_eq!(expand_range("h[3:1:-1]").unwrap(), ["h3"]); // Python: range(3, 2, -1)
     }
 
     #[test]

@@ -73,6 +73,17 @@ impl Inventory {
     }
 }
 
+/// JSON text the way `ansible-inventory` prints it: 4-space indent, non-ASCII kept.
+pub fn json_text(v: &Value) -> String {
+    use serde::Serialize;
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    // Serializing a Value into memory cannot fail (string keys only).
+    let _ = v.serialize(&mut ser);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 fn graph_line(name: &str, depth: usize) -> String {
     if depth == 0 { name.to_string() } else { format!("{}--{name}", "  |".repeat(depth)) }
 }

@@ -8,15 +8,19 @@ use crate::value::{Map, Value};
 
 /// Evaluates `src` as a Python literal; `None` when Python's `literal_eval` would fail.
 pub fn literal_eval(src: &str) -> Option<Value> {
-    let mut p = Parser { s: src.trim_start_matches([' ', '\t']).as_bytes(), i: 0 };
+    let mut p = Parser { s: src.trim_start_matches([' ', '\t']).as_bytes(), i: 0, depth: 0 };
     let v = p.tuple_or_expr()?;
     p.skip_ws();
     (p.i == p.s.len()).then_some(v)
 }
 
+/// Deeper nesting is refused (kept as a string) instead of exhausting the stack.
+const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -67,6 +71,13 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Option<Value> {
+        self.depth += 1;
+        let v = if self.depth > MAX_DEPTH { None } else { self.expr_inner() };
+        self.depth -= 1;
+        v
+    }
+
+    fn expr_inner(&mut self) -> Option<Value> {
         self.skip_ws();
         match self.peek()? {
             b'-' | b'+' => {
@@ -397,5 +408,7 @@ mod tests {
         assert_eq!(ev("[1, 2,]"), Some(json!([1, 2])));
         assert_eq!(ev("[1, 2"), None);
         assert_eq!(ev("'unterminated"), None);
+        assert_eq!(ev(&"[".repeat(100_000)), None);
+        assert_eq!(ev("[[[1]]]"), Some(json!([[[1]]])));
     }
 }

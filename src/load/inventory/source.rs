@@ -68,7 +68,14 @@ fn parse_path(inv: &mut Inventory, path: &Path) -> Result<(), InventoryError> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     names.sort();
-    for name in names.iter().filter(|n| !is_ignored(n)) {
+    let entries: Vec<&String> = names.iter().filter(|n| !is_ignored(n)).collect();
+    if entries.is_empty() {
+        inv.warn(format!(
+            "Unable to parse {} as an inventory source: no inventory files in it",
+            path.display()
+        ));
+    }
+    for name in entries {
         parse_path(inv, &path.join(name))?;
     }
     Ok(())

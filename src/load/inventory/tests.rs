@@ -317,9 +317,47 @@ fn extensionless_yaml_and_missing_sources() {
 }
 
 #[test]
+fn group_name_warnings_and_json_text() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "g.ini", "[web-servers]\nw1\n[ok_name]\nw2\n");
+    let inv = load_one(t.path(), "g.ini").unwrap();
+    assert_eq!(inv.warnings().len(), 1);
+    assert!(inv.warnings()[0].contains("web-servers"));
+    assert_eq!(json_text(&json!({"a": [1], "é": 2})), "{\n    \"a\": [\n        1\n    ],\n    \"é\": 2\n}");
+}
+
+#[test]
 fn empty_inventory_has_all_and_ungrouped() {
     let inv = Inventory::new();
     assert_eq!(inv.to_graph(None).unwrap(), "@all:\n  |--@ungrouped:");
     assert_eq!(inv.to_list_json(), json!({"_meta": {"hostvars": {}}, "all": {"children": ["ungrouped"]}}));
     assert_eq!(inv.resolve("localhost").unwrap(), ["localhost"]);
+}
+
+/// Random lines made of inventory-significant characters never panic any parser.
+#[test]
+fn garbage_never_panics() {
+    let alphabet: Vec<char> = "[]:=,#;'\"\\ \n\t!&*?~.-_0123456789abwxyz{}()|é".chars().collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let t = tempfile::tempdir().unwrap();
+    for round in 0..400 {
+        let len = (next() % 60) as usize;
+        let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let _ = pyliteral::literal_eval(&text);
+        let _ = address::expand_host_pattern(&text);
+        let mut inv = Inventory::new();
+        let _ = ini::parse_str(&mut inv, &text, Path::new("fuzz.ini"), "fuzz.ini");
+        inv.reconcile();
+        let _ = inv.resolve(&text);
+        let _ = inv.to_list_json();
+        let ext = if round % 2 == 0 { "yml" } else { "ini" };
+        write(t.path(), &format!("f.{ext}"), &text);
+        let _ = load_one(t.path(), &format!("f.{ext}"));
+    }
 }

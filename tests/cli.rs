@@ -28,8 +28,13 @@ fn default_playbook_and_inventory_paths() {
 fn second_run_reports_no_change() {
     let p = Project::new();
     p.write("site.yml", EDIT).write("gitlab.rb", "# token = 'x'\n");
-    assert_eq!(p.hearth(&["apply", "site.yml", "-i", "localhost,"]).code(0).recap("localhost", "changed"), 1);
-    let again = p.hearth(&["apply", "site.yml", "-i", "localhost,"]);
+    assert_eq!(
+        p.hearth(&["apply", "site.yml", "-i", "localhost,", "-c", "local"])
+            .code(0)
+            .recap("localhost", "changed"),
+        1
+    );
+    let again = p.hearth(&["apply", "site.yml", "-i", "localhost,", "-c", "local"]);
     again.code(0);
     assert_eq!(again.recap("localhost", "changed"), 0);
     assert_eq!(again.recap("localhost", "ok"), 1);
@@ -59,7 +64,10 @@ fn plan_is_check_and_diff() {
 #[test]
 fn failed_host_exits_2_and_recap_counts_it() {
     let p = Project::new();
-    p.write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=nope\n    - debug: msg=never\n");
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=nope\n    - debug: msg=never\n",
+    );
     let run = p.hearth(&["apply", "site.yml"]);
     run.code(2).stdout_has("fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"nope\"}");
     assert_eq!(run.recap("localhost", "failed"), 1);
@@ -93,10 +101,7 @@ fn missing_playbook_is_an_error() {
 fn extra_vars_forms() {
     let p = Project::new();
     p.write("vars.yml", "b: from_file\n");
-    p.write(
-        "site.yml",
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy_me: 1\n",
-    );
+    p.write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy_me: 1\n");
     p.write(
         "site.yml",
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{{ a }}-{{ b }}-{{ c.d }}\"\n",

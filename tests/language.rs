@@ -57,7 +57,9 @@ fn precedence_extra_vars_beat_play_vars_and_set_fact_beats_vars() {
       vars: {root_dir: "{{ playbook_dir }}"}
 "#,
     );
-    p.hearth(&["apply", "site.yml", "-e", "x=extra"]).code(0).stdout_has("\"msg\": \"extra file file set True\"");
+    p.hearth(&["apply", "site.yml", "-e", "x=extra"])
+        .code(0)
+        .stdout_has("\"msg\": \"extra file file set True\"");
 }
 
 #[test]

@@ -31,6 +31,8 @@ pub struct Options {
     pub extra_vars: Map,
     /// Number of `-v`.
     pub verbosity: u8,
+    /// `-c`: connection for hosts that don't set `ansible_connection`.
+    pub connection: Option<String>,
 }
 
 /// Read-only data shared by every host while one task runs.

@@ -258,7 +258,7 @@ fn invoke(
     let rendered = env.templar.render_value(args, ctx).map_err(|e| Box::new(template_failure(task, &e)))?;
     let module =
         (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
-    let transport = transport_for(task, host, env).map_err(|msg| Box::new(failed(msg, Map::new())))?;
+    let transport = transport_for(task, host, env).map_err(|e| Box::new(module_failure(e)))?;
     let search = search_path(task, env);
     let mctx = Ctx { host: transport, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
     let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
@@ -291,17 +291,24 @@ fn invoke(
     Ok(Single { status, result: with_flags(result, changed, false), diffs: plan.diffs, reason })
 }
 
-fn transport_for<'a>(task: &Task, host: &'a HostState, env: &'a Env) -> Result<&'a dyn Transport, String> {
-    match task.delegate_to.as_deref() {
-        None => host.transport.as_deref().map_err(|e| e.clone()),
-        Some("localhost" | "127.0.0.1") => Ok(env.local as &dyn Transport),
-        Some(other) if other.contains("{{") => Err("a templated delegate_to is not supported yet".into()),
-        Some(other) => Err(format!("delegate_to: '{other}' is not supported yet (only localhost)")),
-    }
-    .and_then(|t| match host.become_error(task) {
-        Some(e) => Err(e),
+fn transport_for<'a>(
+    task: &Task,
+    host: &'a HostState,
+    env: &'a Env,
+) -> Result<&'a dyn Transport, ModuleError> {
+    let t = match task.delegate_to.as_deref() {
+        None => host.transport.as_deref().map_err(|e| TransportError::Unreachable(e.clone()))?,
+        Some("localhost" | "127.0.0.1") => env.local as &dyn Transport,
+        Some(other) => {
+            return Err(ModuleError::msg(format!(
+                "delegate_to: '{other}' is not supported yet (only localhost)"
+            )));
+        }
+    };
+    match host.become_error(task) {
+        Some(e) => Err(ModuleError::msg(e)),
         None => Ok(t),
-    })
+    }
 }
 
 fn search_path(task: &Task, env: &Env) -> SearchPath {

@@ -113,7 +113,12 @@ pub fn load_playbook(path: &Path) -> Result<Playbook, LoadError> {
 
 fn load_into(path: &Path, plays: &mut Vec<Play>, depth: usize) -> Result<(), LoadError> {
     let node = yaml::parse_file(path)?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // `playbook_dir` is absolute in Ansible; relative `src` and roles are found from it.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
     let items = match &node.kind {
         NodeKind::Seq(items) => items,
         NodeKind::Null => return Err(LoadError::at(&node.pos, "the playbook is empty")),

@@ -185,6 +185,39 @@ impl Templar {
     }
 }
 
+/// An environment used only to check syntax at load time (no filters needed: they resolve at
+/// render time).
+fn syntax_env() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(Environment::new)
+}
+
+/// Checks the Jinja syntax of every string inside a value (for load-time errors).
+pub fn check_value_syntax(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) if is_template(s) => {
+            let escaped = escape::escape_backslashes(s);
+            syntax_env()
+                .template_from_str(&escaped)
+                .map(|_| ())
+                .map_err(|e| format!("template error in '{s}': {e}"))
+        }
+        Value::Array(a) => a.iter().try_for_each(check_value_syntax),
+        Value::Object(m) => m.values().try_for_each(check_value_syntax),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the syntax of a bare expression (`when:`), for load-time errors.
+pub fn check_expression_syntax(expr: &str) -> Result<(), String> {
+    let e = expr.trim();
+    let e = lone_expression(e).unwrap_or(e);
+    syntax_env()
+        .compile_expression(e)
+        .map(|_| ())
+        .map_err(|err| format!("invalid conditional '{expr}': {err}"))
+}
+
 /// True when any string inside a value contains Jinja syntax.
 pub fn value_has_template(v: &Value) -> bool {
     match v {

@@ -271,5 +271,6 @@ fn host_state(
         ended: false,
         stats: Stats::default(),
         is_root: nix::unistd::geteuid().is_root(),
+        last_failure: None,
     }
 }

@@ -81,6 +81,13 @@ impl PlayRun<'_> {
                 s.failed = false;
                 s.stats.rescued += 1;
                 s.stats.failed = s.stats.failed.saturating_sub(1);
+                if let Some((name, result)) = s.last_failure.take() {
+                    let facts = Arc::make_mut(&mut s.layers.facts);
+                    let mut task = Map::new();
+                    task.insert("name".into(), Value::String(name));
+                    facts.insert("ansible_failed_task".into(), Value::Object(task));
+                    facts.insert("ansible_failed_result".into(), Value::Object(result));
+                }
             }
             self.run_tasks(rescue, &failed);
         }
@@ -349,6 +356,7 @@ impl PlayRun<'_> {
             Status::Failed => {
                 s.failed += 1;
                 host.failed = true;
+                host.last_failure = Some((t.display_name(), out.result.clone()));
             }
             Status::Unreachable => {
                 s.unreachable += 1;

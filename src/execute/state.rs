@@ -71,6 +71,8 @@ pub struct HostState {
     pub stats: Stats,
     /// Whether the process may run commands as another user locally (only as root, for now).
     pub is_root: bool,
+    /// The last failed task's name and result, for `ansible_failed_task`/`_result` in rescue.
+    pub last_failure: Option<(String, crate::value::Map)>,
 }
 
 impl HostState {

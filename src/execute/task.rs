@@ -262,6 +262,16 @@ fn invoke(
     let search = search_path(task, env);
     let mctx = Ctx { host: transport, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
     let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
+    if above_verbosity(&plan.result, env) {
+        let mut r = Map::new();
+        r.insert("skipped_reason".into(), Value::String("Verbosity threshold not met.".into()));
+        return Ok(Single {
+            status: Status::Skipped,
+            result: with_flags(r, false, false),
+            diffs: vec![],
+            reason: None,
+        });
+    }
     let mut result = plan.result;
     let check = check_mode(task, env, vars);
     let (status, reason) = match plan.outcome {
@@ -289,6 +299,11 @@ fn invoke(
     };
     let changed = status == Status::Changed;
     Ok(Single { status, result: with_flags(result, changed, false), diffs: plan.diffs, reason })
+}
+
+/// `debug` with `verbosity: N` only shows at `-v` level N or above.
+fn above_verbosity(result: &Map, env: &Env) -> bool {
+    result.get("verbosity").and_then(Value::as_u64).is_some_and(|v| v > u64::from(env.opts.verbosity))
 }
 
 fn transport_for<'a>(

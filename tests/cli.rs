@@ -59,7 +59,10 @@ fn plan_is_check_and_diff() {
 #[test]
 fn failed_host_exits_2_and_recap_counts_it() {
     let p = Project::new();
-    p.write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=nope\n    - debug: msg=never\n");
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=nope\n    - debug: msg=never\n",
+    );
     let run = p.hearth(&["apply", "site.yml"]);
     run.code(2).stdout_has("fatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"nope\"}");
     assert_eq!(run.recap("localhost", "failed"), 1);
@@ -93,10 +96,7 @@ fn missing_playbook_is_an_error() {
 fn extra_vars_forms() {
     let p = Project::new();
     p.write("vars.yml", "b: from_file\n");
-    p.write(
-        "site.yml",
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy_me: 1\n",
-    );
+    p.write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy_me: 1\n");
     p.write(
         "site.yml",
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{{ a }}-{{ b }}-{{ c.d }}\"\n",

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use sha1::Digest;
 
 use super::file::{self, AttrSpec, Stamps};
-use super::fileattrs::{basename, join, parse_mode_at, realpath};
+use super::fileedit::{basename, join, realpath};
+use super::mode::parse_mode_at;
 use super::put::{self, Placement};
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::transport::{Attrs, FileKind, Local, Transport};
@@ -28,10 +29,10 @@ pub struct Copy {
     /// Permissions (octal, integer, symbolic) or `preserve` (the source file's mode).
     pub mode: Option<Value>,
     /// Owner name or id.
-    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
-    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub group: Option<String>,
     /// Keep a timestamped copy of a file that is replaced.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -77,7 +78,7 @@ impl Module for Copy {
             }
             let (dest, parents) = resolve_dest(ctx, &self.dest, None, self.follow)?;
             let mode = self.mode.clone().filter(|m| m != "preserve");
-            return put::plan_put(ctx, self.placement(dest, content_bytes(content), mode, parents)?);
+            return put::plan_put(ctx, self.placement(dest, None, content_bytes(content), mode, parents)?);
         }
         let src = self.src.as_deref().ok_or_else(|| ModuleError::msg("src (or content) is required"))?;
         let (host, path): (&dyn Transport, String) =
@@ -93,20 +94,23 @@ impl Module for Copy {
         self.check_checksum(&bytes)?;
         let (dest, parents) = resolve_dest(ctx, &self.dest, Some(basename(&path)), self.follow)?;
         let mode = self.mode_for(st.mode);
-        Ok(put::plan_put(ctx, self.placement(dest, bytes, mode, parents)?)?.with("src", path))
+        Ok(put::plan_put(ctx, self.placement(dest, Some(&path), bytes, mode, parents)?)?.with("src", path))
     }
 }
 
 impl Copy {
-    /// The placement of one file with this task's options.
+    /// The placement of one file with this task's options; `source` is the file the content
+    /// comes from (None: inline `content`), named in the diff like Ansible does.
     fn placement(
         &self,
         dest: String,
+        source: Option<&str>,
         content: Vec<u8>,
         mode: Option<Value>,
         make_parents: bool,
     ) -> Result<Placement, ModuleError> {
         Ok(Placement {
+            after_header: source.map_or_else(|| dest.clone(), str::to_string),
             dest,
             content,
             mode,
@@ -177,7 +181,7 @@ impl Copy {
         for (src_file, rel, mode) in &tree.files {
             let bytes =
                 host.read_file(src_file)?.ok_or_else(|| ModuleError::msg(format!("{src_file} vanished")))?;
-            let placement = self.placement(at(rel), bytes, self.mode_for(*mode), true)?;
+            let placement = self.placement(at(rel), Some(src_file), bytes, self.mode_for(*mode), true)?;
             plans.push(put::plan_put(ctx, Placement { follow: false, ..placement })?);
         }
         for (target, rel) in &tree.links {
@@ -359,7 +363,10 @@ mod tests {
             env.run::<Copy>(json!({"content": "x\n", "dest": env.path("a"), "mode": "u=rw,go="})).unwrap();
         assert!(run.changed);
         assert_eq!(env.mode("a"), 0o600);
-        assert_eq!(run.diffs[0].after, "mode: '0600'\n");
+        let d = &run.diffs[0];
+        assert_eq!((d.before_header.as_str(), d.after_header.as_str()), ("", ""));
+        let path = env.path("a");
+        assert_eq!(d.after, format!("{{\n    \"mode\": \"0600\",\n    \"path\": \"{path}\"\n}}\n"));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 
 use serde::Deserialize;
 
-use super::fileattrs::{self, attr_diff_lines, attrs, attrs_differ, join, parent, path_fields};
+use super::fileedit::{self, join, parent};
+use super::mode::{self, DiffMap, attrs, attrs_diff_maps, attrs_differ, path_fields};
 use super::{Ctx, Diff, ModuleError, Outcome, Plan};
 use crate::transport::{Attrs, Cmd, FileKind, FileStat};
 use crate::value::{Map, Value};
@@ -25,10 +26,10 @@ pub struct File {
     /// Permissions (octal, integer or symbolic).
     pub mode: Option<Value>,
     /// Owner name or id.
-    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
-    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub group: Option<String>,
     /// Apply mode/owner/group to everything below a directory.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -149,7 +150,7 @@ impl super::Module for File {
             && st.as_ref().is_some_and(|s| s.kind == FileKind::Directory)
             && let Some(src) = &self.src
         {
-            path = join(&path, fileattrs::basename(src));
+            path = join(&path, fileedit::basename(src));
         }
         let prev = if path == self.path { st } else { ctx.host.stat(&path, false)? };
         let state = default_state(self.state, prev.as_ref(), self.recurse);
@@ -189,14 +190,21 @@ fn failed(msg: impl Into<String>, path: &str) -> ModuleError {
     ModuleError::Failed { msg: msg.into(), result }
 }
 
-/// A before/after diff in the shape of Ansible's `file` diff dicts.
-fn state_diff(path: &str, prev: &str, next: &str, attr_lines: (String, String)) -> Diff {
-    let state = |s: &str| if prev == next { String::new() } else { format!("state: {s}\n") };
+/// Ansible's `file` diff: dicts with `path`, `state` when it changes, and `extra` entries
+/// (attributes, link `src`), serialized like its callback; `file` diffs have no headers.
+fn state_diff(path: &str, prev: &str, next: &str, extra: (DiffMap, DiffMap)) -> Diff {
+    let side = |mut m: DiffMap, state: &str| {
+        m.insert("path", path.to_string());
+        if prev != next {
+            m.insert("state", state.to_string());
+        }
+        mode::serialize_diff(&m)
+    };
     Diff {
-        before_header: "before".into(),
-        after_header: "after".into(),
-        before: format!("path: {path}\n{}{}", state(prev), attr_lines.0),
-        after: format!("path: {path}\n{}{}", state(next), attr_lines.1),
+        before_header: String::new(),
+        after_header: String::new(),
+        before: side(extra.0, prev),
+        after: side(extra.1, next),
     }
 }
 
@@ -227,7 +235,7 @@ fn follow_link(
         && prev.as_ref().is_some_and(|s| s.kind == FileKind::Link)
         && let Some(target) = ctx.host.stat(path, true)?
     {
-        return Ok((fileattrs::realpath(ctx.host, path)?, Some(target)));
+        return Ok((fileedit::realpath(ctx.host, path)?, Some(target)));
     }
     Ok((path.to_string(), prev))
 }
@@ -270,7 +278,7 @@ fn plan_attrs(
     fields.insert("path".into(), path.into());
     fields.insert("state".into(), state.into());
     if let Some(m) = want.mode {
-        fields.insert("mode".into(), fileattrs::format_mode(m).into());
+        fields.insert("mode".into(), mode::format_mode(m).into());
     }
     let differ = attrs_differ(st, &want);
     if !differ && !stamps.any() {
@@ -278,7 +286,7 @@ fn plan_attrs(
         plan.result = fields;
         return Ok(plan);
     }
-    let lines = attr_diff_lines(st, &want);
+    let lines = attrs_diff_maps(st, &want);
     let owned = path.to_string();
     let summary = if differ { format!("set attributes of {path}") } else { format!("touch {path}") };
     let mut plan = Plan::change(
@@ -327,7 +335,7 @@ fn touch(
     let (path, prev) = follow_link(ctx, path, prev, follow)?;
     let path = path.as_str();
     let Some(st) = prev.as_ref() else {
-        let base = FileStat { mode: 0o644, ..fileattrs::new_stat(FileKind::File) };
+        let base = FileStat { mode: 0o644, ..mode::new_stat(FileKind::File) };
         let want = spec.resolve(&base)?;
         let owned = path.to_string();
         let plan = Plan::change(
@@ -378,12 +386,12 @@ pub fn ensure_directory(
         Some(st) if st.kind == FileKind::Directory => plan_attrs(path, st, spec, stamps, "directory"),
         Some(st) => Err(failed(format!("{path} already exists as a {}", prev_state(Some(st))), path)),
         None => {
-            let base = FileStat { mode: 0o755, ..fileattrs::new_stat(FileKind::Directory) };
+            let base = FileStat { mode: 0o755, ..mode::new_stat(FileKind::Directory) };
             let want = spec.resolve(&base)?;
             let owned = path.to_string();
-            let mut after = String::new();
+            let mut after = DiffMap::new();
             if let Some(m) = want.mode {
-                after = format!("mode: '{}'\n", fileattrs::format_mode(m));
+                after.insert("mode", mode::format_mode(m));
             }
             let plan = Plan::change(
                 format!("create directory {path}"),
@@ -393,7 +401,7 @@ pub fn ensure_directory(
                     Ok(st.map(|s| path_fields(&s)).unwrap_or_default())
                 }),
             );
-            let diff = state_diff(path, "absent", "directory", (String::new(), after));
+            let diff = state_diff(path, "absent", "directory", (DiffMap::new(), after));
             Ok(plan.with_diff(diff).with("path", path).with("state", "directory"))
         }
     }
@@ -500,8 +508,8 @@ pub fn ensure_link(
     let mut plans = Vec::new();
     if relink {
         let (p, s, was_dir) = (path.to_string(), src.clone(), prev_name == "directory");
-        let before = existing_target.map(|t| format!("src: {t}\n")).unwrap_or_default();
-        let diff = state_diff(path, prev_name, "link", (before, format!("src: {src}\n")));
+        let before: DiffMap = existing_target.map(|t| ("src", t.to_string())).into_iter().collect();
+        let diff = state_diff(path, prev_name, "link", (before, DiffMap::from([("src", src.clone())])));
         plans.push(
             Plan::change(
                 format!("link {path} -> {src}"),
@@ -609,7 +617,7 @@ fn hard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::fileattrs::new_stat;
+    use crate::modules::mode::new_stat;
     use crate::modules::put::testing::Env;
     use serde_json::json;
 
@@ -643,7 +651,10 @@ mod tests {
         assert_eq!(env.mode("a/b"), 0o750);
         assert_eq!(
             run.diffs[0].after,
-            format!("path: {}\nstate: directory\nmode: '0750'\n", env.path("a/b"))
+            format!(
+                "{{\n    \"mode\": \"0750\",\n    \"path\": \"{}\",\n    \"state\": \"directory\"\n}}\n",
+                env.path("a/b")
+            )
         );
         assert!(!env.run::<File>(args).unwrap().changed);
         let run = env.run::<File>(json!({"path": env.path("a/b"), "mode": "0700"})).unwrap();

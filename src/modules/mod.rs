@@ -13,7 +13,6 @@ pub mod copy;
 pub mod debug;
 pub mod fail;
 pub mod file;
-pub mod fileattrs;
 pub mod fileedit;
 pub mod lineinfile;
 pub mod mode;

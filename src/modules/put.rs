@@ -5,9 +5,10 @@
 
 use sha1::Digest;
 
-use super::fileattrs::{self, attr_diff_lines, attrs, attrs_differ, backup_name, format_mode, parent};
+use super::fileedit::{self, parent};
+use super::mode::{self, attrs, attrs_differ, format_mode};
 use super::{Ctx, Diff, ModuleError, Plan};
-use crate::transport::{Attrs, Cmd, FileKind, FileStat};
+use crate::transport::{Attrs, FileKind, FileStat};
 use crate::value::{Map, Value};
 
 /// Ansible's `MAX_FILE_SIZE_FOR_DIFF`: larger files get no text diff.
@@ -35,6 +36,9 @@ pub struct Placement {
     pub validate: Option<String>,
     /// Attributes for missing parent directories, which are created; `None`: they must exist.
     pub make_parents: Option<Attrs>,
+    /// What the diff's `after` header names, like Ansible's `_get_diff_data`: `dest` for inline
+    /// `content`, else the source file.
+    pub after_header: String,
 }
 
 /// What a destination looks like before writing.
@@ -55,7 +59,7 @@ pub fn plan_put(ctx: &Ctx, p: Placement) -> Result<Plan, ModuleError> {
     if cur.exists && !p.force {
         return Ok(Plan::ok(format!("{} exists and force is off", cur.path)).with("dest", cur.path));
     }
-    let base = cur.file.clone().unwrap_or(FileStat { mode: 0o644, ..fileattrs::new_stat(FileKind::File) });
+    let base = cur.file.clone().unwrap_or(FileStat { mode: 0o644, ..mode::new_stat(FileKind::File) });
     let want = attrs(p.mode.as_ref(), p.owner.as_deref(), p.group.as_deref(), Some(&base))
         .map_err(ModuleError::msg)?;
     let size_matches = cur.file.as_ref().is_some_and(|s| s.size == p.content.len() as u64);
@@ -69,7 +73,7 @@ pub fn plan_put(ctx: &Ctx, p: Placement) -> Result<Plan, ModuleError> {
         let Some(have) = cur.file.as_ref().filter(|h| attrs_differ(h, &want)) else {
             return Ok(with_fields(Plan::ok(format!("{} already as desired", cur.path)), plan_fields));
         };
-        let (b, a) = attr_diff_lines(have, &want);
+        let diff = attrs_diff(&cur.path, have, &want);
         let path = cur.path.clone();
         let plan = Plan::change(
             format!("set attributes of {path}"),
@@ -78,15 +82,10 @@ pub fn plan_put(ctx: &Ctx, p: Placement) -> Result<Plan, ModuleError> {
                 stat_fields(ctx, &path)
             }),
         )
-        .with_diff(Diff {
-            before_header: cur.path.clone(),
-            after_header: cur.path.clone(),
-            before: b,
-            after: a,
-        });
+        .with_diff(diff);
         return Ok(with_fields(plan, plan_fields));
     }
-    let diff = content_diff(&cur.path, before.as_deref(), &p.content);
+    let diff = content_diff(&cur.path, before.as_deref(), &p.content, &p.after_header);
     let summary = format!("{} {}", if cur.file.is_some() { "update" } else { "create" }, cur.path);
     let plan = Plan::change(summary, Box::new(move |ctx| write(ctx, p, cur, want)));
     Ok(with_fields(plan.with_diff(diff), plan_fields))
@@ -100,7 +99,7 @@ fn inspect(ctx: &Ctx, p: &Placement) -> Result<Current, ModuleError> {
     if st.as_ref().is_some_and(|s| s.kind == FileKind::Link) {
         match ctx.host.stat(&path, true)? {
             Some(target) if p.follow => {
-                path = fileattrs::realpath(ctx.host, &path)?;
+                path = fileedit::realpath(ctx.host, &path)?;
                 st = Some(target);
             }
             _ => replace_link = true,
@@ -130,8 +129,7 @@ fn write(ctx: &Ctx, p: Placement, cur: Current, want: Attrs) -> Result<Map, Modu
         }
     }
     if p.backup && cur.exists {
-        let name = backup_name(&cur.path);
-        ctx.host.copy_file(&cur.path, &name)?;
+        let name = fileedit::backup(ctx.host, &cur.path)?;
         out.insert("backup_file".into(), name.into());
     }
     if let Some(cmd) = &p.validate {
@@ -145,27 +143,9 @@ fn write(ctx: &Ctx, p: Placement, cur: Current, want: Attrs) -> Result<Map, Modu
     Ok(out)
 }
 
-/// Runs `validate` (its `%s` replaced by a temp copy of the new content) and fails on non-zero.
+/// Runs `validate` on a temp copy of the new content and fails like Ansible's `copy` on non-zero.
 fn validate(ctx: &Ctx, cmd: &str, content: &[u8], want: &Attrs, dest: &str) -> Result<(), ModuleError> {
-    if !cmd.contains("%s") {
-        return Err(ModuleError::msg(format!("validate must contain %s: {cmd}")));
-    }
-    let mut mktemp = vec!["mktemp".to_string(), "-t".into(), "hearth-validate.XXXXXXXX".into()];
-    if let Some(ext) = fileattrs::basename(dest).rsplit_once('.').map(|(_, e)| e).filter(|e| !e.is_empty()) {
-        mktemp.push(format!("--suffix=.{ext}"));
-    }
-    let out = ctx.host.run(&Cmd::new(mktemp))?;
-    let tmp = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if out.rc != 0 || tmp.is_empty() {
-        return Err(ModuleError::msg(format!(
-            "cannot create a temp file for validate: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    let argv: Vec<String> = shlex_split(cmd).into_iter().map(|w| w.replace("%s", &tmp)).collect();
-    let res = ctx.host.write_file(&tmp, content, want).and_then(|()| ctx.host.run(&Cmd::new(argv)));
-    ctx.host.remove(&tmp)?;
-    let res = res?;
+    let res = fileedit::run_validate(ctx.host, cmd, content, dest, want)?;
     if res.rc != 0 {
         let mut result = Map::new();
         result.insert("exit_status".into(), res.rc.into());
@@ -176,59 +156,28 @@ fn validate(ctx: &Ctx, cmd: &str, content: &[u8], want: &Attrs, dest: &str) -> R
     Ok(())
 }
 
-/// Splits a command line like Python's `shlex.split` (quotes and backslashes, no expansion).
-pub fn shlex_split(s: &str) -> Vec<String> {
-    let (mut words, mut cur, mut in_word) = (Vec::new(), String::new(), false);
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                cur.extend(chars.by_ref().take_while(|&c| c != '\''));
-            }
-            '"' => {
-                in_word = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => match chars.next() {
-                            Some(n @ ('"' | '\\' | '$' | '`')) => cur.push(n),
-                            Some(n) => cur.extend(['\\', n]),
-                            None => cur.push('\\'),
-                        },
-                        _ => cur.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                cur.extend(chars.next());
-            }
-            w if w.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            _ => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    words
-}
-
-/// A before/after text diff, with "(binary)" for content that is not text.
-pub fn content_diff(dest: &str, before: Option<&[u8]>, after: &[u8]) -> Diff {
+/// A before/after text diff, with "(binary)" for content that is not text. Headers as Ansible's
+/// `_get_diff_data`: `before` names `dest` when it exists (none when it is created).
+pub fn content_diff(dest: &str, before: Option<&[u8]>, after: &[u8], after_header: &str) -> Diff {
     Diff {
-        before_header: dest.to_string(),
-        after_header: dest.to_string(),
+        before_header: if before.is_some() { dest.to_string() } else { String::new() },
+        after_header: after_header.to_string(),
         before: before.map(diff_text).unwrap_or_default(),
         after: diff_text(after),
+    }
+}
+
+/// The attributes-only diff: Ansible runs its `file` module then, whose diff dicts name the
+/// path and have no headers.
+fn attrs_diff(path: &str, have: &FileStat, want: &Attrs) -> Diff {
+    let (mut before, mut after) = mode::attrs_diff_maps(have, want);
+    before.insert("path", path.to_string());
+    after.insert("path", path.to_string());
+    Diff {
+        before_header: String::new(),
+        after_header: String::new(),
+        before: mode::serialize_diff(&before),
+        after: mode::serialize_diff(&after),
     }
 }
 
@@ -273,7 +222,7 @@ fn fields(content: &[u8], dest: &str, want: &Attrs, have: Option<&FileStat>) -> 
 
 /// Result fields read back from the host after a change.
 fn stat_fields(ctx: &Ctx, path: &str) -> Result<Map, ModuleError> {
-    Ok(ctx.host.stat(path, true)?.map(|s| fileattrs::path_fields(&s)).unwrap_or_default())
+    Ok(ctx.host.stat(path, true)?.map(|s| mode::path_fields(&s)).unwrap_or_default())
 }
 
 fn with_fields(mut plan: Plan, fields: Map) -> Plan {
@@ -286,18 +235,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shlex_like_python() {
-        assert_eq!(shlex_split("visudo -cf %s"), ["visudo", "-cf", "%s"]);
-        assert_eq!(shlex_split(r#"sh -c 'test -s "%s"' x"#), ["sh", "-c", r#"test -s "%s""#, "x"]);
-        assert_eq!(shlex_split(r#"a "b \"c\"" d\ e ''"#), ["a", r#"b "c""#, "d e", ""]);
-    }
-
-    #[test]
     fn binary_and_text_diffs() {
-        let d = content_diff("/x", Some(b"a\n"), b"b\0c");
+        let d = content_diff("/x", Some(b"a\n"), b"b\0c", "/src/x");
         assert_eq!((d.before.as_str(), d.after.as_str()), ("a\n", "(binary)"));
-        assert_eq!(d.before_header, "/x");
-        assert_eq!(content_diff("/x", None, b"new\n").before, "");
+        assert_eq!((d.before_header.as_str(), d.after_header.as_str()), ("/x", "/src/x"));
+        let d = content_diff("/x", None, b"new\n", "/x");
+        assert_eq!((d.before.as_str(), d.before_header.as_str()), ("", ""));
     }
 
     #[test]

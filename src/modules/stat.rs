@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use sha1::Digest;
 
-use super::fileattrs;
+use super::fileedit;
 use super::put::hex;
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::transport::{Cmd, FileKind, FileStat};
@@ -96,8 +96,8 @@ impl Module for Stat {
         };
         let access = access(ctx, &self.path)?;
         let lnk_source = match st.kind {
-            FileKind::Link => Some(fileattrs::realpath(ctx.host, &self.path).unwrap_or_else(|_| {
-                fileattrs::join(fileattrs::parent(&self.path), st.link_target.as_deref().unwrap_or(""))
+            FileKind::Link => Some(fileedit::realpath(ctx.host, &self.path).unwrap_or_else(|_| {
+                fileedit::join_link(&self.path, st.link_target.as_deref().unwrap_or(""))
             })),
             _ => None,
         };
@@ -183,7 +183,7 @@ pub fn stat_result(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::fileattrs::new_stat;
+    use crate::modules::mode::new_stat;
 
     #[test]
     fn result_for_a_file() {

@@ -11,7 +11,7 @@ use std::path::Path;
 use minijinja::syntax::SyntaxConfig;
 use serde::Deserialize;
 
-use super::fileattrs::{LocalTime, basename, join};
+use super::fileedit::{basename, join};
 use super::put::{self, Placement};
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::template::TemplateError;
@@ -32,10 +32,10 @@ pub struct Template {
     /// Permissions (octal, integer, symbolic) or `preserve` (the template's own mode).
     pub mode: Option<Value>,
     /// Owner name or id.
-    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
-    #[serde(default, deserialize_with = "super::fileattrs::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub group: Option<String>,
     /// Keep a timestamped copy of a file that is replaced.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -110,6 +110,7 @@ impl Module for Template {
             other => other.clone(),
         };
         let placement = Placement {
+            after_header: self.src.clone(),
             dest,
             content: rendered.into_bytes(),
             mode,
@@ -193,11 +194,11 @@ fn template_vars(src: &str, path: &Path, dest: &str, meta: &std::fs::Metadata) -
     }
 }
 
-/// Python's `str(datetime)` in local time: `2024-01-02 03:04:05[.123456]`.
+/// Python's `str(datetime)` in local time: `2024-01-02 03:04:05[.123456]` (UTC when `secs` is
+/// out of range).
 pub fn py_datetime(secs: i64, micros: u32) -> String {
-    let t = LocalTime::at(secs);
-    let base =
-        format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute, t.second);
+    let utc = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    let base = utc.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string();
     if micros == 0 { base } else { format!("{base}.{micros:06}") }
 }
 
@@ -218,8 +219,12 @@ mod tests {
         let run = env.run::<Template>(args.clone()).unwrap();
         assert!(run.changed);
         assert_eq!(env.read("motd"), "# Ansible managed\nworld 1\nworld 2\n");
-        assert_eq!(run.diffs[0].before_header, env.path("motd"));
+        let d = &run.diffs[0];
+        assert_eq!((d.before_header.as_str(), d.after_header.as_str()), ("", "motd.j2"));
         assert!(!env.run::<Template>(args).unwrap().changed);
+        env.write("templates/motd.j2", "changed\n");
+        let run = env.run::<Template>(json!({"src": "motd.j2", "dest": env.path("motd")})).unwrap();
+        assert_eq!(run.diffs[0].before_header, env.path("motd"));
     }
 
     #[test]

@@ -138,3 +138,35 @@ fn limit_and_tags_select_work() {
     skip.code(0).stdout_has("untagged").stdout_has("[other]");
     assert!(!skip.stdout.contains("tagged-a"));
 }
+
+#[test]
+fn ctrl_c_stops_before_the_next_task_with_exit_99() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: sleep 1\n    - copy: {content: x, dest: \"{root}/after\"}\n",
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["apply", "site.yml"])
+        .current_dir(p.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("kill");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(99));
+    assert!(!p.path("after").exists(), "no task may start after Ctrl-C");
+    let leftovers: Vec<_> =
+        p.snapshot().into_iter().filter(|(f, _)| f.to_string_lossy().contains(".hearth-tmp")).collect();
+    assert!(leftovers.is_empty(), "temp files left behind: {leftovers:?}");
+}
+
+#[test]
+fn every_ok_has_a_reason_at_vv() {
+    let p = Project::new();
+    p.write("site.yml", EDIT).write("gitlab.rb", "token = 'abc'\n");
+    let run = p.hearth(&["apply", "site.yml", "-vv"]);
+    run.code(0).stdout_has("ok: [localhost]").stdout_has("  reason: ");
+}

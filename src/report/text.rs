@@ -63,6 +63,12 @@ impl<W: Write> TextReporter<W> {
             Status::Unreachable => format!("fatal: {host}: UNREACHABLE! => {}", compact(&r.result)),
         };
         self.line(&line);
+        if self.verbosity >= 2
+            && !r.verbose_always
+            && let Some(reason) = &r.reason
+        {
+            self.line(&format!("  reason: {reason}"));
+        }
         if r.ignored {
             self.line("...ignoring");
         }

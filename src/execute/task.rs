@@ -375,7 +375,7 @@ fn apply_overrides(task: &Task, env: &Env, vars: &Map, single: &mut Single) {
     if let Some(conds) = &task.failed_when
         && single.status != Status::Skipped
     {
-        match any(env, conds, &ctx) {
+        match all(env, conds, &ctx) {
             Ok(true) => {
                 let mut r = single.result.clone();
                 r.entry("msg").or_insert_with(|| Value::String("The failed_when condition was true".into()));
@@ -404,15 +404,6 @@ fn all(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, Temp
         }
     }
     Ok(true)
-}
-
-fn any(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, TemplateError> {
-    for c in conds {
-        if env.templar.eval_bool(c, ctx)? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {

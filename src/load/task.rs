@@ -33,9 +33,9 @@ pub struct Task {
     pub notify: Vec<String>,
     /// Topics a handler also answers to.
     pub listen: Vec<String>,
-    /// `changed_when:` conditions (ORed like Ansible? no: a list is ANDed).
+    /// `changed_when:` conditions (a list is ANDed, as in Ansible).
     pub changed_when: Option<Vec<String>>,
-    /// `failed_when:` conditions (a list is ORed, as in Ansible).
+    /// `failed_when:` conditions (a list is ANDed, as in Ansible).
     pub failed_when: Option<Vec<String>>,
     /// Boolean keywords that may be templated.
     pub flags: Flags,

@@ -9,3 +9,4 @@ mod errors;
 mod files;
 mod language;
 mod readme;
+mod stack;

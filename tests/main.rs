@@ -7,4 +7,5 @@ mod cli;
 mod compat;
 mod errors;
 mod files;
+mod inventory;
 mod language;

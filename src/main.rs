@@ -80,6 +80,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         extra_vars: extra_vars(&args.extra_vars)?,
         verbosity: args.verbose,
         connection: args.connection.clone(),
+        become_password: None,
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = TextReporter::new(std::io::stdout(), opts.verbosity, opts.diff);

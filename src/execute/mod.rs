@@ -270,7 +270,6 @@ fn host_state(
         unreachable: false,
         ended: false,
         stats: Stats::default(),
-        is_root: nix::unistd::geteuid().is_root(),
         last_failure: None,
     }
 }

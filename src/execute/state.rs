@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::vars::{HostLayers, HostVars, PlayLayers};
-use crate::load::task::Task;
 use crate::report::Stats;
 use crate::template::Templar;
 use crate::transport::{Local, Transport};
@@ -33,6 +32,8 @@ pub struct Options {
     pub verbosity: u8,
     /// `-c`: connection for hosts that don't set `ansible_connection`.
     pub connection: Option<String>,
+    /// `--ask-become-pass`: the password typed at the prompt.
+    pub become_password: Option<String>,
 }
 
 /// Read-only data shared by every host while one task runs.
@@ -69,8 +70,6 @@ pub struct HostState {
     pub ended: bool,
     /// Recap counters.
     pub stats: Stats,
-    /// Whether the process may run commands as another user locally (only as root, for now).
-    pub is_root: bool,
     /// The last failed task's name and result, for `ansible_failed_task`/`_result` in rescue.
     pub last_failure: Option<(String, crate::value::Map)>,
 }
@@ -79,17 +78,5 @@ impl HostState {
     /// Still taking tasks in this play.
     pub fn active(&self) -> bool {
         !self.failed && !self.unreachable && !self.ended
-    }
-
-    /// Why `become` cannot be honoured for this task on this host, if it cannot.
-    pub fn become_error(&self, task: &Task) -> Option<String> {
-        let wants = task.flags.become_.as_ref().and_then(crate::modules::args::parse_bool).unwrap_or(false);
-        let user = task.flags.become_user.as_ref().and_then(|v| v.as_str()).unwrap_or("root");
-        if !wants || (self.is_root && user == "root") {
-            return None;
-        }
-        Some(format!(
-            "become (to '{user}') is not supported on the local connection yet; run hearth as that user instead"
-        ))
     }
 }

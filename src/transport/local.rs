@@ -9,13 +9,27 @@ use std::process::{Command, Stdio};
 
 use nix::unistd::{Gid, Group, Uid, User};
 
-use super::{Attrs, Cmd, CmdOutput, FileKind, FileStat, Transport, TransportError};
+use super::{Attrs, Become, Cmd, CmdOutput, FileKind, FileStat, Transport, TransportError};
 
 /// Runs everything on the machine hearth runs on.
 #[derive(Debug, Default)]
 pub struct Local;
 
 impl Transport for Local {
+    fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
+        let me = User::from_uid(nix::unistd::geteuid()).ok().flatten().map(|u| u.name);
+        if me.as_deref() == Some(target.user.as_str()) {
+            return Ok(Box::new(Local));
+        }
+        Err(TransportError::Io {
+            op: "become",
+            path: target.user.clone(),
+            message:
+                "becoming another user on the local connection is not supported yet; run hearth as that user"
+                    .into(),
+        })
+    }
+
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError> {
         let program = cmd.argv.first().ok_or_else(|| TransportError::Spawn {
             program: String::new(),

@@ -124,8 +124,33 @@ impl TransportError {
     }
 }
 
+/// Run as another user (`become`). The password, when any, never appears in argv or output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Become {
+    /// Target user (`become_user`, default root).
+    pub user: String,
+    /// Method; only `sudo` is supported.
+    pub method: String,
+    /// `ansible_become_password` / `--ask-become-pass`, if given.
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for Become {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the password, even in debug output.
+        f.debug_struct("Become")
+            .field("user", &self.user)
+            .field("method", &self.method)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .finish()
+    }
+}
+
 /// One connection to one host. Implementations must be usable from several threads.
 pub trait Transport: Send + Sync {
+    /// A view of this connection where every operation runs as `target.user`. The engine asks
+    /// for it per task, so modules never see `become`.
+    fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError>;
     /// Runs a command to completion and captures its output.
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError>;
     /// Stats a path; `Ok(None)` when it does not exist. `follow` follows symbolic links.

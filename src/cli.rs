@@ -34,6 +34,9 @@ pub struct RunArgs {
     /// Inventory: a file, a directory, or a comma-separated host list (default: inventory/).
     #[arg(short = 'i', long = "inventory")]
     pub inventory: Vec<String>,
+    /// Connection for hosts that don't set `ansible_connection` (like ansible-playbook -c).
+    #[arg(short = 'c', long)]
+    pub connection: Option<String>,
     /// Only run on hosts matching this pattern.
     #[arg(short = 'l', long)]
     pub limit: Option<String>,
@@ -75,7 +78,4 @@ pub struct InventoryArgs {
     /// Print one host's merged variables as JSON.
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
-    /// Include variables in --graph output.
-    #[arg(long)]
-    pub vars: bool,
 }

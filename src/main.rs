@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
+use std::io::Write;
 
 use hearth::cli::{Cli, Command, InventoryArgs, RunArgs};
 use hearth::execute::{self, ExecError, Options};
-use hearth::load::inventory::{self, Inventory};
+use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
 use hearth::load::yaml;
 use hearth::modules::args::split_kv;
@@ -79,6 +79,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         skip_tags: args.skip_tags.clone(),
         extra_vars: extra_vars(&args.extra_vars)?,
         verbosity: args.verbose,
+        connection: args.connection.clone(),
     };
     let mut reporter = TextReporter::new(std::io::stdout(), opts.verbosity, opts.diff);
     let mut code = exit::OK;
@@ -159,23 +160,31 @@ fn extra_vars(values: &[String]) -> Result<Map, Failure> {
 
 fn show_inventory(args: InventoryArgs) -> Result<u8, Failure> {
     let inv = load_inventory(&args.inventory)?;
+    for w in inv.warnings() {
+        eprintln!("[WARNING]: {w}");
+    }
     let text = if let Some(host) = &args.host {
-        let vars = inv.host_vars(host);
-        serde_json::to_string_pretty(&Value::Object(vars))
-            .context("printing host vars")
-            .map_err(|e| Failure::new(exit::ERROR, e))?
+        if inv.resolve(host).map(|h| h.len() != 1).unwrap_or(true) {
+            return Err(Failure::new(
+                exit::ERROR,
+                anyhow::anyhow!("you must pass a single valid host to --host: {host}"),
+            ));
+        }
+        json_text(&inv.to_host_json(host))
     } else if let Some(group) = &args.graph {
-        inv.to_graph(Some(group), args.vars).map_err(|e| Failure::new(exit::ERROR, e))?
+        inv.to_graph(Some(group)).ok_or_else(|| {
+            Failure::new(exit::ERROR, anyhow::anyhow!("no such group in the inventory: {group}"))
+        })?
     } else if args.list {
-        serde_json::to_string_pretty(&inv.to_list_json())
-            .context("printing inventory")
-            .map_err(|e| Failure::new(exit::ERROR, e))?
+        json_text(&inv.to_list_json())
     } else {
         return Err(Failure::new(
             exit::BAD_OPTIONS,
             anyhow::anyhow!("hearth inventory needs one of --list, --graph or --host NAME"),
         ));
     };
-    println!("{}", text.trim_end());
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = writeln!(out, "{}", text.trim_end());
     Ok(exit::OK)
 }

@@ -1,2 +1,267 @@
 //! The playbook language: variables and precedence, loops, conditions, blocks, handlers, tags,
 //! includes and roles.
+
+use crate::support::Project;
+
+fn play(tasks: &str) -> String {
+    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
+}
+
+#[test]
+fn loops_register_and_when() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play(
+            r#"    - command: "echo {{ item }}"
+      loop: [a, b, c]
+      loop_control: {label: "L-{{ item }}"}
+      register: echoes
+    - debug: msg="{{ echoes.results | map(attribute='stdout') | join(',') }}"
+    - debug: msg=skipped-task
+      when: echoes.results | length > 5
+    - debug: msg="with_items {{ item }}"
+      with_items: [[1, 2], 3]
+    - debug: msg="idx {{ i }} {{ thing }}"
+      loop: [x]
+      loop_control: {loop_var: thing, index_var: i}
+"#,
+        ),
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(0)
+        .stdout_has("changed: [localhost] => (item=L-a)")
+        .stdout_has("\"msg\": \"a,b,c\"")
+        .stdout_has("skipping: [localhost]")
+        .stdout_has("\"msg\": \"with_items 2\"")
+        .stdout_has("\"msg\": \"idx 0 x\"");
+    assert_eq!(run.recap("localhost", "changed"), 1);
+    assert_eq!(run.recap("localhost", "skipped"), 1);
+}
+
+#[test]
+fn precedence_extra_vars_beat_play_vars_and_set_fact_beats_vars() {
+    let p = Project::new();
+    p.write("vars/common.yml", "from_file: file\nshadow: file\n");
+    p.write(
+        "site.yml",
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    shadow: play
+    x: play
+  vars_files: [vars/common.yml]
+  tasks:
+    - set_fact: {fact: set}
+    - debug: msg="{{ x }} {{ shadow }} {{ from_file }} {{ fact }} {{ playbook_dir == root_dir }}"
+      vars: {root_dir: "{{ playbook_dir }}"}
+"#,
+    );
+    p.hearth(&["apply", "site.yml", "-e", "x=extra"])
+        .code(0)
+        .stdout_has("\"msg\": \"extra file file set True\"");
+}
+
+#[test]
+fn handlers_run_once_in_definition_order_only_when_changed() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: "true"
+      notify: [second, first]
+    - command: "true"
+      notify: first
+    - debug: msg=unchanged
+      notify: never
+    - meta: flush_handlers
+    - debug: msg=after-flush
+  handlers:
+    - name: first
+      debug: msg=first-ran
+    - name: second
+      debug: msg=second-ran
+    - name: never
+      debug: msg=never-ran
+    - name: by-topic
+      debug: msg=topic-ran
+      listen: first
+"#,
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(0);
+    let out = &run.stdout;
+    assert_eq!(out.matches("first-ran").count(), 1);
+    assert!(!out.contains("never-ran"));
+    let (a, b, c, d) = (
+        out.find("first-ran").unwrap(),
+        out.find("second-ran").unwrap(),
+        out.find("topic-ran").unwrap(),
+        out.find("after-flush").unwrap(),
+    );
+    assert!(a < b && b < c && c < d, "handlers in definition order, before the flush point\n{out}");
+}
+
+#[test]
+fn block_rescue_always() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play(
+            r#"    - block:
+        - command: /bin/false
+        - debug: msg=not-reached
+      rescue:
+        - debug: msg="rescued {{ ansible_failed_task is defined }}"
+      always:
+        - debug: msg=always-ran
+    - debug: msg=continues
+"#,
+        ),
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(0).stdout_has("always-ran").stdout_has("continues");
+    assert!(!run.stdout.contains("not-reached"));
+    assert_eq!(run.recap("localhost", "rescued"), 1);
+    assert_eq!(run.recap("localhost", "failed"), 0);
+}
+
+#[test]
+fn block_without_rescue_fails_after_always() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play("    - block:\n        - fail: msg=x\n      always:\n        - debug: msg=always-ran\n    - debug: msg=not-reached\n"),
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(2).stdout_has("always-ran");
+    assert!(!run.stdout.contains("not-reached"));
+}
+
+#[test]
+fn block_when_applies_to_every_task() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play("    - block:\n        - debug: msg=one\n        - debug: msg=two\n      when: false\n"),
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(0);
+    assert_eq!(run.recap("localhost", "skipped"), 2);
+}
+
+#[test]
+fn import_and_include_tasks() {
+    let p = Project::new();
+    p.write("tasks/imported.yml", "- debug: msg=imported-{{ who }}\n");
+    p.write("tasks/included.yml", "- debug: msg=included-{{ item }}\n");
+    p.write(
+        "site.yml",
+        &play(
+            r#"    - import_tasks: tasks/imported.yml
+      vars: {who: me}
+    - include_tasks: "tasks/{{ name }}.yml"
+      vars: {name: included}
+      loop: [1]
+      when: true
+"#,
+        ),
+    );
+    p.hearth(&["apply", "site.yml"]).code(0).stdout_has("imported-me");
+}
+
+#[test]
+fn include_tasks_templated_name() {
+    let p = Project::new();
+    p.write("tasks/debian.yml", "- debug: msg=debian-tasks\n");
+    p.write("site.yml", &play("    - include_tasks: \"tasks/{{ fam }}.yml\"\n      vars: {fam: debian}\n"));
+    p.hearth(&["apply", "site.yml"]).code(0).stdout_has("included: ").stdout_has("debian-tasks");
+}
+
+#[test]
+fn roles_with_defaults_vars_templates_and_handlers() {
+    let p = Project::new();
+    p.write("roles/web/defaults/main.yml", "port: 80\nname: default\n");
+    p.write("roles/web/vars/main.yml", "name: rolevar\n");
+    p.write("roles/web/templates/conf.j2", "port={{ port }} name={{ name }} role={{ role_name }}\n");
+    p.write(
+        "roles/web/tasks/main.yml",
+        "- template: {src: conf.j2, dest: \"{{ out }}/web.conf\"}\n  notify: restart web\n",
+    );
+    p.write("roles/web/handlers/main.yml", "- name: restart web\n  debug: msg=restarted\n");
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  vars: {port: 8080, name: play}\n  roles:\n    - role: web\n      tags: [web]\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-e", &format!("out={}", p.root())]);
+    run.code(0).stdout_has("TASK [web : template]").stdout_has("restarted");
+    assert_eq!(p.read("web.conf"), "port=8080 name=rolevar role=web\n");
+    let again = p.hearth(&["apply", "site.yml", "-e", &format!("out={}", p.root())]);
+    assert_eq!(again.recap("localhost", "changed"), 0);
+}
+
+#[test]
+fn import_playbook_runs_both() {
+    let p = Project::new();
+    p.write("one.yml", &play("    - debug: msg=from-one\n"));
+    p.write("site.yml", "- import_playbook: one.yml\n- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=from-site\n");
+    p.hearth(&["apply", "site.yml"]).code(0).stdout_has("from-one").stdout_has("from-site");
+}
+
+#[test]
+fn no_log_hides_results_and_diffs() {
+    let p = Project::new();
+    p.write("secret.txt", "token = old\n");
+    p.write(
+        "site.yml",
+        &play("    - lineinfile: {path: \"{{ f }}\", regexp: '^token', line: 'token = s3cr3t'}\n      no_log: true\n    - debug: msg=\"{{ 's3cr3t' }}\"\n      no_log: true\n"),
+    );
+    let f = p.path("secret.txt").display().to_string();
+    let run = p.hearth(&["apply", "site.yml", "--diff", "-v", "-e", &format!("f={f}")]);
+    run.code(0);
+    assert!(!run.stdout.contains("s3cr3t"), "secret leaked:\n{}", run.stdout);
+    run.stdout_has("censored");
+    assert_eq!(p.read("secret.txt"), "token = s3cr3t\n");
+}
+
+#[test]
+fn changed_when_failed_when_ignore_errors() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play(
+            r#"    - command: echo hi
+      register: r
+      changed_when: "'nothing' in r.stdout"
+    - command: /bin/false
+      failed_when: false
+    - shell: exit 3
+      ignore_errors: true
+    - command: echo ERROR
+      register: e
+      failed_when: "'ERROR' in e.stdout"
+      ignore_errors: yes
+"#,
+        ),
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(0).stdout_has("...ignoring");
+    assert_eq!(run.recap("localhost", "ignored"), 2);
+    assert_eq!(run.recap("localhost", "failed"), 0);
+}
+
+#[test]
+fn run_once_and_delegate_to_localhost() {
+    let p = Project::new();
+    p.write("inv.ini", "a ansible_connection=local\nb ansible_connection=local\n");
+    p.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo once\n      run_once: true\n      register: o\n    - debug: msg=\"{{ o.stdout }}\"\n      delegate_to: localhost\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-i", "inv.ini"]);
+    run.code(0).stdout_has("[b -> localhost]");
+    assert_eq!(run.stdout.matches("changed: [").count(), 1);
+    assert_eq!(run.stdout.matches("\"msg\": \"once\"").count(), 2);
+}

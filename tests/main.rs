@@ -8,3 +8,4 @@ mod compat;
 mod errors;
 mod files;
 mod language;
+mod readme;

@@ -93,7 +93,10 @@ pub fn run_playbook(
 
 fn layers_for(inv: &Inventory, host: &str) -> HostLayers {
     let mut vars = inv.host_vars(host);
-    vars.extend(inv.magic_vars(host));
+    let mut magic = inv.magic_vars(host);
+    // `groups` is the same for every host: the play layers carry it once.
+    magic.remove("groups");
+    vars.extend(magic);
     HostLayers { inventory: Arc::new(vars), facts: Arc::new(Map::new()) }
 }
 
@@ -106,7 +109,7 @@ fn run_play(
     summary: &mut Summary,
     reporter: &mut dyn Reporter,
 ) -> Result<(), ExecError> {
-    let hosts = play_hosts(play, inv, opts, templar)?;
+    let hosts = play_hosts(play, inv, opts, templar, reporter)?;
     reporter.event(&Event::PlayStart { name: play.name.clone() });
     if hosts.is_empty() {
         reporter.event(&Event::NoHostsMatched);
@@ -115,7 +118,7 @@ fn run_play(
     let mut layers = play_layers(play, inv, opts, templar, &hosts)?;
     layers.add_roles(&play.roles);
     for batch in batches(play, &hosts) {
-        let states = batch.iter().map(|h| host_state(h, play, inv, all)).collect();
+        let states = batch.iter().map(|h| host_state(h, play, inv, opts, all)).collect();
         let mut run = PlayRun {
             play,
             layers: layers.clone(),
@@ -146,23 +149,23 @@ fn add_stats(into: &mut Stats, s: &Stats) {
     into.ignored += s.ignored;
 }
 
-/// Hosts of a play: its pattern (templated with extra vars), narrowed by `--limit`.
+/// Hosts of a play: its pattern (templated with extra vars), narrowed by `--limit`; terms that
+/// match nothing are warned about, like Ansible does.
 fn play_hosts(
     play: &Play,
     inv: &Inventory,
     opts: &Options,
     templar: &Templar,
+    reporter: &mut dyn Reporter,
 ) -> Result<Vec<String>, ExecError> {
     let err = |message: String| ExecError::Pattern { pos: play.pos.clone(), message };
     let ctx = templar.context(&opts.extra_vars);
     let pattern = templar.render_str(&play.hosts, &ctx).map_err(|e| err(format!("hosts: {}", e.message)))?;
-    let mut hosts = inv.resolve(&pattern).map_err(|e| err(e.to_string()))?;
-    if let Some(limit) = &opts.limit {
-        let allowed: BTreeSet<String> =
-            inv.resolve(limit).map_err(|e| err(format!("--limit: {e}")))?.into_iter().collect();
-        hosts.retain(|h| allowed.contains(h));
+    let resolved = inv.resolve_limited(&pattern, opts.limit.as_deref()).map_err(|e| err(e.to_string()))?;
+    for term in &resolved.unmatched {
+        reporter.event(&Event::Warning(format!("Could not match supplied host pattern, ignoring: {term}")));
     }
-    Ok(hosts)
+    Ok(resolved.hosts)
 }
 
 /// `serial:` batches (a number or a percentage); one batch without it.
@@ -235,12 +238,22 @@ fn play_layers(
     Ok(layers)
 }
 
-fn host_state(name: &str, play: &Play, inv: &Inventory, all: &IndexMap<String, HostLayers>) -> HostState {
+fn host_state(
+    name: &str,
+    play: &Play,
+    inv: &Inventory,
+    opts: &Options,
+    all: &IndexMap<String, HostLayers>,
+) -> HostState {
     let layers = all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name));
-    let connection = play
-        .connection
-        .clone()
-        .or_else(|| layers.inventory.get("ansible_connection").and_then(|v| v.as_str()).map(str::to_string))
+    // Ansible's order: host variable, then the play's `connection:`, then `-c`, then the default.
+    let connection = layers
+        .inventory
+        .get("ansible_connection")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| play.connection.clone())
+        .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| if inv.is_implicit(name) { "local".into() } else { "ssh".into() });
     let transport: Result<Arc<dyn Transport>, String> = match connection.as_str() {
         "local" => Ok(Arc::new(Local)),
@@ -258,5 +271,6 @@ fn host_state(name: &str, play: &Play, inv: &Inventory, all: &IndexMap<String, H
         ended: false,
         stats: Stats::default(),
         is_root: nix::unistd::geteuid().is_root(),
+        last_failure: None,
     }
 }

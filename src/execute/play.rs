@@ -2,7 +2,6 @@
 //! bounded by `--forks`) before the next starts; blocks rescue and always per host; handlers run
 //! at the end of each section and on `meta: flush_handlers`, in definition order.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,6 +81,13 @@ impl PlayRun<'_> {
                 s.failed = false;
                 s.stats.rescued += 1;
                 s.stats.failed = s.stats.failed.saturating_sub(1);
+                if let Some((name, result)) = s.last_failure.take() {
+                    let facts = Arc::make_mut(&mut s.layers.facts);
+                    let mut task = Map::new();
+                    task.insert("name".into(), Value::String(name));
+                    facts.insert("ansible_failed_task".into(), Value::Object(task));
+                    facts.insert("ansible_failed_result".into(), Value::Object(result));
+                }
             }
             self.run_tasks(rescue, &failed);
         }
@@ -129,30 +135,32 @@ impl PlayRun<'_> {
             task_vars: &t.vars,
             loop_vars: None,
         };
-        task_vars(&self.layers, &scope)
+        let mut vars = task_vars(&self.layers, &scope);
+        let hv = self.hostvars();
+        self.templar.resolve_vars(&mut vars, |m| context(m, &hv));
+        vars
     }
 
-    /// `include_tasks`: loaded per host (the file name may be templated); hosts that include the
-    /// same file run it together.
+    /// `include_tasks`: loaded per host (the file name may be templated, the include may loop);
+    /// hosts that include the same file with the same loop item run it together.
     fn run_include(&mut self, t: &Task, file: &str, base: &std::path::Path, hosts: &[usize]) {
-        let mut groups: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
-        let hv = self.hostvars();
+        let mut groups: Vec<((PathBuf, Map), Vec<usize>)> = Vec::new();
         let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
         for h in active {
-            let vars = self.vars_for(t, h);
-            let ctx = context(&vars, &hv);
-            let pass =
-                t.when.iter().try_fold(true, |acc, c| self.templar.eval_bool(c, &ctx).map(|b| acc && b));
-            let name = self.templar.render_str(file, &ctx);
-            match (pass, name) {
-                (Ok(false), _) => {}
-                (Ok(true), Ok(name)) => {
-                    groups.entry(resolve_task_file(base, &name, t.role.as_deref())).or_default().push(h);
+            match self.include_targets(t, file, base, h) {
+                Ok(targets) => {
+                    for key in targets {
+                        match groups.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, members)) => members.push(h),
+                            None => groups.push((key, vec![h])),
+                        }
+                    }
                 }
-                (Err(e), _) | (_, Err(e)) => self.fail_host(h, t, format!("include_tasks: {}", e.message)),
+                Err(msg) => self.fail_host(h, t, format!("include_tasks: {msg}")),
             }
         }
-        for (path, members) in groups {
+        for ((path, loop_vars), members) in groups {
+            let members: Vec<usize> = members.into_iter().filter(|&h| self.hosts[h].active()).collect();
             match load_task_file(&path, t.role.clone(), 0) {
                 Ok(tasks) => {
                     let names: Vec<&str> = members.iter().map(|&h| self.hosts[h].name.as_str()).collect();
@@ -163,8 +171,10 @@ impl PlayRun<'_> {
                     for &h in &members {
                         self.hosts[h].stats.ok += 1;
                     }
+                    let mut vars = t.vars.clone();
+                    vars.extend(loop_vars);
                     let wrapper = Task {
-                        vars: t.vars.clone(),
+                        vars,
                         flags: t.flags.clone(),
                         kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
                         ..Task::default()
@@ -180,6 +190,54 @@ impl PlayRun<'_> {
                 }
             }
         }
+    }
+
+    /// The (file, loop variables) pairs one host includes; empty when `when` is false.
+    fn include_targets(
+        &self,
+        t: &Task,
+        file: &str,
+        base: &std::path::Path,
+        h: usize,
+    ) -> Result<Vec<(PathBuf, Map)>, String> {
+        let hv = self.hostvars();
+        let vars = self.vars_for(t, h);
+        let items: Vec<Option<Value>> = match &t.looping {
+            None => vec![None],
+            Some(l) => {
+                let rendered =
+                    self.templar.render_value(&l.items, &context(&vars, &hv)).map_err(|e| e.message)?;
+                match rendered {
+                    Value::Array(a) => a.into_iter().map(Some).collect(),
+                    other => {
+                        return Err(format!(
+                            "Invalid data passed to '{}', it requires a list, got this instead: {other}",
+                            l.keyword
+                        ));
+                    }
+                }
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let mut lv = Map::new();
+            if let Some(item) = item {
+                lv.insert(t.loop_control.loop_var.clone(), item);
+            }
+            let mut v = vars.clone();
+            v.extend(lv.clone());
+            let ctx = context(&v, &hv);
+            let mut pass = true;
+            for c in &t.when {
+                pass &= self.templar.eval_bool(c, &ctx).map_err(|e| e.message)?;
+            }
+            if !pass {
+                continue;
+            }
+            let name = self.templar.render_str(file, &ctx).map_err(|e| e.message)?;
+            out.push((resolve_task_file(base, &name, t.role.as_deref()), lv));
+        }
+        Ok(out)
     }
 
     fn fail_host(&mut self, h: usize, t: &Task, msg: String) {
@@ -298,6 +356,7 @@ impl PlayRun<'_> {
             Status::Failed => {
                 s.failed += 1;
                 host.failed = true;
+                host.last_failure = Some((t.display_name(), out.result.clone()));
             }
             Status::Unreachable => {
                 s.unreachable += 1;

@@ -31,6 +31,8 @@ pub struct Options {
     pub extra_vars: Map,
     /// Number of `-v`.
     pub verbosity: u8,
+    /// `-c`: connection for hosts that don't set `ansible_connection`.
+    pub connection: Option<String>,
 }
 
 /// Read-only data shared by every host while one task runs.
@@ -69,6 +71,8 @@ pub struct HostState {
     pub stats: Stats,
     /// Whether the process may run commands as another user locally (only as root, for now).
     pub is_root: bool,
+    /// The last failed task's name and result, for `ansible_failed_task`/`_result` in rescue.
+    pub last_failure: Option<(String, crate::value::Map)>,
 }
 
 impl HostState {

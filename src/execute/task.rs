@@ -97,6 +97,7 @@ fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>
     };
     let mut vars = task_vars(env.play, &scope);
     vars.insert("omit".into(), Value::String(OMIT.into()));
+    env.templar.resolve_vars(&mut vars, |m| context(m, &env.hostvars));
     vars.insert("ansible_check_mode".into(), Value::Bool(check_mode(task, env, &vars)));
     vars
 }
@@ -281,10 +282,20 @@ fn invoke(
     let rendered = env.templar.render_value(args, ctx).map_err(|e| Box::new(template_failure(task, &e)))?;
     let module =
         (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
-    let transport = transport_for(task, host, env).map_err(|msg| Box::new(failed(msg, Map::new())))?;
+    let transport = transport_for(task, host, env).map_err(|e| Box::new(module_failure(e)))?;
     let search = search_path(task, env);
     let mctx = Ctx { host: transport, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
     let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
+    if above_verbosity(&plan.result, env) {
+        let mut r = Map::new();
+        r.insert("skipped_reason".into(), Value::String("Verbosity threshold not met.".into()));
+        return Ok(Single {
+            status: Status::Skipped,
+            result: with_flags(r, false, false),
+            diffs: vec![],
+            reason: None,
+        });
+    }
     let mut result = plan.result;
     let check = check_mode(task, env, vars);
     let (status, reason) = match plan.outcome {
@@ -314,17 +325,29 @@ fn invoke(
     Ok(Single { status, result: with_flags(result, changed, false), diffs: plan.diffs, reason })
 }
 
-fn transport_for<'a>(task: &Task, host: &'a HostState, env: &'a Env) -> Result<&'a dyn Transport, String> {
-    match task.delegate_to.as_deref() {
-        None => host.transport.as_deref().map_err(|e| e.clone()),
-        Some("localhost" | "127.0.0.1") => Ok(env.local as &dyn Transport),
-        Some(other) if other.contains("{{") => Err("a templated delegate_to is not supported yet".into()),
-        Some(other) => Err(format!("delegate_to: '{other}' is not supported yet (only localhost)")),
-    }
-    .and_then(|t| match host.become_error(task) {
-        Some(e) => Err(e),
+/// `debug` with `verbosity: N` only shows at `-v` level N or above.
+fn above_verbosity(result: &Map, env: &Env) -> bool {
+    result.get("verbosity").and_then(Value::as_u64).is_some_and(|v| v > u64::from(env.opts.verbosity))
+}
+
+fn transport_for<'a>(
+    task: &Task,
+    host: &'a HostState,
+    env: &'a Env,
+) -> Result<&'a dyn Transport, ModuleError> {
+    let t = match task.delegate_to.as_deref() {
+        None => host.transport.as_deref().map_err(|e| TransportError::Unreachable(e.clone()))?,
+        Some("localhost" | "127.0.0.1") => env.local as &dyn Transport,
+        Some(other) => {
+            return Err(ModuleError::msg(format!(
+                "delegate_to: '{other}' is not supported yet (only localhost)"
+            )));
+        }
+    };
+    match host.become_error(task) {
+        Some(e) => Err(ModuleError::msg(e)),
         None => Ok(t),
-    })
+    }
 }
 
 fn search_path(task: &Task, env: &Env) -> SearchPath {
@@ -376,7 +399,7 @@ fn apply_overrides(task: &Task, env: &Env, vars: &Map, single: &mut Single) {
     if let Some(conds) = &task.failed_when
         && single.status != Status::Skipped
     {
-        match any(env, conds, &ctx) {
+        match all(env, conds, &ctx) {
             Ok(true) => {
                 let mut r = single.result.clone();
                 r.entry("msg").or_insert_with(|| Value::String("The failed_when condition was true".into()));
@@ -405,15 +428,6 @@ fn all(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, Temp
         }
     }
     Ok(true)
-}
-
-fn any(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, TemplateError> {
-    for c in conds {
-        if env.templar.eval_bool(c, ctx)? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {

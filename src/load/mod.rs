@@ -1,8 +1,9 @@
-//! Files to typed values: YAML with positions, playbooks, tasks, roles (and inventory). Nothing
-//! here touches a host or renders a template.
+//! Files to typed values: YAML with positions, playbooks, tasks, roles and the inventory.
+//! Nothing here touches a host or renders a template.
 
 pub mod error;
 pub mod inventory;
+pub mod pattern;
 pub mod playbook;
 pub mod role;
 pub mod task;

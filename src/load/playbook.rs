@@ -113,7 +113,12 @@ pub fn load_playbook(path: &Path) -> Result<Playbook, LoadError> {
 
 fn load_into(path: &Path, plays: &mut Vec<Play>, depth: usize) -> Result<(), LoadError> {
     let node = yaml::parse_file(path)?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // `playbook_dir` is absolute in Ansible; relative `src` and roles are found from it.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
     let items = match &node.kind {
         NodeKind::Seq(items) => items,
         NodeKind::Null => return Err(LoadError::at(&node.pos, "the playbook is empty")),
@@ -228,7 +233,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
     play.sections[1] = role_tasks;
     role_handlers.append(&mut play.handlers);
     play.handlers = role_handlers;
-    apply_play_tags(&mut play, &tags);
+    apply_play_keywords(&mut play, &tags);
     check_notify(&play)?;
     Ok(play)
 }
@@ -328,20 +333,26 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn apply_play_tags(play: &mut Play, tags: &[String]) {
-    if tags.is_empty() {
-        return;
-    }
-    for t in play.sections.iter_mut().flatten() {
-        for tag in tags {
-            if !t.tags.contains(tag) {
-                t.tags.push(tag.clone());
-            }
+/// Play-level tags and keywords (become, ignore_errors, no_log, check_mode, diff) are inherited
+/// by every task, like a block's; handlers inherit the keywords but not the tags.
+fn apply_play_keywords(play: &mut Play, tags: &[String]) {
+    let flags = play.flags.clone();
+    let wrap = |tasks: Vec<Task>, tags: &[String]| -> Vec<Task> {
+        let parent = Task {
+            tags: tags.to_vec(),
+            flags: flags.clone(),
+            kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
+            ..Task::default()
+        };
+        match push_down(parent).kind {
+            TaskKind::Block { block, .. } => block,
+            _ => Vec::new(),
         }
-        if let TaskKind::Block { .. } = t.kind {
-            *t = push_down(std::mem::take(t));
-        }
+    };
+    for section in play.sections.iter_mut() {
+        *section = wrap(std::mem::take(section), tags);
     }
+    play.handlers = wrap(std::mem::take(&mut play.handlers), &[]);
 }
 
 /// Names a `notify:` may use: handler names, `role : name`, and `listen` topics.

@@ -33,9 +33,9 @@ pub struct Task {
     pub notify: Vec<String>,
     /// Topics a handler also answers to.
     pub listen: Vec<String>,
-    /// `changed_when:` conditions (ORed like Ansible? no: a list is ANDed).
+    /// `changed_when:` conditions (a list is ANDed, as in Ansible).
     pub changed_when: Option<Vec<String>>,
-    /// `failed_when:` conditions (a list is ORed, as in Ansible).
+    /// `failed_when:` conditions (a list is ANDed, as in Ansible).
     pub failed_when: Option<Vec<String>>,
     /// Boolean keywords that may be templated.
     pub flags: Flags,
@@ -282,6 +282,7 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             }
         }
     }
+    check_syntax(&task)?;
     task.kind = match (action, block_parts) {
         (None, [None, None, None]) => {
             return Err(LoadError::at(&node.pos, "no module/action detected in task"));
@@ -346,6 +347,7 @@ fn action_task(
         _ => {
             let spec = modules::lookup(name).ok_or_else(|| unknown_module(name, kpos))?;
             let args = module_args(spec, value, args_kw)?;
+            crate::template::check_value_syntax(&args).map_err(|e| LoadError::at(kpos, e))?;
             // Arguments without templates can be checked now, with the task's position.
             if !has_template(&args) {
                 (spec.build)(args.clone()).map_err(|e| LoadError::at(kpos, e.to_string()))?;
@@ -384,6 +386,32 @@ pub fn resolve_task_file(base: &Path, file: &str, role: Option<&Role>) -> PathBu
         return direct;
     }
     role.map(|r| r.path.join("tasks").join(file)).filter(|p| p.is_file()).unwrap_or(direct)
+}
+
+/// Jinja syntax errors and literal loop values that can never work are load errors.
+fn check_syntax(task: &Task) -> Result<(), LoadError> {
+    let conds =
+        task.when.iter().chain(task.changed_when.iter().flatten()).chain(task.failed_when.iter().flatten());
+    for c in conds {
+        crate::template::check_expression_syntax(c).map_err(|e| LoadError::at(&task.pos, e))?;
+    }
+    if let Some(n) = &task.name {
+        crate::template::check_value_syntax(&Value::String(n.clone()))
+            .map_err(|e| LoadError::at(&task.pos, e))?;
+    }
+    if let Some(l) = &task.looping {
+        crate::template::check_value_syntax(&l.items).map_err(|e| LoadError::at(&task.pos, e))?;
+        if !matches!(l.items, Value::Array(_) | Value::String(_)) {
+            return Err(LoadError::at(
+                &task.pos,
+                format!(
+                    "Invalid data passed to '{}', it requires a list, got this instead: {}",
+                    l.keyword, l.items
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn has_template(v: &Value) -> bool {

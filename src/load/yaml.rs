@@ -126,7 +126,12 @@ fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
                 .map(|(k, v)| {
                     let kpos =
                         Pos { file: file.clone(), line: k.referenced.line(), column: k.referenced.column() };
-                    (k.value.into_key(), kpos, raw_to_node(v, file, text))
+                    // Like values, a plain `y`/`n` key is a string for PyYAML.
+                    let key = match (&k.value, source_text(text, &k.referenced)) {
+                        (Raw::Bool(_), Some(t @ ("y" | "Y" | "n" | "N"))) => t.to_string(),
+                        _ => k.value.into_key(),
+                    };
+                    (key, kpos, raw_to_node(v, file, text))
                 })
                 .collect(),
         ),
@@ -329,6 +334,7 @@ mod tests {
         assert_eq!(n.get("e").unwrap().kind, NodeKind::Float(1.5));
         assert_eq!(n.get("f").unwrap().kind, NodeKind::Null);
         assert_eq!(n.get("g").unwrap().kind, NodeKind::Str("y".into()));
+        assert_eq!(parse("y: 1\n").as_map().unwrap()[0].0, "y");
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Reading module arguments: Ansible's `key=value` strings and free-form commands.
+//! Reading module arguments: Ansible's `key=value` strings and free-form commands, and the serde
+//! helpers every module's parameter struct uses for Ansible's loose types (bool, int, str). Modes
+//! live in `mode.rs`.
 
 use crate::value::{Map, Value};
 
@@ -117,6 +119,18 @@ pub fn de_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         _ => None,
     }
     .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {v}")))
+}
+
+/// serde helper for Ansible `str` parameters, which also accept numbers and booleans
+/// (`line: 42`, `owner: 1000`) and turn them into text the way Python's `str()` does.
+pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match <Value as serde::Deserialize>::deserialize(d)? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Bool(b) => Some(if b { "True" } else { "False" }.into()),
+        Value::Number(n) => Some(n.to_string()),
+        other => return Err(serde::de::Error::custom(format!("expected a string, got {other}"))),
+    })
 }
 
 #[cfg(test)]

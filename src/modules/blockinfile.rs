@@ -12,7 +12,7 @@ use super::lineinfile::State;
 use super::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
 use crate::transport::Attrs;
-use crate::value::{Map, Value};
+use crate::value::Value;
 
 /// The pure part of the parameters.
 #[derive(Debug, Clone, Copy)]
@@ -176,13 +176,13 @@ pub struct Blockinfile {
     #[serde(default = "default_marker")]
     pub marker: String,
     /// The text between the markers; empty removes the block.
-    #[serde(default, alias = "content", deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, alias = "content", deserialize_with = "super::args::de_opt_str")]
     pub block: Option<String>,
     /// Insert after the last line matching this regex (or `EOF`) when the markers are not found.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub insertafter: Option<String>,
     /// Insert before the last line matching this regex (or `BOF`) when the markers are not found.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub insertbefore: Option<String>,
     /// Create the file when missing.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -191,7 +191,7 @@ pub struct Blockinfile {
     #[serde(default, deserialize_with = "super::args::de_bool")]
     pub backup: bool,
     /// Command with `%s` that must accept the new content before it is written.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub validate: Option<String>,
     /// What `{mark}` becomes in the first marker.
     #[serde(default = "default_begin")]
@@ -212,10 +212,10 @@ pub struct Blockinfile {
     #[serde(default)]
     pub mode: Option<Value>,
     /// Owner name or id.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub group: Option<String>,
 }
 
@@ -283,18 +283,15 @@ impl Module for Blockinfile {
 fn write_action(t: Target, edit: BlockEdit, attrs: Attrs, p: &Blockinfile) -> super::Action {
     let (backup, validate) = (p.backup, p.validate.clone());
     Box::new(move |ctx: &Ctx| {
-        let mut out = Map::new();
-        if !edit.changed {
-            ctx.host.set_attrs(&t.real, &attrs)?;
-            return Ok(out);
-        }
-        if t.stat.is_none() {
-            fileedit::ensure_parent(ctx.host, &t.real)?;
-        } else if backup {
-            out.insert("backup_file".into(), fileedit::backup(ctx.host, &t.path)?.into());
-        }
-        fileedit::write(ctx.host, validate.as_deref(), &t.real, &edit.content, &attrs)?;
-        Ok(out)
+        let content = edit.changed.then_some(&edit.content[..]);
+        fileedit::apply_edit(
+            ctx.host,
+            &t,
+            content,
+            &attrs,
+            backup.then_some("backup_file"),
+            validate.as_deref(),
+        )
     })
 }
 

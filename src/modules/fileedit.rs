@@ -1,17 +1,12 @@
-//! The host side shared by modules that edit a text file in place (`lineinfile`,
-//! `blockinfile`): find the real file behind symlinks, make Ansible's dated backup, run
-//! `validate` on a temporary copy, write atomically, and build Ansible-style diffs. The text
-//! editing itself lives in each module as pure functions; this file decides nothing about
-//! content.
-
-use serde::Deserialize;
+//! The host side shared by modules that write files (`lineinfile`, `blockinfile`, `copy`,
+//! `template`, `file`, `stat`): find the real file behind symlinks, make Ansible's dated backup,
+//! run `validate` on a temporary copy, write, path helpers and the `(content)` / `(file
+//! attributes)` diffs of the in-place editors. The text editing itself lives in each module as
+//! pure functions; this file decides nothing about content.
 
 use super::{Diff, ModuleError, mode};
-use crate::transport::{Attrs, Cmd, FileKind, FileStat, Transport};
-use crate::value::{Map, Value};
-
-/// Symlinks followed at most when resolving the real path (like the kernel's limit).
-const MAX_LINKS: usize = 40;
+use crate::transport::{Attrs, Cmd, CmdOutput, FileKind, FileStat, Transport, TransportError};
+use crate::value::Map;
 
 /// What the host has at a module's `path`.
 #[derive(Debug, Clone)]
@@ -33,7 +28,10 @@ pub fn fail_rc(msg: impl Into<String>, rc: i64) -> ModuleError {
 
 /// Stats `path` (following symlinks) and refuses a directory like Ansible (rc 256).
 pub fn inspect(host: &dyn Transport, path: &str) -> Result<Target, ModuleError> {
-    let real = real_path(host, path)?;
+    let real = match host.stat(path, false)? {
+        Some(FileStat { kind: FileKind::Link, .. }) => realpath(host, path)?,
+        _ => path.to_string(),
+    };
     let stat = host.stat(&real, true)?;
     if stat.as_ref().is_some_and(|s| s.kind == FileKind::Directory) {
         return Err(fail_rc(format!("Path {path} is a directory !"), 256));
@@ -41,20 +39,19 @@ pub fn inspect(host: &dyn Transport, path: &str) -> Result<Target, ModuleError> 
     Ok(Target { path: path.to_string(), real, stat })
 }
 
-/// Follows symlinks at the final component so a write replaces the file, not the link.
-fn real_path(host: &dyn Transport, path: &str) -> Result<String, ModuleError> {
-    let mut cur = path.to_string();
-    for _ in 0..MAX_LINKS {
-        match host.stat(&cur, false)? {
-            Some(FileStat { kind: FileKind::Link, link_target: Some(t), .. }) => cur = join_link(&cur, &t),
-            _ => return Ok(cur),
-        }
+/// The canonical path of `path` on the host (`readlink -f`, Python's `os.path.realpath`), so a
+/// write through a link replaces the file, not the link.
+pub fn realpath(host: &dyn Transport, path: &str) -> Result<String, TransportError> {
+    let out = host.run(&Cmd::new(["readlink", "-f", "--", path]))?;
+    let resolved = String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string();
+    if out.rc != 0 || resolved.is_empty() {
+        return Err(TransportError::io("readlink", path, String::from_utf8_lossy(&out.stderr).trim()));
     }
-    Ok(cur)
+    Ok(resolved)
 }
 
-/// Where a link at `link` pointing to `target` leads.
-fn join_link(link: &str, target: &str) -> String {
+/// Where a link at `link` pointing to `target` leads (without resolving further links).
+pub fn join_link(link: &str, target: &str) -> String {
     if target.starts_with('/') {
         return target.to_string();
     }
@@ -62,6 +59,26 @@ fn join_link(link: &str, target: &str) -> String {
         Some((dir, _)) => format!("{dir}/{target}"),
         None => target.to_string(),
     }
+}
+
+/// The parent directory of a host path ("." for a bare name).
+pub fn parent(path: &str) -> &str {
+    match path.trim_end_matches('/').rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => ".",
+    }
+}
+
+/// The last component of a path, ignoring trailing slashes.
+pub fn basename(path: &str) -> &str {
+    let t = path.trim_end_matches('/');
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+/// Joins a host directory and a relative name.
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
 }
 
 /// Creates the parent directory of a file about to be created, when missing.
@@ -86,8 +103,34 @@ pub fn backup(host: &dyn Transport, path: &str) -> Result<String, ModuleError> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The change step of an in-place edit: with new `content`, create the parent or take the backup
+/// (its name reported under `backup_key`: Ansible's `lineinfile` says `backup`, `blockinfile`
+/// `backup_file`), validate and write; without, only enforce `attrs`.
+pub fn apply_edit(
+    host: &dyn Transport,
+    t: &Target,
+    content: Option<&[u8]>,
+    attrs: &Attrs,
+    backup_key: Option<&str>,
+    validate: Option<&str>,
+) -> Result<Map, ModuleError> {
+    let mut out = Map::new();
+    let Some(content) = content else {
+        host.set_attrs(&t.real, attrs)?;
+        return Ok(out);
+    };
+    if t.stat.is_none() {
+        ensure_parent(host, &t.real)?;
+    } else if let Some(key) = backup_key {
+        out.insert(key.into(), backup(host, &t.path)?.into());
+    }
+    write(host, validate, &t.real, content, attrs)?;
+    Ok(out)
+}
+
 /// Writes `content` to `real` atomically, after `validate` (a command with `%s`) accepted a
-/// temporary copy; a rejected copy fails the task like Ansible does and leaves the file alone.
+/// temporary copy; a rejected copy fails the task like Ansible's `lineinfile` does and leaves
+/// the file alone.
 pub fn write(
     host: &dyn Transport,
     validate: Option<&str>,
@@ -96,38 +139,52 @@ pub fn write(
     attrs: &Attrs,
 ) -> Result<(), ModuleError> {
     if let Some(v) = validate {
-        run_validate(host, v, content)?;
+        let tmp_attrs = Attrs { mode: Some(0o600), ..Attrs::default() };
+        let out = run_validate(host, v, content, real, &tmp_attrs)?;
+        if out.rc != 0 {
+            let msg =
+                format!("failed to validate: rc:{} error:{}", out.rc, String::from_utf8_lossy(&out.stderr));
+            return Err(fail_rc(msg, out.rc.into()));
+        }
     }
     host.write_file(real, content, attrs)?;
     Ok(())
 }
 
-fn run_validate(host: &dyn Transport, validate: &str, content: &[u8]) -> Result<(), ModuleError> {
+/// Runs `validate` (a command with `%s`) on a temporary copy of `content` with `tmp_attrs`,
+/// named with `dest`'s extension like Ansible's, and returns its output: each module reports a
+/// non-zero rc in its own words.
+pub fn run_validate(
+    host: &dyn Transport,
+    validate: &str,
+    content: &[u8],
+    dest: &str,
+    tmp_attrs: &Attrs,
+) -> Result<CmdOutput, ModuleError> {
     if !validate.contains("%s") {
         return Err(ModuleError::msg(format!("validate must contain %s: {validate}")));
     }
-    let tmp = host.run(&Cmd::new(["mktemp"]))?;
-    let tmp = String::from_utf8_lossy(&tmp.stdout).trim().to_string();
-    if tmp.is_empty() {
-        return Err(ModuleError::msg("failed to validate: could not create a temporary file"));
+    let mut mktemp = vec!["mktemp".to_string(), "-t".into(), "hearth-validate.XXXXXXXX".into()];
+    if let Some(ext) = basename(dest).rsplit_once('.').map(|(_, e)| e).filter(|e| !e.is_empty()) {
+        mktemp.push(format!("--suffix=.{ext}"));
     }
-    let checked = check_copy(host, validate, &tmp, content);
+    let out = host.run(&Cmd::new(mktemp))?;
+    let tmp = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.rc != 0 || tmp.is_empty() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(ModuleError::msg(format!(
+            "failed to validate: cannot create a temporary file: {}",
+            err.trim()
+        )));
+    }
+    let checked = host.write_file(&tmp, content, tmp_attrs).map_err(ModuleError::from).and_then(|()| {
+        let command = validate.replace("%s", &tmp).replace("%%", "%");
+        let argv = shlex_split(&command)
+            .ok_or_else(|| ModuleError::msg(format!("bad validate command: {validate}")))?;
+        Ok(host.run(&Cmd::new(argv))?)
+    });
     host.remove(&tmp)?;
     checked
-}
-
-fn check_copy(host: &dyn Transport, validate: &str, tmp: &str, content: &[u8]) -> Result<(), ModuleError> {
-    let attrs = Attrs { mode: Some(0o600), ..Attrs::default() };
-    host.write_file(tmp, content, &attrs)?;
-    let command = validate.replace("%s", tmp).replace("%%", "%");
-    let argv =
-        shlex_split(&command).ok_or_else(|| ModuleError::msg(format!("bad validate command: {validate}")))?;
-    let out = host.run(&Cmd::new(argv))?;
-    if out.rc != 0 {
-        let msg = format!("failed to validate: rc:{} error:{}", out.rc, String::from_utf8_lossy(&out.stderr));
-        return Err(fail_rc(msg, out.rc.into()));
-    }
-    Ok(())
 }
 
 /// POSIX shell-style word splitting (Python's `shlex.split`): quotes and backslashes, no
@@ -208,18 +265,6 @@ pub fn with_attrs_msg(msg: &str, attrs_changed: bool) -> String {
     }
 }
 
-/// serde helper for Ansible `str` parameters, which also accept numbers and booleans
-/// (`line: 42`, `owner: 1000`) and turn them into text the way Python's `str()` does.
-pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        Value::Bool(b) => Some(if b { "True" } else { "False" }.into()),
-        Value::Number(n) => Some(n.to_string()),
-        other => return Err(serde::de::Error::custom(format!("expected a string, got {other}"))),
-    })
-}
-
 /// Test support: plans a registered module on the local host and runs its change step.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -265,6 +310,19 @@ mod tests {
         assert_eq!(w(r#"sh -c 'test -s "$1"' a\ b "x\"y""#), ["sh", "-c", "test -s \"$1\"", "a b", "x\"y"]);
         assert_eq!(w("  ''  "), [""]);
         assert_eq!(shlex_split("'open"), None);
+        assert_eq!(w("visudo -cf %s"), ["visudo", "-cf", "%s"]);
+        assert_eq!(w(r#"sh -c 'test -s "%s"' x"#), ["sh", "-c", r#"test -s "%s""#, "x"]);
+        assert_eq!(w(r#"a "b \"c\"" d\ e ''"#), ["a", r#"b "c""#, "d e", ""]);
+    }
+
+    #[test]
+    fn path_helpers() {
+        assert_eq!(parent("/etc/x"), "/etc");
+        assert_eq!(parent("/x"), "/");
+        assert_eq!(parent("x"), ".");
+        assert_eq!(basename("/a/b/"), "b");
+        assert_eq!(join("/a/", "b"), "/a/b");
+        assert_eq!(join("/a", "b"), "/a/b");
     }
 
     #[test]

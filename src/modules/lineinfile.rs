@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::fileedit::{self, Target};
 use super::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
-use crate::value::{Map, Value};
+use crate::value::Value;
 
 /// What to look for and what to put, the pure part of the parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -212,19 +212,19 @@ pub struct Lineinfile {
     #[serde(default)]
     pub state: State,
     /// Python regular expression selecting the line to replace or remove.
-    #[serde(default, alias = "regex", deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, alias = "regex", deserialize_with = "super::args::de_opt_str")]
     pub regexp: Option<String>,
     /// Literal string selecting the line to replace or remove.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub search_string: Option<String>,
     /// The line to insert or replace with.
-    #[serde(default, alias = "value", deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, alias = "value", deserialize_with = "super::args::de_opt_str")]
     pub line: Option<String>,
     /// Insert after the last line matching this regex (or `EOF`, `BOF`) when regexp matched nothing.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub insertafter: Option<String>,
     /// Insert before the last line matching this regex (or `BOF`) when regexp matched nothing.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub insertbefore: Option<String>,
     /// Use the first match of regexp/insertafter/insertbefore instead of the last.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -239,7 +239,7 @@ pub struct Lineinfile {
     #[serde(default, deserialize_with = "super::args::de_bool")]
     pub backup: bool,
     /// Command with `%s` that must accept the new content before it is written.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub validate: Option<String>,
     /// Accepted for compatibility; writes are always atomic.
     #[serde(default, deserialize_with = "super::args::de_bool")]
@@ -248,10 +248,10 @@ pub struct Lineinfile {
     #[serde(default)]
     pub mode: Option<Value>,
     /// Owner name or id.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub owner: Option<String>,
     /// Group name or id.
-    #[serde(default, deserialize_with = "fileedit::de_opt_str")]
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
     pub group: Option<String>,
 }
 
@@ -383,18 +383,8 @@ fn write_action(
     validate: Option<String>,
 ) -> super::Action {
     Box::new(move |ctx: &Ctx| {
-        let mut out = Map::new();
-        if !edit.changed {
-            ctx.host.set_attrs(&t.real, &attrs)?;
-            return Ok(out);
-        }
-        if t.stat.is_none() {
-            fileedit::ensure_parent(ctx.host, &t.real)?;
-        } else if backup {
-            out.insert("backup".into(), fileedit::backup(ctx.host, &t.path)?.into());
-        }
-        fileedit::write(ctx.host, validate.as_deref(), &t.real, &edit.content, &attrs)?;
-        Ok(out)
+        let content = edit.changed.then_some(&edit.content[..]);
+        fileedit::apply_edit(ctx.host, &t, content, &attrs, backup.then_some("backup"), validate.as_deref())
     })
 }
 

@@ -9,13 +9,18 @@ pub mod args;
 pub mod assert;
 pub mod blockinfile;
 pub mod command;
+pub mod copy;
 pub mod debug;
 pub mod fail;
+pub mod file;
 pub mod fileedit;
 pub mod lineinfile;
 pub mod mode;
+pub mod put;
 pub mod pyre;
 pub mod set_fact;
+pub mod stat;
+pub mod template;
 
 use std::path::PathBuf;
 
@@ -229,11 +234,15 @@ pub static REGISTRY: &[Spec] = &[
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),
+    spec!("copy", copy::Copy, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
+    spec!("file", file::File, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
+    spec!("stat", stat::Stat, FreeForm::KeyValue),
+    spec!("template", template::Template, FreeForm::KeyValue),
 ];
 
 /// Prefixes under which Ansible ships the modules hearth implements.

@@ -2,10 +2,13 @@
 //! (`mode`, `owner`, `group`), read exactly the way Ansible reads them: an int is used as-is
 //! (so an unquoted YAML `644` is decimal 644 = 0o1204, Ansible's famous pitfall), a string is
 //! octal (`"0644"`, `"644"`, `"0o644"`) or symbolic (`"u=rw,g=r,o="`, `"u+x,go-w"`, `"a+rX"`)
-//! relative to the current mode. It does not touch the host; callers stat and apply.
+//! relative to the current mode. Also the attribute comparison, Ansible's attribute diff dicts
+//! and path result fields built from a stat. It does not touch the host; callers stat and apply.
+
+use std::collections::BTreeMap;
 
 use crate::transport::{Attrs, FileKind, FileStat};
-use crate::value::Value;
+use crate::value::{Map, Value};
 
 /// The umask Ansible's symbolic modes assume for an empty "who" (`+x`, `=rw`); the host's real
 /// umask is not queried (Debian's default).
@@ -166,12 +169,13 @@ fn same_id(wanted: &str, name: Option<&str>, id: u32) -> bool {
     name == Some(wanted) || wanted.parse::<u32>().ok() == Some(id)
 }
 
-/// Before/after texts of the attributes that would change, serialized like Ansible's callback
-/// serializes its attribute diffs (sorted JSON, 4-space indent); None when nothing changes.
-/// Owners and groups are shown as names, where Ansible shows numeric ids.
-pub fn attrs_diff_text(stat: &FileStat, attrs: &Attrs) -> Option<(String, String)> {
-    let mut before = std::collections::BTreeMap::new();
-    let mut after = std::collections::BTreeMap::new();
+/// One side of an Ansible diff dict (`path`, `state`, `mode`, ...), sorted like Ansible's output.
+pub type DiffMap = BTreeMap<&'static str, String>;
+
+/// The attributes that would change, as Ansible's before/after diff dict entries (`mode`,
+/// `owner`, `group`). Owners and groups are shown as names, where Ansible shows numeric ids.
+pub fn attrs_diff_maps(stat: &FileStat, attrs: &Attrs) -> (DiffMap, DiffMap) {
+    let (mut before, mut after) = (DiffMap::new(), DiffMap::new());
     if let Some(m) = attrs.mode.filter(|m| *m != stat.mode) {
         before.insert("mode", format_mode(stat.mode));
         after.insert("mode", format_mode(m));
@@ -184,16 +188,52 @@ pub fn attrs_diff_text(stat: &FileStat, attrs: &Attrs) -> Option<(String, String
         before.insert("group", stat.group.clone().unwrap_or_else(|| stat.gid.to_string()));
         after.insert("group", g.to_string());
     }
+    (before, after)
+}
+
+/// Before/after texts of the attributes that would change, serialized like Ansible's callback
+/// serializes its attribute diffs; None when nothing changes.
+pub fn attrs_diff_text(stat: &FileStat, attrs: &Attrs) -> Option<(String, String)> {
+    let (before, after) = attrs_diff_maps(stat, attrs);
     if before.is_empty() {
         return None;
     }
-    Some((pretty(&before), pretty(&after)))
+    Some((serialize_diff(&before), serialize_diff(&after)))
 }
 
-fn pretty(m: &std::collections::BTreeMap<&str, String>) -> String {
+/// A diff dict as Ansible's callback prints it (`_serialize_diff`: sorted JSON, 4-space indent,
+/// trailing newline).
+pub fn serialize_diff(m: &DiffMap) -> String {
+    if m.is_empty() {
+        return "{}\n".into();
+    }
     let body: Vec<String> =
         m.iter().map(|(k, v)| format!("    {}: {}", Value::from(*k), Value::from(v.as_str()))).collect();
     format!("{{\n{}\n}}\n", body.join(",\n"))
+}
+
+/// Ansible's `add_path_info` result fields for a path: state, mode, owner, group, uid, gid, size.
+pub fn path_fields(s: &FileStat) -> Map {
+    let state = match s.kind {
+        FileKind::Directory => "directory",
+        FileKind::Link => "link",
+        FileKind::File | FileKind::Other => "file",
+    };
+    let mut m = Map::new();
+    m.insert("state".into(), state.into());
+    m.insert("mode".into(), format_mode(s.mode).into());
+    m.insert("owner".into(), s.owner.clone().unwrap_or_else(|| s.uid.to_string()).into());
+    m.insert("group".into(), s.group.clone().unwrap_or_else(|| s.gid.to_string()).into());
+    m.insert("uid".into(), s.uid.into());
+    m.insert("gid".into(), s.gid.into());
+    m.insert("size".into(), s.size.into());
+    m
+}
+
+/// A placeholder stat for a path about to be created (root-owned, mode 0), for resolving
+/// symbolic modes; callers set the mode they assume.
+pub fn new_stat(kind: FileKind) -> FileStat {
+    FileStat { kind, mode: 0, uid: 0, gid: 0, owner: None, group: None, size: 0, mtime: 0, link_target: None }
 }
 
 #[cfg(test)]
@@ -296,5 +336,55 @@ mod tests {
         let (before, after) = attrs_diff_text(&st, &a).unwrap();
         assert_eq!(before, "{\n    \"mode\": \"0644\",\n    \"owner\": \"pi\"\n}\n");
         assert_eq!(after, "{\n    \"mode\": \"0664\",\n    \"owner\": \"root\"\n}\n");
+    }
+
+    #[test]
+    fn octal_and_integer_modes() {
+        assert_eq!(parse_mode(&json!("0644"), None), Ok(0o644));
+        assert_eq!(parse_mode(&json!("755"), None), Ok(0o755));
+        assert_eq!(parse_mode(&json!(420), None), Ok(0o644));
+        assert_eq!(parse_mode(&json!("01777"), None), Ok(0o1777));
+        assert!(parse_mode(&json!("0o99"), None).is_err());
+        assert!(parse_mode(&json!(70000), None).is_err());
+    }
+
+    #[test]
+    fn symbolic_modes_on_files_and_directories() {
+        assert_eq!(parse_mode(&json!("u=rw,g=r,o=r"), Some(0o777)), Ok(0o644));
+        assert_eq!(parse_mode(&json!("u+x"), Some(0o644)), Ok(0o744));
+        assert_eq!(parse_mode(&json!("a-w"), Some(0o664)), Ok(0o444));
+        assert_eq!(parse_mode(&json!("go="), Some(0o755)), Ok(0o700));
+        assert_eq!(parse_mode(&json!("+x"), Some(0o600)), Ok(0o711));
+        assert_eq!(parse_mode(&json!("g=u"), Some(0o640)), Ok(0o660));
+        assert_eq!(parse_mode(&json!("u+s"), Some(0o755)), Ok(0o4755));
+        assert_eq!(parse_mode_at(&json!("a+X"), Some(0o600), true), Ok(0o711));
+        assert_eq!(parse_mode_at(&json!("a+X"), Some(0o600), false), Ok(0o600));
+        assert!(parse_mode(&json!("z+x"), Some(0)).is_err());
+    }
+
+    #[test]
+    fn attribute_comparison_with_root_owner() {
+        let have = FileStat {
+            owner: Some("root".into()),
+            group: Some("root".into()),
+            uid: 0,
+            gid: 0,
+            ..stat(0o644)
+        };
+        let want = attrs(Some(&json!("0644")), Some("root"), Some("0"), Some(&have)).unwrap();
+        assert!(!attrs_differ(&have, &want));
+        let want = attrs(Some(&json!("0600")), None, None, Some(&have)).unwrap();
+        assert!(attrs_differ(&have, &want));
+        assert_eq!(
+            attrs_diff_text(&have, &want),
+            Some(("{\n    \"mode\": \"0644\"\n}\n".into(), "{\n    \"mode\": \"0600\"\n}\n".into()))
+        );
+        let want = attrs(None, Some("nobody"), None, Some(&have)).unwrap();
+        assert!(attrs_differ(&have, &want));
+    }
+
+    #[test]
+    fn empty_diff_dict() {
+        assert_eq!(serialize_diff(&DiffMap::new()), "{}\n");
     }
 }

@@ -63,6 +63,12 @@ impl<W: Write> TextReporter<W> {
             Status::Unreachable => format!("fatal: {host}: UNREACHABLE! => {}", compact(&r.result)),
         };
         self.line(&line);
+        if self.verbosity >= 2
+            && !r.verbose_always
+            && let Some(reason) = &r.reason
+        {
+            self.line(&format!("  reason: {reason}"));
+        }
         if r.ignored {
             self.line("...ignoring");
         }
@@ -121,11 +127,17 @@ pub fn recap_line(host: &str, s: &Stats) -> String {
     )
 }
 
-/// A unified diff with Ansible's `before:`/`after:` headers.
+/// A unified diff with Ansible's `before: <header>`/`after: <header>` lines (bare `before` /
+/// `after` when a module gives no header, as Ansible's callback does).
 pub fn unified_diff(d: &Diff) -> String {
     let diff = TextDiff::from_lines(&d.before, &d.after);
     let mut out = String::new();
-    out.push_str(&format!("--- before: {}\n+++ after: {}\n", d.before_header, d.after_header));
+    let head = |side: &str, h: &str| if h.is_empty() { side.to_string() } else { format!("{side}: {h}") };
+    out.push_str(&format!(
+        "--- {}\n+++ {}\n",
+        head("before", &d.before_header),
+        head("after", &d.after_header)
+    ));
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         out.push_str(&hunk.to_string());
     }
@@ -198,5 +210,7 @@ mod tests {
             after: "a\nb\n".into(),
         };
         assert_eq!(unified_diff(&d), "--- before: /f\n+++ after: /f\n@@ -1 +1,2 @@\n a\n+b\n");
+        let bare = Diff { before_header: String::new(), after_header: String::new(), ..d };
+        assert!(unified_diff(&bare).starts_with("--- before\n+++ after\n@@"));
     }
 }

@@ -2,8 +2,19 @@
 //! a lone `{{ expr }}` keeps its native type (lists stay lists), booleans render as
 //! `True`/`False`, and Ansible's filters, tests and lookups (see `filters`, `lookups`).
 
+mod escape;
 pub mod filters;
+mod filters_data;
+mod filters_regex;
+mod filters_text;
+mod jinja_tests;
 pub mod lookups;
+pub mod pyjson;
+mod pymethods;
+pub mod pyrepr;
+pub mod pyyaml;
+mod pyyaml_scalar;
+mod version;
 
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -61,6 +72,7 @@ impl Templar {
             env.set_syntax(syntax);
         }
         env.set_formatter(filters::ansible_formatter);
+        env.set_unknown_method_callback(pymethods::call_method);
         filters::register(&mut env);
         lookups::register(&mut env);
         Templar { env }
@@ -71,9 +83,23 @@ impl Templar {
         minijinja::Value::from(minijinja::value::Serde(vars))
     }
 
-    /// Renders a template text to a string.
+    /// Renders a template file's text to a string (string literals keep Jinja's escapes, as in
+    /// Ansible's `template` module; playbook strings go through `render_value`).
     pub fn render_str(&self, text: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
         Ok(self.env.render_str(text, ctx)?)
+    }
+
+    /// Renders with another syntax (delimiters, `trim_blocks`, `lstrip_blocks`), as the
+    /// `template` module's options need; filters, tests and lookups stay the same.
+    pub fn render_with_syntax(
+        &self,
+        text: &str,
+        ctx: &minijinja::Value,
+        syntax: minijinja::syntax::SyntaxConfig,
+    ) -> Result<String, TemplateError> {
+        let mut env = self.env.clone();
+        env.set_syntax(syntax);
+        Ok(env.render_str(text, ctx)?)
     }
 
     /// Evaluates a bare expression (`when:`, `changed_when:`, `that:`) to its truth value,
@@ -93,8 +119,36 @@ impl Templar {
         to_value(&v)
     }
 
+    /// Resolves variables whose values are themselves templates (`b: "{{ a }}-x"`), the way
+    /// Ansible templates variables lazily on use. Values that cannot be rendered yet (undefined
+    /// names) stay as written. `extra` is merged into the context only (e.g. `hostvars`).
+    pub fn resolve_vars(&self, vars: &mut Map, extra: impl Fn(&Map) -> minijinja::Value) {
+        for _ in 0..5 {
+            let pending: Vec<String> =
+                vars.iter().filter(|(_, v)| value_has_template(v)).map(|(k, _)| k.clone()).collect();
+            if pending.is_empty() {
+                return;
+            }
+            let ctx = extra(vars);
+            let mut progressed = false;
+            for k in pending {
+                if let Ok(r) = self.render_value(&vars[&k], &ctx)
+                    && r != vars[&k]
+                {
+                    vars.insert(k, r);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
     /// Renders every string inside a value; a string that is a lone `{{ expr }}` becomes the
-    /// expression's native value, as in Ansible.
+    /// expression's native value, as in Ansible. Backslashes in the expressions' string literals
+    /// are taken literally (Ansible's `_escape_backslashes`), so `'\d+'` written once in YAML
+    /// reaches `regex_replace` as `\d+`.
     pub fn render_value(&self, v: &Value, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
         Ok(match v {
             Value::String(s) => self.render_string_value(s, ctx)?,
@@ -117,6 +171,8 @@ impl Templar {
         if !is_template(s) {
             return Ok(Value::String(s.to_string()));
         }
+        let escaped = escape::escape_backslashes(s);
+        let s: &str = &escaped;
         if let Some(expr) = lone_expression(s) {
             let compiled = self.env.compile_expression(expr)?;
             let v = compiled.eval(ctx)?;
@@ -126,6 +182,49 @@ impl Templar {
             return to_value(&v);
         }
         Ok(Value::String(self.render_str(s, ctx)?))
+    }
+}
+
+/// An environment used only to check syntax at load time (no filters needed: they resolve at
+/// render time).
+fn syntax_env() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(Environment::new)
+}
+
+/// Checks the Jinja syntax of every string inside a value (for load-time errors).
+pub fn check_value_syntax(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) if is_template(s) => {
+            let escaped = escape::escape_backslashes(s);
+            syntax_env()
+                .template_from_str(&escaped)
+                .map(|_| ())
+                .map_err(|e| format!("template error in '{s}': {e}"))
+        }
+        Value::Array(a) => a.iter().try_for_each(check_value_syntax),
+        Value::Object(m) => m.values().try_for_each(check_value_syntax),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the syntax of a bare expression (`when:`), for load-time errors.
+pub fn check_expression_syntax(expr: &str) -> Result<(), String> {
+    let e = expr.trim();
+    let e = lone_expression(e).unwrap_or(e);
+    syntax_env()
+        .compile_expression(e)
+        .map(|_| ())
+        .map_err(|err| format!("invalid conditional '{expr}': {err}"))
+}
+
+/// True when any string inside a value contains Jinja syntax.
+pub fn value_has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => is_template(s),
+        Value::Array(a) => a.iter().any(value_has_template),
+        Value::Object(m) => m.values().any(value_has_template),
+        _ => false,
     }
 }
 

@@ -1,0 +1,373 @@
+//! Host patterns (`hosts:` and `--limit`) with Ansible's semantics: terms split on `,` (or `:`
+//! when that is unambiguous), plain terms unioned first, then `&` intersections, then `!`
+//! exclusions; globs (`web*`), regexes (`~web\d+`), subscripts (`web[0]`, `web[1:3]`) and the
+//! implicit localhost. It works over any [`Universe`], so it is pure and testable on its own; it
+//! does not read `@file` limit lists.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::load::inventory::LOCALHOST_NAMES;
+
+/// What pattern matching needs to know about an inventory.
+pub trait Universe {
+    /// Group names in definition order (`all` and `ungrouped` included).
+    fn group_names(&self) -> Vec<&str>;
+    /// Host names in inventory order.
+    fn host_names(&self) -> Vec<&str>;
+    /// Whether a host of that exact name exists.
+    fn has_host(&self, name: &str) -> bool;
+    /// The hosts of a group and its descendants, in Ansible's order.
+    fn hosts_of_group(&self, group: &str) -> Vec<String>;
+    /// The first localhost-like host defined in the inventory, if any.
+    fn localhost(&self) -> Option<String>;
+}
+
+/// A pattern that cannot be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// The pattern has no terms at all.
+    #[error("empty host pattern")]
+    Empty,
+    /// A `~regex` term that does not compile.
+    #[error("invalid host list pattern: {pattern}: {message}")]
+    Regex { pattern: String, message: String },
+}
+
+/// The result of resolving a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resolved {
+    /// Matching host names, in inventory order, without duplicates.
+    pub hosts: Vec<String>,
+    /// Terms that matched neither a group nor a host (Ansible warns "Could not match supplied
+    /// host pattern, ignoring: TERM").
+    pub unmatched: Vec<String>,
+}
+
+static SUBSCRIPT: LazyLock<Regex> = LazyLock::new(|| {
+    // Invariant: a constant pattern, exercised by the tests.
+    Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$").expect("constant regex compiles")
+});
+static COLON_TERMS: LazyLock<Regex> = LazyLock::new(|| {
+    // Invariant: a constant pattern, exercised by the tests.
+    Regex::new(r"(?:[^\s:\[\]]|\[[^\]]*\])+").expect("constant regex compiles")
+});
+
+/// Splits a pattern into terms like Ansible's `split_host_pattern`.
+pub fn split(pattern: &str) -> Vec<String> {
+    let parts: Vec<String> = if pattern.contains(',') {
+        pattern.split(',').map(str::to_string).collect()
+    } else if crate::load::inventory::is_address(pattern) {
+        vec![pattern.to_string()]
+    } else {
+        COLON_TERMS.find_iter(pattern).map(|m| m.as_str().to_string()).collect()
+    };
+    parts.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+}
+
+/// Orders terms: plain ones first (or `all` if there are none), then `&`, then `!`.
+fn order(terms: Vec<String>) -> Vec<String> {
+    let (excl, rest): (Vec<_>, Vec<_>) = terms.into_iter().partition(|t| t.starts_with('!'));
+    let (inter, mut plain): (Vec<_>, Vec<_>) = rest.into_iter().partition(|t| t.starts_with('&'));
+    if plain.is_empty() {
+        plain.push("all".to_string());
+    }
+    plain.into_iter().chain(inter).chain(excl).collect()
+}
+
+/// Resolves a pattern against an inventory.
+pub fn resolve(u: &impl Universe, pattern: &str) -> Result<Resolved, PatternError> {
+    let terms = split(pattern);
+    if terms.is_empty() {
+        return Err(PatternError::Empty);
+    }
+    let mut out = Resolved::default();
+    let mut hosts: Vec<String> = Vec::new();
+    for term in order(terms) {
+        if u.has_host(&term) {
+            hosts.push(term);
+            continue;
+        }
+        let bare = term.strip_prefix(['&', '!']).unwrap_or(&term);
+        let (matched, any) = match_term(u, bare)?;
+        if !any && bare != "all" {
+            out.unmatched.push(bare.to_string());
+        }
+        if term.starts_with('!') {
+            hosts.retain(|h| !matched.contains(h));
+        } else if term.starts_with('&') {
+            hosts.retain(|h| matched.contains(h));
+        } else {
+            let existing: Vec<String> = hosts.clone();
+            hosts.extend(matched.into_iter().filter(|h| !existing.contains(h)));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.hosts = hosts.into_iter().filter(|h| seen.insert(h.clone())).collect();
+    Ok(out)
+}
+
+/// Resolves `pattern` restricted to the hosts `limit` selects (`--limit`), like Ansible's
+/// subset: the limit is evaluated on its own and only filters, it never adds hosts.
+pub fn resolve_limited(
+    u: &impl Universe,
+    pattern: &str,
+    limit: Option<&str>,
+) -> Result<Resolved, PatternError> {
+    let mut res = resolve(u, pattern)?;
+    if let Some(limit) = limit {
+        let sub = resolve(u, limit)?;
+        res.hosts.retain(|h| sub.hosts.contains(h));
+        res.unmatched.extend(sub.unmatched);
+    }
+    Ok(res)
+}
+
+/// One term without its `&`/`!`: returns the hosts and whether anything (group or host) matched.
+fn match_term(u: &impl Universe, term: &str) -> Result<(Vec<String>, bool), PatternError> {
+    let (expr, subscript) = split_subscript(term);
+    let matcher = Matcher::new(expr)?;
+    let groups: Vec<&str> = u.group_names().into_iter().filter(|g| matcher.is_match(g)).collect();
+    let mut hosts: Vec<String> = groups.iter().flat_map(|g| u.hosts_of_group(g)).collect();
+    let special = expr.starts_with('~') || expr.contains(['.', '?', '*', '[']);
+    if groups.is_empty() || special {
+        hosts.extend(u.host_names().into_iter().filter(|h| matcher.is_match(h)).map(str::to_string));
+    }
+    if hosts.is_empty() && LOCALHOST_NAMES.contains(&expr) {
+        hosts.push(u.localhost().unwrap_or_else(|| expr.to_string()));
+    }
+    let any = !hosts.is_empty() || !groups.is_empty();
+    Ok((apply_subscript(hosts, subscript), any))
+}
+
+/// A `[n]` or `[a:b]` suffix, as (start, end); `end` None for a single index, -1 for "to the end".
+type Subscript = (i64, Option<i64>);
+
+fn split_subscript(term: &str) -> (&str, Option<Subscript>) {
+    if term.starts_with('~') {
+        return (term, None);
+    }
+    let Some(c) = SUBSCRIPT.captures(term) else { return (term, None) };
+    let expr = c.get(1).map_or(term, |m| m.as_str());
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
+    if c.get(2).is_some() {
+        return match num(2) {
+            Some(i) => (expr, Some((i, None))),
+            None => (term, None),
+        };
+    }
+    match (num(3), c.get(5).map_or("", |m| m.as_str())) {
+        (Some(start), "") => (expr, Some((start, Some(-1)))),
+        (Some(start), end) => match end.parse::<i64>() {
+            Ok(e) => (expr, Some((start, Some(e)))),
+            Err(_) => (term, None),
+        },
+        _ => (term, None),
+    }
+}
+
+/// Python slicing as Ansible's `_apply_subscript` does it (out of range: no hosts).
+fn apply_subscript(hosts: Vec<String>, subscript: Option<Subscript>) -> Vec<String> {
+    let Some((start, end)) = subscript else { return hosts };
+    let len = hosts.len() as i64;
+    let index = |i: i64| if i < 0 { i.saturating_add(len) } else { i };
+    match end {
+        // Python's `if end:` treats 0 like "no end": a single index.
+        Some(e) if e != 0 => {
+            let e = if e == -1 { len - 1 } else { e };
+            let (s, e) = (index(start).clamp(0, len), index(e).saturating_add(1).clamp(0, len));
+            if s < e { hosts[s as usize..e as usize].to_vec() } else { Vec::new() }
+        }
+        _ => {
+            let i = index(start);
+            if (0..len).contains(&i) { vec![hosts[i as usize].clone()] } else { Vec::new() }
+        }
+    }
+}
+
+/// A glob (fnmatch) or `~regex` term compiled to a regex.
+struct Matcher(Regex);
+
+impl Matcher {
+    fn new(term: &str) -> Result<Matcher, PatternError> {
+        let source = match term.strip_prefix('~') {
+            Some(re) => format!("^(?:{re})"),
+            None => format!("(?s)^(?:{})$", glob_to_regex(term)),
+        };
+        Regex::new(&source)
+            .map(Matcher)
+            .map_err(|e| PatternError::Regex { pattern: term.to_string(), message: e.to_string() })
+    }
+
+    fn is_match(&self, name: &str) -> bool {
+        self.0.is_match(name)
+    }
+}
+
+/// Python's `fnmatch.translate`: `*`, `?`, `[seq]`, `[!seq]`; everything else literal.
+pub fn glob_to_regex(glob: &str) -> String {
+    let chars: Vec<char> = glob.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '[' => match class_end(&chars, i) {
+                Some(end) => {
+                    out.push_str(&class_to_regex(&chars[i..end]));
+                    i = end + 1;
+                }
+                None => out.push_str("\\["),
+            },
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out
+}
+
+/// Index of the `]` closing a class that starts at `start` (after `[`), fnmatch rules.
+fn class_end(chars: &[char], start: usize) -> Option<usize> {
+    let mut j = start;
+    if chars.get(j) == Some(&'!') {
+        j += 1;
+    }
+    if chars.get(j) == Some(&']') {
+        j += 1;
+    }
+    (j..chars.len()).find(|&k| chars[k] == ']')
+}
+
+fn class_to_regex(body: &[char]) -> String {
+    let (negate, body) = match body.first() {
+        Some('!') => (true, &body[1..]),
+        _ => (false, body),
+    };
+    let mut out = String::from(if negate { "[^" } else { "[" });
+    for &c in body {
+        if matches!(c, '\\' | '[' | ']' | '^' | '&' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push(']');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// all > ungrouped(solo), web(w1,w2,w3), db(d1 > replica(d2)), other(o1)
+    struct Fake;
+
+    impl Universe for Fake {
+        fn group_names(&self) -> Vec<&str> {
+            vec!["all", "ungrouped", "web", "db", "replica", "other"]
+        }
+        fn host_names(&self) -> Vec<&str> {
+            vec!["solo", "w1.example.com", "w2.example.com", "w3.example.com", "d1", "o1", "d2"]
+        }
+        fn has_host(&self, name: &str) -> bool {
+            self.host_names().contains(&name)
+        }
+        fn hosts_of_group(&self, group: &str) -> Vec<String> {
+            let v: &[&str] = match group {
+                "all" => &["solo", "w1.example.com", "w2.example.com", "w3.example.com", "d1", "o1", "d2"],
+                "ungrouped" => &["solo"],
+                "web" => &["w1.example.com", "w2.example.com", "w3.example.com"],
+                "db" => &["d1", "d2"],
+                "replica" => &["d2"],
+                "other" => &["o1"],
+                _ => &[],
+            };
+            v.iter().map(|s| s.to_string()).collect()
+        }
+        fn localhost(&self) -> Option<String> {
+            None
+        }
+    }
+
+    fn r(p: &str) -> Vec<String> {
+        resolve(&Fake, p).unwrap().hosts
+    }
+
+    #[test]
+    fn splitting() {
+        assert_eq!(split("a:b:&c:!d"), ["a", "b", "&c", "!d"]);
+        assert_eq!(split("a, b[1], c[2:3] ,d"), ["a", "b[1]", "c[2:3]", "d"]);
+        assert_eq!(split("web[1:3]"), ["web[1:3]"]);
+        assert_eq!(split("::1"), ["::1"]);
+        assert_eq!(split("host:22"), ["host:22"]);
+    }
+
+    #[test]
+    fn basic_terms() {
+        assert_eq!(r("all").len(), 7);
+        assert_eq!(r("*"), r("all"));
+        assert_eq!(r("web"), ["w1.example.com", "w2.example.com", "w3.example.com"]);
+        assert_eq!(r("replica:db"), ["d2", "d1"]);
+        assert_eq!(r("d1"), ["d1"]);
+        assert_eq!(r("ungrouped"), ["solo"]);
+    }
+
+    #[test]
+    fn set_operations_in_ansible_order() {
+        assert_eq!(r("all:!db"), ["solo", "w1.example.com", "w2.example.com", "w3.example.com", "o1"]);
+        assert_eq!(r("!db:all"), r("all:!db"));
+        assert_eq!(r("!db"), r("all:!db"));
+        assert_eq!(r("db:&replica"), ["d2"]);
+        assert_eq!(r("web*:!w2*:db[0]:&d*"), ["d1"]);
+    }
+
+    #[test]
+    fn globs_regex_and_subscripts() {
+        assert_eq!(r("*.example.com").len(), 3);
+        assert_eq!(r("w?.example.com").len(), 3);
+        assert_eq!(r("w[12].example.com"), ["w1.example.com", "w2.example.com"]);
+        assert_eq!(r("w[!12].example.com"), ["w3.example.com"]);
+        assert_eq!(r("~w[12]"), ["w1.example.com", "w2.example.com"]);
+        assert_eq!(r("web[1]"), ["w2.example.com"]);
+        assert_eq!(r("web[-1]"), ["w3.example.com"]);
+        assert_eq!(r("web[0:1]"), ["w1.example.com", "w2.example.com"]);
+        assert_eq!(r("web[1:]"), ["w2.example.com", "w3.example.com"]);
+        assert_eq!(r("db[1:0]"), ["d2"]);
+        assert!(r("web[5]").is_empty());
+        assert!(r("web[0:9223372036854775807]").len() == 3);
+        assert!(r("web[-9223372036854775808]").is_empty());
+    }
+
+    #[test]
+    fn implicit_localhost_and_unmatched() {
+        assert_eq!(r("localhost"), ["localhost"]);
+        assert_eq!(r("all:localhost").last().unwrap(), "localhost");
+        assert!(!r("all").contains(&"localhost".to_string()));
+        let res = resolve(&Fake, "nosuch:web").unwrap();
+        assert_eq!(res.unmatched, ["nosuch"]);
+        assert_eq!(res.hosts.len(), 3);
+    }
+
+    #[test]
+    fn limit_only_filters() {
+        let res = resolve_limited(&Fake, "web:db", Some("d*:w1*")).unwrap();
+        assert_eq!(res.hosts, ["w1.example.com", "d1", "d2"]);
+        assert_eq!(resolve_limited(&Fake, "web", Some("db")).unwrap().hosts, Vec::<String>::new());
+        assert_eq!(resolve_limited(&Fake, "web", None).unwrap().hosts.len(), 3);
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(resolve(&Fake, " , "), Err(PatternError::Empty));
+        assert!(matches!(resolve(&Fake, "~web("), Err(PatternError::Regex { .. })));
+    }
+
+    #[test]
+    fn glob_translation() {
+        assert_eq!(glob_to_regex("a.b*"), r"a\.b.*");
+        assert_eq!(glob_to_regex("x[abc"), r"x\[abc");
+        assert_eq!(glob_to_regex("[]]"), r"[\]]");
+    }
+}

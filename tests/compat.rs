@@ -143,10 +143,10 @@ fn run_ansible(ansible: &Path, dir: &Path) -> Run {
     Run::from(out)
 }
 
-/// Runs hearth on a case copy.
+/// Runs hearth on a case copy, local connection.
 fn run_hearth(dir: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .args(["apply", "play.yml", "-i", "localhost,", "-e"])
+        .args(["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e"])
         .arg(format!("root={}", dir.display()))
         .current_dir(dir)
         .env_remove("ANSIBLE_ROLES_PATH")

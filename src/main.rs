@@ -81,6 +81,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         verbosity: args.verbose,
         connection: args.connection.clone(),
     };
+    check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = TextReporter::new(std::io::stdout(), opts.verbosity, opts.diff);
     let mut code = exit::OK;
     for path in &playbooks {
@@ -111,6 +112,27 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         }
     }
     Ok(code)
+}
+
+/// Like ansible-playbook, refuses a `--limit` that leaves none of a non-empty inventory's hosts.
+fn check_limit(inv: &Inventory, limit: Option<&str>) -> Result<(), Failure> {
+    let Some(limit) = limit else { return Ok(()) };
+    if inv.hosts().next().is_none() {
+        return Ok(());
+    }
+    let left = inv.resolve_limited("all", Some(limit)).map_err(|e| Failure::new(exit::ERROR, e))?;
+    if left.hosts.is_empty() {
+        for term in &left.unmatched {
+            eprintln!("[WARNING]: Could not match supplied host pattern, ignoring: {term}");
+        }
+        return Err(Failure::new(
+            exit::ERROR,
+            anyhow::anyhow!(
+                "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Loads `-i` sources, or `inventory/` when present, or nothing (implicit localhost only).

@@ -7,5 +7,7 @@ mod cli;
 mod compat;
 mod errors;
 mod files;
+mod inventory;
 mod language;
 mod readme;
+mod stack;

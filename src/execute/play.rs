@@ -133,6 +133,7 @@ impl PlayRun<'_> {
             layers: &host.layers,
             role: t.role.as_deref(),
             task_vars: &t.vars,
+            params: &t.params,
             loop_vars: None,
         };
         let mut vars = task_vars(&self.layers, &scope);

@@ -93,6 +93,7 @@ fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>
         layers: &host.layers,
         role: task.role.as_deref(),
         task_vars: &task.vars,
+        params: &task.params,
         loop_vars,
     };
     let mut vars = task_vars(env.play, &scope);

@@ -93,6 +93,8 @@ pub struct TaskScope<'a> {
     pub role: Option<&'a Role>,
     /// Block and task `vars:`.
     pub task_vars: &'a Map,
+    /// Role parameters.
+    pub params: &'a Map,
     /// Loop variables (`item`, `index_var`), highest before extra vars.
     pub loop_vars: Option<&'a Map>,
 }
@@ -114,6 +116,7 @@ pub fn task_vars(play: &PlayLayers, scope: &TaskScope) -> Map {
     }
     extend(&mut m, scope.task_vars);
     extend(&mut m, &scope.layers.facts);
+    extend(&mut m, scope.params);
     if let Some(l) = scope.loop_vars {
         extend(&mut m, l);
     }
@@ -169,6 +172,7 @@ mod tests {
             layers: &layers,
             role: None,
             task_vars: &Map::new(),
+            params: &map(json!({"e": "param"})),
             loop_vars: None,
         };
         let m = task_vars(&play, &scope);
@@ -176,7 +180,7 @@ mod tests {
         assert_eq!(m["b"], "play");
         assert_eq!(m["c"], "file");
         assert_eq!(m["d"], "fact", "set_fact/register beat role vars, as in Ansible");
-        assert_eq!(m["e"], "extra");
+        assert_eq!(m["e"], "extra", "extra vars beat role params");
         assert_eq!(m["inventory_hostname_short"], "h1");
     }
 

@@ -278,7 +278,7 @@ fn roles(node: &Node, dir: &Path) -> Result<Roles, LoadError> {
                 pos: item.pos.clone(),
                 when: entry.when.clone(),
                 tags: entry.tags.clone(),
-                vars: entry.vars.clone(),
+                params: entry.vars.clone(),
                 kind: TaskKind::Block { block: loaded.tasks, rescue: Vec::new(), always: Vec::new() },
                 role: Some(loaded.role.clone()),
                 ..Task::default()

@@ -43,8 +43,10 @@ pub struct Task {
     pub tags: Vec<String>,
     /// `delegate_to:` (only `localhost` is supported so far).
     pub delegate_to: Option<String>,
-    /// Task-level (and inherited block/role) variables.
+    /// Task-level (and inherited block) variables.
     pub vars: Map,
+    /// Role parameters (`- role: x` entry keys): above set_fact/register, as in Ansible.
+    pub params: Map,
     /// The role this task comes from.
     pub role: Option<Arc<Role>>,
 }
@@ -484,44 +486,34 @@ fn free_form(spec: &Spec, s: &str, pos: &Pos) -> Result<Map, LoadError> {
 /// Moves a block's or import's static keywords into its children (children's own values win;
 /// conditions and tags accumulate), as Ansible's inheritance does.
 pub fn push_down(mut parent: Task) -> Task {
-    if let TaskKind::Block { block, rescue, always } = &mut parent.kind {
+    let mut kind = std::mem::take(&mut parent.kind);
+    if let TaskKind::Block { block, rescue, always } = &mut kind {
         for child in block.iter_mut().chain(rescue.iter_mut()).chain(always.iter_mut()) {
-            inherit(
-                child,
-                &parent.when,
-                &parent.tags,
-                &parent.vars,
-                &parent.flags,
-                parent.delegate_to.as_ref(),
-            );
-            child.notify.extend(parent.notify.iter().cloned());
+            inherit(child, &parent);
         }
         parent.when.clear();
         parent.notify.clear();
     }
+    parent.kind = kind;
     parent
 }
 
-fn inherit(
-    child: &mut Task,
-    when: &[String],
-    tags: &[String],
-    vars: &Map,
-    flags: &Flags,
-    delegate: Option<&String>,
-) {
-    let mut w = when.to_vec();
+fn inherit(child: &mut Task, parent: &Task) {
+    let mut w = parent.when.clone();
     w.append(&mut child.when);
     child.when = w;
-    for t in tags {
+    child.notify.extend(parent.notify.iter().cloned());
+    for t in &parent.tags {
         if !child.tags.contains(t) {
             child.tags.push(t.clone());
         }
     }
-    for (k, v) in vars {
-        child.vars.entry(k.clone()).or_insert_with(|| v.clone());
+    for (mine, theirs) in [(&mut child.vars, &parent.vars), (&mut child.params, &parent.params)] {
+        for (k, v) in theirs {
+            mine.entry(k.clone()).or_insert_with(|| v.clone());
+        }
     }
-    let f = &mut child.flags;
+    let (f, flags) = (&mut child.flags, &parent.flags);
     for (mine, theirs) in [
         (&mut f.ignore_errors, &flags.ignore_errors),
         (&mut f.no_log, &flags.no_log),
@@ -537,7 +529,7 @@ fn inherit(
         }
     }
     if child.delegate_to.is_none() {
-        child.delegate_to = delegate.cloned();
+        child.delegate_to.clone_from(&parent.delegate_to);
     }
     if let TaskKind::Block { .. } = child.kind {
         // Already pushed into grandchildren when the child was parsed; push the new part too.

@@ -16,6 +16,7 @@ pub mod pyyaml;
 mod pyyaml_scalar;
 mod version;
 
+use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior};
 
 use crate::value::{Map, Value};
@@ -179,7 +180,11 @@ impl Templar {
             if v.is_undefined() {
                 return Err(TemplateError { message: format!("undefined variable in '{s}'") });
             }
-            return to_value(&v);
+            // Ansible keeps the text's final newlines on a rendered string (`"{{ x }}\n"`);
+            // only lists, mappings and booleans stay native values then.
+            if !s.ends_with('\n') || matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Bool) {
+                return to_value(&v);
+            }
         }
         Ok(Value::String(self.render_str(s, ctx)?))
     }
@@ -280,6 +285,15 @@ mod tests {
         let c = ctx(&t, json!({"xs": [1, 2], "n": 3}));
         assert_eq!(t.render_value(&json!("{{ xs }}"), &c).unwrap(), json!([1, 2]));
         assert_eq!(t.render_value(&json!("n={{ n }}"), &c).unwrap(), json!("n=3"));
+    }
+
+    #[test]
+    fn final_newline_kept_on_strings_not_on_lists() {
+        let t = Templar::new();
+        let c = ctx(&t, json!({"xs": [1, 2], "n": 3, "s": "x=1"}));
+        assert_eq!(t.render_value(&json!("{{ s }}\n"), &c).unwrap(), json!("x=1\n"));
+        assert_eq!(t.render_value(&json!("{{ n }}\n\n"), &c).unwrap(), json!("3\n\n"));
+        assert_eq!(t.render_value(&json!("{{ xs }}\n"), &c).unwrap(), json!([1, 2]));
     }
 
     #[test]

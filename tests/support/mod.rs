@@ -49,10 +49,16 @@ impl Project {
 
     /// Runs `hearth` with arguments, in the project directory.
     pub fn hearth(&self, args: &[&str]) -> Run {
+        self.hearth_env(args, &[])
+    }
+
+    /// Runs `hearth` with arguments and extra environment variables.
+    pub fn hearth_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("ANSIBLE_ROLES_PATH")
+            .envs(env.iter().copied())
             .output()
             .expect("run hearth");
         Run::from(out)

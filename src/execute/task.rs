@@ -142,6 +142,9 @@ fn run_loop(
             return out;
         }
     };
+    if items.is_empty() {
+        return empty_loop(host, task, no_log);
+    }
     let lc = &task.loop_control;
     let mut results = Vec::new();
     let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
@@ -168,7 +171,7 @@ fn run_loop(
         Status::Failed
     } else if any_changed {
         Status::Changed
-    } else if all_skipped && !items.is_empty() {
+    } else if all_skipped {
         Status::Skipped
     } else {
         Status::Ok
@@ -183,6 +186,27 @@ fn run_loop(
     out.result.insert("msg".into(), Value::String(msg.into()));
     out.result.insert("results".into(), Value::Array(results));
     out
+}
+
+/// Ansible skips a task whose loop has no items and registers why.
+fn empty_loop(host: &HostState, task: &Task, no_log: bool) -> TaskOutcome {
+    let mut r = Map::new();
+    r.insert("changed".into(), Value::Bool(false));
+    r.insert("skipped".into(), Value::Bool(true));
+    r.insert("skipped_reason".into(), Value::String("No items in the list".into()));
+    r.insert("results".into(), Value::Array(Vec::new()));
+    let single = Single {
+        status: Status::Skipped,
+        result: r,
+        diffs: vec![],
+        reason: Some("the loop has no items".into()),
+    };
+    TaskOutcome {
+        status: Some(Status::Skipped),
+        lines: vec![line(host, task, None, &single, no_log)],
+        result: single.result,
+        ..TaskOutcome::default()
+    }
 }
 
 fn loop_items(l: &Loop, env: &Env, vars: &Map) -> Result<Vec<Value>, String> {

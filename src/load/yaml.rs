@@ -116,8 +116,8 @@ fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
             Some(t @ ("y" | "Y" | "n" | "N")) => NodeKind::Str(t.to_string()),
             _ => NodeKind::Bool(b),
         },
-        Raw::Int(i) => NodeKind::Int(i),
-        Raw::Float(f) => NodeKind::Float(f),
+        Raw::Int(i) => yaml11_number(&raw.referenced, text).unwrap_or(NodeKind::Int(i)),
+        Raw::Float(f) => yaml11_number(&raw.referenced, text).unwrap_or(NodeKind::Float(f)),
         Raw::Str(s) => NodeKind::Str(s),
         Raw::Seq(items) => NodeKind::Seq(items.into_iter().map(|i| raw_to_node(i, file, text)).collect()),
         Raw::Map(entries) => NodeKind::Map(
@@ -137,6 +137,26 @@ fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
         ),
     };
     Node { pos, kind }
+}
+
+/// PyYAML (YAML 1.1) reads a plain `0644` as octal and `0o17` or `089` as strings, where
+/// serde-saphyr (YAML 1.2) reads decimal numbers or floats; `None` when the two agree.
+fn yaml11_number(loc: &serde_saphyr::Location, text: &str) -> Option<NodeKind> {
+    let src = source_text(text, loc)?;
+    let digits = src.trim_start_matches(['-', '+']);
+    if digits.starts_with("0o") {
+        return Some(NodeKind::Str(src.to_string()));
+    }
+    let rest = digits.strip_prefix('0').filter(|r| !r.is_empty())?;
+    if !rest.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    let clean: String = rest.chars().filter(|&c| c != '_').collect();
+    match i64::from_str_radix(&clean, 8) {
+        Ok(n) if src.starts_with('-') => Some(NodeKind::Int(-n)),
+        Ok(n) => Some(NodeKind::Int(n)),
+        Err(_) => Some(NodeKind::Str(src.to_string())),
+    }
 }
 
 fn source_text<'a>(text: &'a str, loc: &serde_saphyr::Location) -> Option<&'a str> {
@@ -315,6 +335,19 @@ mod tests {
         assert_eq!(n.get("f").unwrap().kind, NodeKind::Null);
         assert_eq!(n.get("g").unwrap().kind, NodeKind::Str("y".into()));
         assert_eq!(parse("y: 1\n").as_map().unwrap()[0].0, "y");
+    }
+
+    #[test]
+    fn yaml11_octal_numbers() {
+        let n = parse("a: 0644\nb: 0o17\nc: 089\nd: -010\ne: 0\nf: '0644'\ng: 0.5\nh: 0x1F\n");
+        assert_eq!(n.get("a").unwrap().kind, NodeKind::Int(0o644));
+        assert_eq!(n.get("b").unwrap().kind, NodeKind::Str("0o17".into()));
+        assert_eq!(n.get("c").unwrap().kind, NodeKind::Str("089".into()));
+        assert_eq!(n.get("d").unwrap().kind, NodeKind::Int(-8));
+        assert_eq!(n.get("e").unwrap().kind, NodeKind::Int(0));
+        assert_eq!(n.get("f").unwrap().kind, NodeKind::Str("0644".into()));
+        assert_eq!(n.get("g").unwrap().kind, NodeKind::Float(0.5));
+        assert_eq!(n.get("h").unwrap().kind, NodeKind::Int(31));
     }
 
     #[test]

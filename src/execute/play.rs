@@ -296,7 +296,9 @@ impl PlayRun<'_> {
         self.templar.render_str(&name, &ctx).unwrap_or(name)
     }
 
-    fn parallel(&self, t: &Task, targets: &[usize]) -> Vec<TaskOutcome> {
+    /// Runs the task on every target, at most `--forks` at once, and tells the reporter as each
+    /// host finishes (for progress displays); outcomes come back in target order.
+    fn parallel(&mut self, t: &Task, targets: &[usize]) -> Vec<TaskOutcome> {
         let env = Env {
             templar: self.templar,
             play: &self.layers,
@@ -306,28 +308,44 @@ impl PlayRun<'_> {
             local: &self.local,
         };
         let workers = self.opts.forks.clamp(1, targets.len());
-        if workers == 1 {
-            return targets.iter().map(|&h| task::run(t, &self.hosts[h], &env)).collect();
-        }
         let states = &self.hosts;
+        let reporter = &mut *self.reporter;
+        let done = |reporter: &mut dyn Reporter, h: usize, out: &TaskOutcome| {
+            reporter.event(&Event::HostDone { host: states[h].name.clone(), status: out.status() });
+        };
+        if workers == 1 {
+            return targets
+                .iter()
+                .map(|&h| {
+                    let out = task::run(t, &states[h], &env);
+                    done(reporter, h, &out);
+                    out
+                })
+                .collect();
+        }
         let next = AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<TaskOutcome>>> =
-            targets.iter().map(|_| Default::default()).collect();
+        let mut slots: Vec<Option<TaskOutcome>> = targets.iter().map(|_| None).collect();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, TaskOutcome)>();
         std::thread::scope(|s| {
             for _ in 0..workers {
-                s.spawn(|| {
+                let tx = tx.clone();
+                let (next, env) = (&next, &env);
+                s.spawn(move || {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&h) = targets.get(i) else { break };
-                        let out = task::run(t, &states[h], &env);
-                        if let Ok(mut slot) = slots[i].lock() {
-                            *slot = Some(out);
-                        }
+                        // The receiver lives until every worker is done; a send cannot fail.
+                        let _ = tx.send((i, task::run(t, &states[h], env)));
                     }
                 });
             }
+            drop(tx);
+            for (i, out) in rx {
+                done(reporter, targets[i], &out);
+                slots[i] = Some(out);
+            }
         });
-        slots.into_iter().map(|m| m.into_inner().ok().flatten().unwrap_or_default()).collect()
+        slots.into_iter().map(Option::unwrap_or_default).collect()
     }
 
     /// Applies an outcome to a host: counters, facts, notifications, failure.

@@ -75,6 +75,8 @@ pub enum Event {
     NoHostsMatched,
     /// A task (or handler) starts.
     TaskStart { name: String, handler: bool },
+    /// A host finished the current task (sent as it happens, before the ordered results).
+    HostDone { host: String, status: Status },
     /// One host's result for the current task.
     Host(HostResult),
     /// `include_tasks` loaded a file for these hosts.

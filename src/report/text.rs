@@ -98,6 +98,7 @@ impl<W: Write> Reporter for TextReporter<W> {
                 self.line(&banner(&format!("{kind} [{name}]")));
             }
             Event::Host(r) => self.host(r),
+            Event::HostDone { .. } => {}
             Event::Included { file, hosts } => self.line(&format!("included: {file} for {hosts}")),
             Event::Warning(w) => self.line(&format!("[WARNING]: {w}")),
             Event::Recap(stats) => self.recap(stats),

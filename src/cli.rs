@@ -37,6 +37,16 @@ pub struct RunArgs {
     /// Connection for hosts that don't set `ansible_connection` (like ansible-playbook -c).
     #[arg(short = 'c', long)]
     pub connection: Option<String>,
+    /// Ask for the become (sudo) password once, before the run.
+    #[arg(short = 'K', long)]
+    pub ask_become_pass: bool,
+    /// Trust and remember the host key of hosts seen for the first time (StrictHostKeyChecking
+    /// accept-new); changed keys are still refused.
+    #[arg(long)]
+    pub ssh_accept_new: bool,
+    /// Seconds to wait for an SSH connection before the host is unreachable.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub connect_timeout: u64,
     /// Only run on hosts matching this pattern.
     #[arg(short = 'l', long)]
     pub limit: Option<String>,

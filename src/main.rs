@@ -80,11 +80,14 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         extra_vars: extra_vars(&args.extra_vars)?,
         verbosity: args.verbose,
         connection: args.connection.clone(),
-        become_password: None,
+        become_password: ask_become_pass(args.ask_become_pass)?,
+        ssh_accept_new: args.ssh_accept_new,
+        connect_timeout: args.connect_timeout,
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = TextReporter::new(std::io::stdout(), opts.verbosity, opts.diff);
     let mut code = exit::OK;
+    let pool = execute::Pool::default();
     for path in &playbooks {
         if !path.is_file() {
             return Err(Failure::new(
@@ -96,7 +99,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         if let Some(dir) = path.parent() {
             inv.add_playbook_vars_dir(dir).map_err(|e| Failure::new(exit::PARSE, e))?;
         }
-        let summary = execute::run_playbook(&pb, &inv, &opts, &mut reporter).map_err(|e| match e {
+        let summary = execute::run_playbook(&pb, &inv, &opts, &mut reporter, &pool).map_err(|e| match e {
             ExecError::Load(_) => Failure::new(exit::PARSE, e),
             ExecError::Pattern { .. } => Failure::new(exit::ERROR, e),
         })?;
@@ -134,6 +137,16 @@ fn check_limit(inv: &Inventory, limit: Option<&str>) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// `-K`: reads the become password from the terminal without echo, once.
+fn ask_become_pass(ask: bool) -> Result<Option<String>, Failure> {
+    if !ask {
+        return Ok(None);
+    }
+    rpassword::prompt_password("BECOME password: ")
+        .map(Some)
+        .map_err(|e| Failure::new(exit::BAD_OPTIONS, anyhow::anyhow!("cannot read the become password: {e}")))
 }
 
 /// Loads `-i` sources, or `inventory/` when present, or nothing (implicit localhost only).

@@ -265,3 +265,38 @@ fn run_once_and_delegate_to_localhost() {
     assert_eq!(run.stdout.matches("changed: [").count(), 1);
     assert_eq!(run.stdout.matches("\"msg\": \"once\"").count(), 2);
 }
+
+#[test]
+fn any_errors_fatal_stops_every_host() {
+    let p = Project::new();
+    p.write("inv.ini", "a ansible_connection=local\nb ansible_connection=local\n");
+    p.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  any_errors_fatal: true\n  tasks:\n    - fail: msg=boom\n      when: inventory_hostname == 'a'\n    - debug: msg=after\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-i", "inv.ini"]);
+    run.code(2);
+    assert!(!run.stdout.contains("\"msg\": \"after\""), "no host continues:\n{}", run.stdout);
+    assert_eq!(run.recap("a", "failed"), 1);
+    assert_eq!(run.recap("b", "failed"), 0);
+}
+
+#[test]
+fn max_fail_percentage_stops_the_play() {
+    let p = Project::new();
+    p.write(
+        "inv.ini",
+        "a ansible_connection=local\nb ansible_connection=local\nc ansible_connection=local\n",
+    );
+    let pb = |pct: u32| {
+        format!(
+            "- hosts: all\n  gather_facts: false\n  max_fail_percentage: {pct}\n  tasks:\n    - fail: msg=boom\n      when: inventory_hostname == 'a'\n    - debug: msg=after\n"
+        )
+    };
+    p.write("strict.yml", &pb(20));
+    let run = p.hearth(&["apply", "strict.yml", "-i", "inv.ini"]);
+    assert!(!run.stdout.contains("\"msg\": \"after\""), "33% failed > 20%:\n{}", run.stdout);
+    p.write("lenient.yml", &pb(50));
+    let run = p.hearth(&["apply", "lenient.yml", "-i", "inv.ini"]);
+    assert_eq!(run.stdout.matches("\"msg\": \"after\"").count(), 2, "33% failed <= 50%:\n{}", run.stdout);
+}

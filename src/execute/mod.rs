@@ -2,6 +2,7 @@
 //! events for the reporter and never prints. Facts and registered results live for the whole
 //! run, across plays, like Ansible's.
 
+pub mod connect;
 pub mod play;
 pub mod state;
 pub mod tags;
@@ -19,8 +20,9 @@ use crate::load::playbook::{Play, Playbook, load_vars_file};
 use crate::load::yaml::Pos;
 use crate::report::{Event, Reporter, Stats};
 use crate::template::Templar;
-use crate::transport::{Local, Transport};
+use crate::transport::Local;
 use crate::value::{Map, Value};
+pub use connect::Pool;
 use play::PlayRun;
 use state::HostState;
 pub use state::Options;
@@ -74,6 +76,7 @@ pub fn run_playbook(
     inv: &Inventory,
     opts: &Options,
     reporter: &mut dyn Reporter,
+    pool: &Pool,
 ) -> Result<Summary, ExecError> {
     let templar = Templar::new();
     let mut all: IndexMap<String, HostLayers> = IndexMap::new();
@@ -85,7 +88,7 @@ pub fn run_playbook(
         if interrupted() {
             break;
         }
-        run_play(play, inv, opts, &templar, &mut all, &mut summary, reporter)?;
+        run_play(play, inv, opts, &templar, &mut all, &mut summary, reporter, pool)?;
     }
     reporter.event(&Event::Recap(summary.stats.iter().map(|(h, s)| (h.clone(), s.clone())).collect()));
     Ok(summary)
@@ -100,6 +103,7 @@ fn layers_for(inv: &Inventory, host: &str) -> HostLayers {
     HostLayers { inventory: Arc::new(vars), facts: Arc::new(Map::new()) }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_play(
     play: &Play,
     inv: &Inventory,
@@ -108,6 +112,7 @@ fn run_play(
     all: &mut IndexMap<String, HostLayers>,
     summary: &mut Summary,
     reporter: &mut dyn Reporter,
+    pool: &Pool,
 ) -> Result<(), ExecError> {
     let hosts = play_hosts(play, inv, opts, templar, reporter)?;
     reporter.event(&Event::PlayStart { name: play.name.clone() });
@@ -118,7 +123,10 @@ fn run_play(
     let mut layers = play_layers(play, inv, opts, templar, &hosts)?;
     layers.add_roles(&play.roles);
     for batch in batches(play, &hosts) {
-        let states = batch.iter().map(|h| host_state(h, play, inv, opts, all)).collect();
+        let specs =
+            batch.iter().map(|h| (h.clone(), connection_spec(h, play, inv, opts, templar, all))).collect();
+        pool.open(specs, opts);
+        let states = batch.iter().map(|h| host_state(h, inv, all, pool)).collect();
         let mut run = PlayRun {
             play,
             layers: layers.clone(),
@@ -238,33 +246,30 @@ fn play_layers(
     Ok(layers)
 }
 
-fn host_state(
+/// The connection a host needs, from its variables with templates resolved
+/// (`ansible_host: "{{ ip }}"` is common).
+fn connection_spec(
     name: &str,
     play: &Play,
     inv: &Inventory,
     opts: &Options,
+    templar: &Templar,
     all: &IndexMap<String, HostLayers>,
-) -> HostState {
+) -> connect::Spec {
     let layers = all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name));
-    // Ansible's order: host variable, then the play's `connection:`, then `-c`, then the default.
-    let connection = layers
-        .inventory
-        .get("ansible_connection")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .or_else(|| play.connection.clone())
-        .or_else(|| opts.connection.clone())
-        .unwrap_or_else(|| if inv.is_implicit(name) { "local".into() } else { "ssh".into() });
-    let transport: Result<Arc<dyn Transport>, String> = match connection.as_str() {
-        "local" => Ok(Arc::new(Local)),
-        other => Err(format!(
-            "connection '{other}' to {name} is not available yet: this build of hearth runs on the control node only (connection: local)"
-        )),
-    };
+    let mut vars = (*layers.inventory).clone();
+    vars.extend(play.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    vars.extend(layers.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+    vars.extend(opts.extra_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    templar.resolve_vars(&mut vars, |m| templar.context(m));
+    connect::spec_for(&vars, play.connection.as_deref(), opts, inv.is_implicit(name))
+}
+
+fn host_state(name: &str, inv: &Inventory, all: &IndexMap<String, HostLayers>, pool: &Pool) -> HostState {
     HostState {
         name: name.to_string(),
-        transport,
-        layers,
+        transport: pool.get(name),
+        layers: all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name)),
         notified: BTreeSet::new(),
         failed: false,
         unreachable: false,

@@ -284,6 +284,23 @@ impl PlayRun<'_> {
                 self.apply(r, t, &out);
             }
         }
+        self.stop_on_failures(&everyone);
+    }
+
+    /// `any_errors_fatal` and `max_fail_percentage`: end the play for every host when too many
+    /// (any, or more than the percentage of the batch) have failed.
+    fn stop_on_failures(&mut self, ran: &[usize]) {
+        let failed = ran.iter().filter(|&&h| self.hosts[h].failed || self.hosts[h].unreachable).count();
+        if failed == 0 {
+            return;
+        }
+        let pct = 100.0 * failed as f64 / self.hosts.len().max(1) as f64;
+        let too_many = self.play.max_fail_percentage.is_some_and(|max| pct > max);
+        if self.play.any_errors_fatal || too_many {
+            for h in &mut self.hosts {
+                h.ended = true;
+            }
+        }
     }
 
     /// Task names are templated with the first host's variables; on error the raw name is shown.

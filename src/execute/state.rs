@@ -34,6 +34,10 @@ pub struct Options {
     pub connection: Option<String>,
     /// `--ask-become-pass`: the password typed at the prompt.
     pub become_password: Option<String>,
+    /// `--ssh-accept-new`: accept unknown host keys (never changed ones).
+    pub ssh_accept_new: bool,
+    /// `--connect-timeout` in seconds.
+    pub connect_timeout: u64,
 }
 
 /// Read-only data shared by every host while one task runs.

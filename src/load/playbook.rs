@@ -50,6 +50,10 @@ pub struct Play {
     pub serial: Option<Value>,
     /// `force_handlers:`.
     pub force_handlers: bool,
+    /// `any_errors_fatal:` one host's failure stops the play for every host.
+    pub any_errors_fatal: bool,
+    /// `max_fail_percentage:` stop the play when more than this share of a batch failed.
+    pub max_fail_percentage: Option<f64>,
     /// Directory of the playbook file the play is in (`playbook_dir`).
     pub dir: PathBuf,
 }
@@ -76,11 +80,11 @@ const PLAY_KEYWORDS: &[&str] = &[
     "check_mode",
     "diff",
     "force_handlers",
+    "any_errors_fatal",
+    "max_fail_percentage",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
-    "any_errors_fatal",
-    "max_fail_percentage",
     "strategy",
     "vars_prompt",
     "environment",
@@ -173,6 +177,8 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         roles: Vec::new(),
         serial: None,
         force_handlers: false,
+        any_errors_fatal: false,
+        max_fail_percentage: None,
         dir: dir.to_path_buf(),
     };
     let src = Source { base: dir.to_path_buf(), role: None, depth: 0 };
@@ -209,6 +215,18 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "tags" => tags = tag_list(value)?,
             "serial" => play.serial = Some(value.to_value()),
             "force_handlers" => play.force_handlers = matches!(value.kind, NodeKind::Bool(true)),
+            "any_errors_fatal" => play.any_errors_fatal = matches!(value.kind, NodeKind::Bool(true)),
+            "max_fail_percentage" => {
+                play.max_fail_percentage = match &value.kind {
+                    NodeKind::Int(i) => Some(*i as f64),
+                    NodeKind::Float(f) => Some(*f),
+                    NodeKind::Str(s) => s.trim().trim_end_matches('%').parse().ok(),
+                    _ => None,
+                };
+                if play.max_fail_percentage.is_none() {
+                    return Err(LoadError::at(&value.pos, "max_fail_percentage must be a number (0-100)"));
+                }
+            }
             k if UNSUPPORTED_PLAY_KEYWORDS.contains(&k) => {
                 return Err(LoadError::at(kpos, format!("play keyword '{k}' is not supported by hearth")));
             }

@@ -173,4 +173,8 @@ pub trait Transport: Send + Sync {
     fn copy_file(&self, from: &str, to: &str) -> Result<(), TransportError>;
     /// Lists the entries of a directory (names only), for recursive operations.
     fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError>;
+    /// Ends the connection (an ssh master and its control socket); nothing to do locally.
+    fn close(&self) -> Result<(), TransportError> {
+        Ok(())
+    }
 }

@@ -1,0 +1,124 @@
+//! Connections for a run: one per host, opened in parallel the first time a play needs the host,
+//! reused by every later task and play, and closed once at the end (also after Ctrl-C). Which
+//! transport a host gets follows Ansible: `ansible_connection`, then the play's `connection:`,
+//! then `-c`, then `local` for the implicit localhost and `ssh` for everything else.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::state::Options;
+use crate::transport::{Local, Transport};
+use crate::value::Map;
+
+/// A host's connection, or why there is none (the host is then unreachable).
+pub type Conn = Result<Arc<dyn Transport>, String>;
+
+/// What a host should be connected with.
+#[derive(Debug, Clone)]
+pub enum Spec {
+    /// The control node itself.
+    Local,
+    /// OpenSSH, with the host's (templated) variables for address, port, user and keys.
+    Ssh(Box<Map>),
+    /// A connection type hearth does not have.
+    Unsupported(String),
+}
+
+/// Picks the connection type for a host.
+pub fn spec_for(vars: &Map, play_connection: Option<&str>, opts: &Options, implicit_local: bool) -> Spec {
+    let chosen = vars
+        .get("ansible_connection")
+        .and_then(|v| v.as_str())
+        .or(play_connection)
+        .or(opts.connection.as_deref())
+        .unwrap_or(if implicit_local { "local" } else { "ssh" });
+    match chosen {
+        "local" => Spec::Local,
+        "ssh" | "smart" | "paramiko" | "openssh" => Spec::Ssh(Box::new(vars.clone())),
+        other => Spec::Unsupported(other.to_string()),
+    }
+}
+
+/// Every connection of the run.
+#[derive(Default)]
+pub struct Pool {
+    conns: Mutex<HashMap<String, Conn>>,
+}
+
+impl Pool {
+    /// Opens the missing connections among `wanted`, at most `forks` at once.
+    pub fn open(&self, wanted: Vec<(String, Spec)>, opts: &Options) {
+        let missing: Vec<(String, Spec)> = {
+            let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+            wanted.into_iter().filter(|(h, _)| !conns.contains_key(h)).collect()
+        };
+        let opened: Vec<(String, Conn)> = if missing.len() <= 1 {
+            missing
+                .into_iter()
+                .map(|(h, s)| {
+                    let c = open_one(&h, &s, opts);
+                    (h, c)
+                })
+                .collect()
+        } else {
+            parallel_open(missing, opts)
+        };
+        let mut conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        conns.extend(opened);
+    }
+
+    /// The connection of a host opened earlier.
+    pub fn get(&self, host: &str) -> Conn {
+        let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        conns.get(host).cloned().unwrap_or_else(|| Err(format!("no connection was opened to {host}")))
+    }
+
+    /// Closes every connection (ssh masters, control sockets); safe to call twice.
+    pub fn close_all(&self) {
+        let conns: Vec<Conn> =
+            self.conns.lock().unwrap_or_else(PoisonError::into_inner).drain().map(|(_, c)| c).collect();
+        for t in conns.into_iter().flatten() {
+            // Nothing useful can be done about a master that fails to exit cleanly at the end.
+            let _ = t.close();
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.close_all();
+    }
+}
+
+fn parallel_open(missing: Vec<(String, Spec)>, opts: &Options) -> Vec<(String, Conn)> {
+    let workers = opts.forks.clamp(1, missing.len());
+    let queue = Mutex::new(missing.into_iter());
+    let out = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                    let Some((h, spec)) = next else { break };
+                    let c = open_one(&h, &spec, opts);
+                    out.lock().unwrap_or_else(PoisonError::into_inner).push((h, c));
+                }
+            });
+        }
+    });
+    out.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn open_one(host: &str, spec: &Spec, opts: &Options) -> Conn {
+    match spec {
+        Spec::Local => Ok(Arc::new(Local)),
+        Spec::Ssh(vars) => open_ssh(host, vars, opts),
+        Spec::Unsupported(kind) => {
+            Err(format!("connection type '{kind}' (for {host}) is not supported: use ssh or local"))
+        }
+    }
+}
+
+fn open_ssh(host: &str, _vars: &Map, _opts: &Options) -> Conn {
+    Err(format!("ssh connection to {host} is not available in this build yet (connection: local only)"))
+}

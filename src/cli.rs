@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// hearth: run Ansible-format playbooks, fast, from one binary.
 #[derive(Debug, Parser)]
@@ -71,6 +71,31 @@ pub struct RunArgs {
     /// More output (-v shows results, -vv more).
     #[arg(short = 'v', long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Output format: Ansible-style text, or one JSON event per line.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Shorthand for `--output json`.
+    #[arg(long, conflicts_with = "output")]
+    pub json: bool,
+    /// No live progress display, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl RunArgs {
+    /// The output format, `--json` included.
+    pub fn output(&self) -> Output {
+        if self.json { Output::Json } else { self.output }
+    }
+}
+
+/// How `apply` and `plan` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Ansible-style text (with a live progress display on a terminal).
+    Text,
+    /// One JSON object per line (see the README for the fields).
+    Json,
 }
 
 /// Options of `hearth inventory`.

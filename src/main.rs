@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
-use hearth::cli::{Cli, Command, InventoryArgs, RunArgs};
+use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs};
 use hearth::execute::{self, ExecError, Options};
 use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
 use hearth::load::yaml;
 use hearth::modules::args::split_kv;
-use hearth::report::TextReporter;
+use hearth::report::{JsonReporter, ProgressReporter, Reporter, TextReporter};
 use hearth::value::{Map, Value};
 
 /// ansible-playbook's exit codes.
@@ -85,7 +85,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         connect_timeout: args.connect_timeout,
     };
     check_limit(&inv, opts.limit.as_deref())?;
-    let mut reporter = TextReporter::new(std::io::stdout(), opts.verbosity, opts.diff);
+    let mut reporter = reporter(&args, &opts);
     let mut code = exit::OK;
     let pool = execute::Pool::default();
     for path in &playbooks {
@@ -99,10 +99,11 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         if let Some(dir) = path.parent() {
             inv.add_playbook_vars_dir(dir).map_err(|e| Failure::new(exit::PARSE, e))?;
         }
-        let summary = execute::run_playbook(&pb, &inv, &opts, &mut reporter, &pool).map_err(|e| match e {
-            ExecError::Load(_) => Failure::new(exit::PARSE, e),
-            ExecError::Pattern { .. } => Failure::new(exit::ERROR, e),
-        })?;
+        let summary =
+            execute::run_playbook(&pb, &inv, &opts, reporter.as_mut(), &pool).map_err(|e| match e {
+                ExecError::Load(_) => Failure::new(exit::PARSE, e),
+                ExecError::Pattern { .. } => Failure::new(exit::ERROR, e),
+            })?;
         if execute::interrupted() {
             return Ok(exit::INTERRUPTED);
         }
@@ -116,6 +117,18 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         }
     }
     Ok(code)
+}
+
+/// JSON lines, live progress (text on a terminal), or plain text (pipes, files, CI logs).
+fn reporter(args: &RunArgs, opts: &Options) -> Box<dyn Reporter> {
+    let out = std::io::stdout();
+    match args.output() {
+        Output::Json => Box::new(JsonReporter::new(out, opts.diff)),
+        Output::Text if out.is_terminal() && !args.no_progress => {
+            Box::new(ProgressReporter::new(out, opts.verbosity, opts.diff))
+        }
+        Output::Text => Box::new(TextReporter::new(out, opts.verbosity, opts.diff)),
+    }
 }
 
 /// Like ansible-playbook, refuses a `--limit` that leaves none of a non-empty inventory's hosts.

@@ -9,5 +9,6 @@ mod errors;
 mod files;
 mod inventory;
 mod language;
+mod output;
 mod readme;
 mod stack;

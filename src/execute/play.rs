@@ -245,7 +245,7 @@ impl PlayRun<'_> {
         let mut result = Map::new();
         result.insert("msg".into(), Value::String(msg));
         result.insert("failed".into(), Value::Bool(true));
-        self.reporter.event(&Event::TaskStart { name: t.display_name(), handler: false });
+        self.reporter.event(&Event::TaskStart { name: t.display_name(), handler: false, hosts: 1 });
         let host = &mut self.hosts[h];
         host.failed = true;
         host.stats.failed += 1;
@@ -273,7 +273,8 @@ impl PlayRun<'_> {
         if run_once {
             targets.truncate(1);
         }
-        self.reporter.event(&Event::TaskStart { name: self.task_name(t, targets[0]), handler });
+        let (name, hosts) = (self.task_name(t, targets[0]), targets.len());
+        self.reporter.event(&Event::TaskStart { name, handler, hosts });
         let outcomes = self.parallel(t, &targets);
         for (h, out) in targets.iter().copied().zip(outcomes) {
             let receivers: Vec<usize> = if run_once { everyone.clone() } else { vec![h] };

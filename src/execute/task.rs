@@ -580,7 +580,8 @@ fn line(host: &HostState, task: &Task, item: Option<String>, single: &Single, no
         item: if no_log { item.map(|_| "None".into()) } else { item },
         result: if module == "debug" && verbose_always { debug_body(&single.result) } else { result },
         diffs: if no_log { Vec::new() } else { single.diffs.clone() },
-        reason: single.reason.clone(),
+        // A reason may quote a value (a line, a path): hidden like the result under no_log.
+        reason: if no_log { None } else { single.reason.clone() },
         ignored: false,
         verbose_always,
     }

@@ -1,12 +1,17 @@
 //! The only code that writes to the terminal. The engine emits [`Event`]s; a [`Reporter`] turns
-//! them into Ansible-style text (`text`) or, later, JSON lines and progress bars. Secrets are
-//! redacted by the engine before events are built, so no reporter can leak them.
+//! them into Ansible-style text (`text`), JSON lines (`json`) or live progress bars over the text
+//! (`progress`). Secrets are redacted by the engine before events are built, so no reporter can
+//! leak them; reporters never read host state themselves.
 
+pub mod json;
+pub mod progress;
 pub mod text;
 
 use crate::modules::Diff;
 use crate::value::Map;
 
+pub use json::JsonReporter;
+pub use progress::ProgressReporter;
 pub use text::TextReporter;
 
 /// How one task ended on one host (or for one loop item).
@@ -73,8 +78,8 @@ pub enum Event {
     PlayStart { name: String },
     /// The play's pattern matched no host.
     NoHostsMatched,
-    /// A task (or handler) starts.
-    TaskStart { name: String, handler: bool },
+    /// A task (or handler) starts on `hosts` hosts (the total for progress displays).
+    TaskStart { name: String, handler: bool, hosts: usize },
     /// A host finished the current task (sent as it happens, before the ordered results).
     HostDone { host: String, status: Status },
     /// One host's result for the current task.

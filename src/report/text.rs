@@ -22,6 +22,11 @@ impl<W: Write> TextReporter<W> {
         TextReporter { out, verbosity, diff }
     }
 
+    /// The writer, so a wrapping reporter (progress) can drain buffered lines.
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     fn line(&mut self, s: &str) {
         // Output errors (closed pipe) must not abort a provisioning run half-way.
         let _ = writeln!(self.out, "{s}");
@@ -92,7 +97,7 @@ impl<W: Write> Reporter for TextReporter<W> {
                 self.line(&banner(&format!("PLAY [{name}]")));
             }
             Event::NoHostsMatched => self.line("skipping: no hosts matched"),
-            Event::TaskStart { name, handler } => {
+            Event::TaskStart { name, handler, .. } => {
                 self.line("");
                 let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 self.line(&banner(&format!("{kind} [{name}]")));

@@ -8,7 +8,7 @@ mod address;
 mod build;
 mod ini;
 mod output;
-mod pyliteral;
+pub mod pyliteral;
 mod shlex;
 mod source;
 mod vars;

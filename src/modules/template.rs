@@ -1,6 +1,7 @@
 //! `template`: render a Jinja template from the control node (relative `src` searched in
 //! `templates/`) and place the result like `copy` does, with Ansible's extra variables
 //! (`ansible_managed`, `template_path`, `template_host`, ...) and whitespace/delimiter options.
+//! A `#jinja2:` first line overrides the options (see `template::jinja_header`).
 //! `newline_sequence` other than `\n` is applied to the whole output (Jinja2 applies it to the
 //! template text only); `output_encoding` must be UTF-8; `{% include %}` relies on the
 //! templar's loader, not on a per-template search path.
@@ -8,13 +9,13 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use minijinja::syntax::SyntaxConfig;
 use serde::Deserialize;
 
 use super::fileedit::{basename, join};
 use super::put::{self, Placement};
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::template::TemplateError;
+use crate::template::jinja_header::{JinjaSettings, newline, restore_trailing_newlines};
 use crate::transport::{Attrs, FileKind};
 use crate::value::Value;
 
@@ -81,7 +82,7 @@ fn yes() -> bool {
 
 impl Module for Template {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
-        let newline = newline_sequence(self.newline_sequence.as_deref())?;
+        let mut settings = self.settings()?;
         if let Some(enc) = self.output_encoding.as_deref().filter(|e| !is_utf8(e)) {
             return Err(ModuleError::msg(format!("output_encoding {enc} is not supported (only utf-8)")));
         }
@@ -97,10 +98,15 @@ impl Module for Template {
         let vars = template_vars(&self.src, &path, &self.dest, &meta);
         let merged = minijinja::value::merge_maps([vars, ctx.vars.clone()]);
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let body = settings.apply_header(&text).map_err(|e| ModuleError::msg(format!("{shown}: {e}")))?;
+        let syntax =
+            settings.syntax().map_err(|e| ModuleError::msg(format!("invalid template delimiters: {e}")))?;
         let rendered = ctx
             .templar
-            .render_with_syntax(&text, &merged, self.syntax()?)
+            .render_with_syntax(body, &merged, syntax)
             .map_err(|e| TemplateError { message: format!("{shown}: {}", e.message) })?;
+        let rendered = restore_trailing_newlines(&text, rendered);
+        let newline = settings.newline_sequence;
         let rendered = if newline == "\n" { rendered } else { rendered.replace('\n', newline) };
         let (dest, parents) = self.resolve_dest(ctx)?;
         let mode = match &self.mode {
@@ -131,18 +137,25 @@ impl Module for Template {
 }
 
 impl Template {
-    /// The Jinja syntax for this task: Ansible's defaults plus the delimiter options.
-    fn syntax(&self) -> Result<SyntaxConfig, ModuleError> {
-        let or = |v: &Option<String>, d: &'static str| v.clone().unwrap_or_else(|| d.to_string());
-        SyntaxConfig::builder()
-            .block_delimiters(or(&self.block_start_string, "{%"), or(&self.block_end_string, "%}"))
-            .variable_delimiters(or(&self.variable_start_string, "{{"), or(&self.variable_end_string, "}}"))
-            .comment_delimiters(or(&self.comment_start_string, "{#"), or(&self.comment_end_string, "#}"))
-            .trim_blocks(self.trim_blocks)
-            .lstrip_blocks(self.lstrip_blocks)
-            .keep_trailing_newline(true)
-            .build()
-            .map_err(|e| ModuleError::msg(format!("invalid template delimiters: {e}")))
+    /// The Jinja settings for this task: Ansible's defaults plus the whitespace and delimiter
+    /// options (a `#jinja2:` header in the file may still override them).
+    fn settings(&self) -> Result<JinjaSettings, ModuleError> {
+        let mut s = JinjaSettings::default();
+        let set = |slot: &mut String, v: &Option<String>| {
+            if let Some(v) = v {
+                slot.clone_from(v);
+            }
+        };
+        set(&mut s.block.0, &self.block_start_string);
+        set(&mut s.block.1, &self.block_end_string);
+        set(&mut s.variable.0, &self.variable_start_string);
+        set(&mut s.variable.1, &self.variable_end_string);
+        set(&mut s.comment.0, &self.comment_start_string);
+        set(&mut s.comment.1, &self.comment_end_string);
+        s.trim_blocks = self.trim_blocks;
+        s.lstrip_blocks = self.lstrip_blocks;
+        s.newline_sequence = newline_sequence(self.newline_sequence.as_deref())?;
+        Ok(s)
     }
 
     /// Like `copy`: inside `dest` when it ends with `/` or is a directory.
@@ -158,12 +171,8 @@ impl Template {
 
 /// Validates `newline_sequence`, accepting the escaped forms Ansible accepts (`"\\n"`).
 pub fn newline_sequence(v: Option<&str>) -> Result<&'static str, ModuleError> {
-    match v {
-        None | Some("\n" | "\\n") => Ok("\n"),
-        Some("\r" | "\\r") => Ok("\r"),
-        Some("\r\n" | "\\r\\n") => Ok("\r\n"),
-        Some(_) => Err(ModuleError::msg("newline_sequence needs to be one of: \\n, \\r or \\r\\n")),
-    }
+    v.map_or(Some("\n"), newline)
+        .ok_or_else(|| ModuleError::msg("newline_sequence needs to be one of: \\n, \\r or \\r\\n"))
 }
 
 fn is_utf8(enc: &str) -> bool {
@@ -250,6 +259,36 @@ mod tests {
             "newline_sequence": "\\r\\n"});
         assert!(env.run::<Template>(args).unwrap().changed);
         assert_eq!(env.read("out/t.j2"), format!("t.j2 -> {}\r\n", env.path("out")));
+    }
+
+    #[test]
+    fn jinja2_header_and_trailing_newlines_match_ansible() {
+        // (template, what ansible-core 2.18 wrote), with who = "world".
+        let cases = [
+            ("{{ who ~ '\\n' }}\n", "world\n"),
+            ("#jinja2: keep_trailing_newline: True\n{{ who ~ '\\n' }}\n", "world\n\n"),
+            (
+                "#jinja2: lstrip_blocks: True\nstart\n    {% if true %}\n  x\n    {% endif %}\nend\n",
+                "start\n  x\nend\n",
+            ),
+            (
+                "#jinja2: trim_blocks: False, newline_sequence: '\\r\\n', variable_start_string: '[[', \
+                 variable_end_string: ']]'\n[[ who ]]\n{% if 1 %}\nA\n{% endif %}\n",
+                "world\r\n\r\nA\r\n",
+            ),
+            ("#jinja2: line_statement_prefix: '%'\n% for i in [1]\n{{i}}\n% endfor\n", "1\n"),
+            ("#jinja2: lstrip_blocks: True, bogus: 1\nz\n", "z\n"),
+        ];
+        let env = Env::new();
+        for (i, (text, want)) in cases.iter().enumerate() {
+            env.write("templates/h.j2", text);
+            let dest = env.path(&format!("out{i}"));
+            env.run::<Template>(json!({"src": "h.j2", "dest": dest})).unwrap();
+            assert_eq!(env.read(&format!("out{i}")), *want, "{text:?}");
+        }
+        env.write("templates/h.j2", "#jinja2: lstrip_blocks: yes\nz\n");
+        let err = env.run::<Template>(json!({"src": "h.j2", "dest": env.path("x")})).err().unwrap();
+        assert!(err.to_string().contains("h.j2") && err.to_string().contains("literal"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Ansible's Jinja filters that minijinja lacks or prints differently, with Ansible's (Python's)
 //! output conventions, and the formatter that prints values like Jinja2 under Python.
 //! This file registers everything and holds the type conversions (`bool`, `int`, `string`, ...);
-//! text filters live in `filters_text.rs` and `filters_regex.rs`, data-structure filters in `filters_data.rs`.
+//! text filters live in `filters_text.rs`, `filters_regex.rs` and `filters_comment.rs`, data-structure
+//! filters in `filters_data.rs` and `filters_lists.rs`.
 //! Not here: tests (`jinja_tests.rs`), lookups (`lookups.rs`).
 
 use std::borrow::Cow;
@@ -10,7 +11,9 @@ use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
 use super::pyrepr::{number_repr, py_repr, py_str};
-use super::{filters_data, filters_regex, filters_text, jinja_tests, version};
+use super::{
+    filters_comment, filters_data, filters_lists, filters_regex, filters_text, jinja_tests, version,
+};
 
 /// Registers Ansible's filters and tests.
 pub fn register(env: &mut Environment<'static>) {
@@ -25,6 +28,8 @@ pub fn register(env: &mut Environment<'static>) {
     filters_text::register(env);
     filters_regex::register(env);
     filters_data::register(env);
+    filters_lists::register(env);
+    filters_comment::register(env);
     version::register(env);
     jinja_tests::register(env);
 }

@@ -4,9 +4,12 @@
 
 mod escape;
 pub mod filters;
+mod filters_comment;
 mod filters_data;
+mod filters_lists;
 mod filters_regex;
 mod filters_text;
+pub mod jinja_header;
 mod jinja_tests;
 pub mod lookups;
 pub mod pyjson;

@@ -1,8 +1,8 @@
 //! Python literals as `ast.literal_eval` reads them, for INI inventory values (`a=1`, `b=True`,
-//! `c="x y"`, `d=[1, 2]`, `e={'k': 'v'}`). It returns `None` wherever Python would raise, so the
-//! caller keeps the raw string like Ansible does. It does not evaluate anything beyond literals
-//! (no names, calls, operators other than a sign on a number; complex numbers and sets-as-sets
-//! are not represented).
+//! `c="x y"`, `d=[1, 2]`, `e={'k': 'v'}`) and `#jinja2:` template headers. It returns `None`
+//! wherever Python would raise, so the caller keeps the raw string like Ansible does. It does
+//! not evaluate anything beyond literals (no names, calls, operators other than a sign on a
+//! number; complex numbers and sets-as-sets are not represented).
 
 use crate::value::{Map, Value};
 

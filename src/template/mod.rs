@@ -71,8 +71,11 @@ impl Templar {
     pub fn new() -> Templar {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        // Ansible's template module keeps a template's final newline (Jinja2's default drops it).
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+        // Ansible keeps a template's final newline (Jinja2's default drops it), and its Templar
+        // environment has `trim_blocks=True` for every string, not only for template files.
+        if let Ok(syntax) =
+            minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).trim_blocks(true).build()
+        {
             env.set_syntax(syntax);
         }
         env.set_formatter(filters::ansible_formatter);

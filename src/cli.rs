@@ -25,6 +25,7 @@ pub enum Command {
     /// Show what the inventory resolves to (like ansible-inventory).
     Inventory(InventoryArgs),
     /// Throwaway SSH test hosts on this machine (root): up, down, status, inventory.
+    /// Log in as root or as `hearth` (sudo password `hearth-lab`) with the lab's key.
     Lab(LabArgs),
 }
 

@@ -26,9 +26,23 @@ fn mount(args: &[&str], target: &Path) -> Result<(), LabError> {
 }
 
 /// Mounts the overlay (lower: the machine's `/`, upper/work: in the host directory) on `root`.
+/// Where the lab directory's filesystem cannot be an upper layer (itself overlayfs, as in a
+/// container), the layers go on a tmpfs private to the host: same isolation, lost on restart.
 pub fn mount_overlay(host: &HostState, root: &Path) -> Result<(), LabError> {
-    let (upper, work) = (host.dir.join("upper"), host.dir.join("work"));
-    for d in [&upper, &work, &root.to_path_buf()] {
+    make_dir(root, 0o755)?;
+    let first = match overlay(&host.dir, root) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    let scratch = host.dir.join("scratch");
+    make_dir(&scratch, 0o700)?;
+    mount(&["-t", "tmpfs", "-o", "mode=0700", "hearth-lab-layers"], &scratch)?;
+    overlay(&scratch, root).map_err(|_| first)
+}
+
+fn overlay(layers: &Path, root: &Path) -> Result<(), LabError> {
+    let (upper, work) = (layers.join("upper"), layers.join("work"));
+    for d in [&upper, &work] {
         fs::create_dir_all(d).map_err(|e| LabError::io(d, e))?;
     }
     let opts = format!("lowerdir=/,upperdir={},workdir={}", upper.display(), work.display());
@@ -38,7 +52,11 @@ pub fn mount_overlay(host: &HostState, root: &Path) -> Result<(), LabError> {
 /// Hides the lab directory, then mounts the kernel and scratch filesystems under `root`.
 pub fn mount_system(root: &Path, hide: &Path) -> Result<(), LabError> {
     let under = |p: &str| root.join(p.trim_start_matches('/'));
-    mount(&["-t", "tmpfs", "-o", "mode=0755", "hearth-lab-hidden"], &under(&hide.to_string_lossy()))?;
+    let hidden = under(&hide.to_string_lossy());
+    // Absent when the lab directory is on another filesystem than `/`: then not in the overlay.
+    if hidden.is_dir() {
+        mount(&["-t", "tmpfs", "-o", "mode=0755", "hearth-lab-hidden"], &hidden)?;
+    }
     mount(&["-t", "proc", "proc"], &under("proc"))?;
     mount(&["-t", "sysfs", "sysfs"], &under("sys"))?;
     mount_dev(&under("dev"))?;

@@ -42,7 +42,8 @@ impl Lab {
         SHARED
             .get_or_init(|| {
                 if !is_root() {
-                    eprintln!("skipped: lab tests need root");
+                    // Straight to stderr: eprintln! would be captured by the test harness and hidden.
+                    let _ = writeln!(std::io::stderr(), "skipped: lab tests need root");
                     return None;
                 }
                 let pid = std::process::id().to_string();

@@ -24,6 +24,9 @@ pub enum Command {
     Plan(RunArgs),
     /// Show what the inventory resolves to (like ansible-inventory).
     Inventory(InventoryArgs),
+    /// Throwaway SSH test hosts on this machine (root): up, down, status, inventory.
+    /// Log in as root or as `hearth` (sudo password `hearth-lab`) with the lab's key.
+    Lab(LabArgs),
 }
 
 /// Options shared by `apply` and `plan`.
@@ -113,4 +116,55 @@ pub struct InventoryArgs {
     /// Print one host's merged variables as JSON.
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+}
+
+/// Options of `hearth lab`.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// Which lab (several can run side by side).
+    #[arg(long, global = true, default_value = "default")]
+    pub name: String,
+    /// What to do with it.
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+/// `hearth lab` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Start N hosts (default 1), or restart the stopped hosts of a running lab.
+    Up {
+        /// How many hosts.
+        count: Option<usize>,
+        /// Remove the lab when this process exits (used by the tests).
+        #[arg(long, value_name = "PID")]
+        owner_pid: Option<u32>,
+    },
+    /// Remove the lab: processes, mounts, namespaces, network, files.
+    Down,
+    /// List the hosts with their address and whether sshd answers.
+    Status {
+        /// Print JSON (lab files and hosts) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an Ansible inventory for the lab's hosts (YAML).
+    Inventory,
+    /// Internal: build a host's root inside its namespaces and exec its sshd.
+    #[command(hide = true)]
+    Boot {
+        /// Host name (lab1...).
+        #[arg(long)]
+        host: String,
+    },
+    /// Internal: tear the lab down when the owner process exits.
+    #[command(hide = true)]
+    Watch {
+        /// The owner's PID.
+        #[arg(long)]
+        owner_pid: u32,
+        /// The owner's start time (guards against PID reuse; 0 = unknown).
+        #[arg(long, default_value_t = 0)]
+        owner_start: u64,
+    },
 }

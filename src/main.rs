@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 
-use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs};
+use hearth::cli::{Cli, Command, InventoryArgs, LabArgs, LabCommand, Output, RunArgs};
 use hearth::execute::{self, ExecError, Options};
+use hearth::lab::{self, UpOptions};
 use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
 use hearth::load::yaml;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => run(args, false),
         Command::Plan(args) => run(args, true),
         Command::Inventory(args) => show_inventory(args),
+        Command::Lab(args) => lab_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -236,4 +238,61 @@ fn show_inventory(args: InventoryArgs) -> Result<u8, Failure> {
     // A closed pipe (`| head`) is not an error worth a message.
     let _ = writeln!(out, "{}", text.trim_end());
     Ok(exit::OK)
+}
+
+fn lab_command(args: LabArgs) -> Result<u8, Failure> {
+    let fail = |e: lab::LabError| Failure::new(exit::ERROR, e);
+    let name = args.name;
+    let mut out = std::io::stdout().lock();
+    match args.command {
+        LabCommand::Up { count, owner_pid } => {
+            let state = lab::up(&UpOptions { name, count, owner_pid }).map_err(fail)?;
+            let _ = writeln!(out, "lab {:?} is up: {} host(s)", state.name, state.hosts.len());
+            let _ = write!(out, "{}", lab_table(&lab::status(&state)));
+            let _ = writeln!(out, "inventory: {}", state.inventory.display());
+        }
+        LabCommand::Down => {
+            lab::down(&name).map_err(fail)?;
+            let _ = writeln!(out, "lab {name:?} is down");
+        }
+        LabCommand::Status { json } => {
+            let state = lab::load(&name).map_err(fail)?;
+            let hosts = lab::status(&state);
+            if json {
+                let v = serde_json::json!({
+                    "name": state.name, "bridge": state.bridge, "client_key": state.client_key,
+                    "known_hosts": state.known_hosts, "inventory": state.inventory, "hosts": hosts,
+                });
+                let _ = writeln!(out, "{v:#}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "lab {:?} (bridge {}, gateway {})",
+                    state.name, state.bridge, state.gateway
+                );
+                let _ = write!(out, "{}", lab_table(&hosts));
+            }
+        }
+        LabCommand::Inventory => {
+            let state = lab::load(&name).map_err(fail)?;
+            let _ = write!(out, "{}", lab::inventory::render(&state));
+        }
+        LabCommand::Boot { host } => lab::boot(&name, &host).map_err(fail)?,
+        LabCommand::Watch { owner_pid, owner_start } => {
+            lab::watch(&name, owner_pid, owner_start).map_err(fail)?
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// One line per lab host: name, address, sshd PID, whether it answers.
+fn lab_table(hosts: &[lab::HostStatus]) -> String {
+    hosts
+        .iter()
+        .map(|h| {
+            let pid = h.sshd_pid.map_or_else(|| "-".to_string(), |p| p.to_string());
+            let state = if h.answers { "sshd answers" } else { "sshd DOWN" };
+            format!("{:<8} {:<15} pid {:<8} {state}\n", h.name, h.address, pid)
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ mod compat;
 mod errors;
 mod files;
 mod inventory;
+mod lab;
 mod language;
 mod output;
 mod readme;

@@ -10,4 +10,5 @@ mod files;
 mod inventory;
 mod language;
 mod readme;
+mod ssh;
 mod stack;

@@ -20,8 +20,9 @@ use super::ssh_args::{config_lines, config_text};
 use super::ssh_errors::{command_error, connect_error};
 use crate::value::Map;
 
-/// sshd's default `MaxSessions`: more concurrent channels on one master fail.
-pub const MAX_CHANNELS: usize = 10;
+/// Concurrent channels per master: sshd's default `MaxSessions` is 10, and a channel that just
+/// ended may still count there for a moment, so stay a little below.
+pub const MAX_CHANNELS: usize = 8;
 
 /// A host reached over SSH: POSIX shell operations on an [`SshRunner`].
 pub type Ssh = Posix<SshRunner>;
@@ -243,15 +244,7 @@ impl Runner for SshRunner {
                 .acquire_owned()
                 .await
                 .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-            let mut child = session
-                .clone()
-                .arc_raw_command(command)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .await
-                .map_err(lost)?;
+            let mut child = open_channel(&session, &command).await.map_err(lost)?;
             let missing = || TransportError::Unreachable(format!("{}: channel without pipes", self.host));
             let stdin = child.stdin().take().ok_or_else(missing)?;
             let stdout = child.stdout().take().ok_or_else(missing)?;
@@ -261,6 +254,8 @@ impl Runner for SshRunner {
                 drop(permit);
                 match status {
                     Ok(s) => Ok(s.code().unwrap_or(-1)),
+                    // The crate reports exit code 127 as an error; for hearth it is just a code.
+                    Err(openssh::Error::Remote(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(127),
                     // Killed by a signal and a broken connection look the same: ask the master.
                     Err(openssh::Error::RemoteProcessTerminated) if session.check().await.is_ok() => Ok(-1),
                     Err(e) => Err(lost(e)),
@@ -268,6 +263,36 @@ impl Runner for SshRunner {
             });
             Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })
         })
+    }
+}
+
+/// Opens a channel running `command`, retrying briefly while sshd still counts closing channels
+/// against `MaxSessions` (or another client shares the master).
+async fn open_channel(
+    session: &Arc<Session>,
+    command: &str,
+) -> Result<openssh::Child<Arc<Session>>, openssh::Error> {
+    let mut attempt = 0;
+    loop {
+        let spawned = session
+            .clone()
+            .arc_raw_command(command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .await;
+        match spawned {
+            Err(e)
+                if attempt < 40
+                    && e.to_string().contains("multiplex")
+                    && format!("{e:?}").contains("refused") =>
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            other => return other,
+        }
     }
 }
 

@@ -20,6 +20,8 @@ use super::ssh_args::{config_lines, config_text};
 use super::ssh_errors::{command_error, connect_error};
 use crate::value::Map;
 
+mod control_dir;
+
 /// Concurrent channels per master: sshd's default `MaxSessions` is 10, and a channel that just
 /// ended may still count there for a moment, so stay a little below.
 pub const MAX_CHANNELS: usize = 8;
@@ -125,11 +127,18 @@ pub fn connect(target: &SshTarget) -> Result<Ssh, TransportError> {
     let dir = control_dir::acquire()?;
     let result = block_on(open(target, &lines, &dir)).and_then(|r| r);
     match result {
-        Ok(session) => Ok(Posix::new(SshRunner {
-            host: target.host.clone(),
-            session: Mutex::new(Some(Arc::new(session))),
-            channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
-        })),
+        Ok(session) => {
+            let runner = SshRunner {
+                host: target.host.clone(),
+                session: Mutex::new(Some(Arc::new(session))),
+                channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
+            };
+            // `-l user` on the command line beats ssh_config, so a given user is the login user.
+            Ok(match &target.user {
+                Some(u) => Posix::with_user(runner, u),
+                None => Posix::new(runner),
+            })
+        }
         Err(e) => {
             control_dir::release();
             Err(e)
@@ -300,45 +309,6 @@ impl Posix<SshRunner> {
     /// Closes the host's master connection (see [`SshRunner::close`]).
     pub fn close(&self) -> Result<(), TransportError> {
         self.runner().close()
-    }
-}
-
-/// hearth's private directory for control sockets (mode 0700), shared by all live sessions and
-/// removed when the last one closes.
-mod control_dir {
-    use std::os::unix::fs::DirBuilderExt;
-    use std::path::PathBuf;
-    use std::sync::Mutex;
-
-    use super::TransportError;
-
-    static LIVE: Mutex<usize> = Mutex::new(0);
-
-    fn path() -> PathBuf {
-        std::env::temp_dir().join(format!("hearth-ssh-{}", std::process::id()))
-    }
-
-    /// Counts one more session and makes sure the directory exists.
-    pub fn acquire() -> Result<PathBuf, TransportError> {
-        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
-        let dir = path();
-        if !dir.is_dir() {
-            std::fs::DirBuilder::new().mode(0o700).create(&dir).map_err(|e| TransportError::Spawn {
-                program: "ssh".into(),
-                message: format!("cannot create {}: {e}", dir.display()),
-            })?;
-        }
-        *live += 1;
-        Ok(dir)
-    }
-
-    /// Counts one session less; the last one removes the (then empty) directory.
-    pub fn release() {
-        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
-        *live = live.saturating_sub(1);
-        if *live == 0 {
-            let _ = std::fs::remove_dir(path());
-        }
     }
 }
 

@@ -142,6 +142,27 @@ fn lost_connection_is_unreachable() {
 }
 
 #[test]
+fn close_during_a_command_stops_it() {
+    // What the engine does on Ctrl-C: close() while a command still runs.
+    let Some(d) = sshd::start("close_during_a_command_stops_it") else { return };
+    let host = ssh::connect(&d.target("root")).expect("connect");
+    let port = d.port.to_string();
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        let running = s.spawn(|| host.run(&Cmd::new(["sleep", "30"])));
+        std::thread::sleep(Duration::from_millis(300));
+        host.close().expect("close");
+        let res = running.join().unwrap();
+        assert!(matches!(&res, Err(TransportError::Unreachable(_))), "{res:?}");
+    });
+    assert!(start.elapsed() < Duration::from_secs(10));
+    while !sshd::ssh_processes(&port).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(10), "ssh master still running after close()");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn round_trip_on_an_open_master() {
     let Some(d) = sshd::start("round_trip_on_an_open_master") else { return };
     // A fresh user (Debian's default rc files) and root (whose ~/.bashrc may be heavy: sshd

@@ -78,7 +78,7 @@ impl Runner for SudoRunner<'_> {
             let talk = dialogue(self, &mut stdin, &mut stdout, &mut stderr, &prompt, &marker);
             let (out, err) = match tokio::time::timeout(ANSWER_TIMEOUT, talk).await {
                 Ok(Ok(seen)) => seen,
-                Ok(Err(Ended(err))) => {
+                Ok(Err(Failure::Ended(err))) => {
                     let rc = wait.await.unwrap_or(-1);
                     let msg = clean(&err, &prompt);
                     let msg = if msg.is_empty() { format!("sudo exited with code {rc}") } else { msg };
@@ -109,7 +109,6 @@ enum Failure {
     /// The connection broke.
     Lost(TransportError),
 }
-use Failure::Ended;
 
 impl Failure {
     fn into_error(self, r: &SudoRunner<'_>) -> TransportError {
@@ -140,7 +139,7 @@ async fn dialogue(
     let line = format!("{marker}\n");
     loop {
         if !out_open && !err_open {
-            return Err(Ended(err));
+            return Err(Failure::Ended(err));
         }
         let lost =
             |e: std::io::Error| Failure::Lost(TransportError::Unreachable(format!("during sudo: {e}")));

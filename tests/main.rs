@@ -12,4 +12,5 @@ mod lab;
 mod language;
 mod output;
 mod readme;
+mod ssh;
 mod stack;

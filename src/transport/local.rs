@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 
 use nix::unistd::{Gid, Group, Uid, User};
 
+use super::posix;
+use super::runner::LocalRunner;
 use super::{Attrs, Become, Cmd, CmdOutput, FileKind, FileStat, Transport, TransportError};
 
 /// Runs everything on the machine hearth runs on.
@@ -17,17 +19,13 @@ pub struct Local;
 
 impl Transport for Local {
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
+        static RUNNER: LocalRunner = LocalRunner;
         let me = User::from_uid(nix::unistd::geteuid()).ok().flatten().map(|u| u.name);
         if me.as_deref() == Some(target.user.as_str()) {
             return Ok(Box::new(Local));
         }
-        Err(TransportError::Io {
-            op: "become",
-            path: target.user.clone(),
-            message:
-                "becoming another user on the local connection is not supported yet; run hearth as that user"
-                    .into(),
-        })
+        // Another user: the same sudo dialogue as over SSH, on local `sh` scripts.
+        posix::sudo_view(&RUNNER, target)
     }
 
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError> {

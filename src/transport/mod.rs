@@ -1,9 +1,17 @@
 //! The only door to a host: run a command, read, write and inspect files. Modules talk to hosts
-//! exclusively through [`Transport`], so the same module code runs locally and (later) over SSH.
+//! exclusively through [`Transport`], so the same module code runs locally and over SSH.
 //! Commands are argv vectors; quoting for a remote shell happens inside a transport, never in
 //! modules. This layer decides nothing about desired state.
 
 pub mod local;
+pub mod posix;
+pub mod quote;
+pub mod runner;
+pub mod script;
+pub mod ssh;
+pub mod ssh_args;
+pub mod ssh_errors;
+pub mod sudo;
 
 use std::fmt;
 
@@ -112,6 +120,11 @@ pub enum TransportError {
     /// The operation reached the host but failed there (the task fails).
     #[error("{op} {path}: {message}")]
     Io { op: &'static str, path: String, message: String },
+    /// The host's key differs from the one in known_hosts (never retried: possible attack).
+    #[error(
+        "host key for {host} has changed (possible man-in-the-middle attack); if the change is expected, remove the old key with `ssh-keygen -R {host}`"
+    )]
+    HostKeyChanged { host: String },
     /// A command could not be started.
     #[error("cannot run {program}: {message}")]
     Spawn { program: String, message: String },

@@ -1,0 +1,135 @@
+//! What [`super::posix::Posix`] needs from a connection: start an `sh -c` script with piped stdio.
+//! Runners are async inside (sudo's password dialogue must read stderr while holding stdin open)
+//! and sync outside: one shared multi-thread tokio runtime, entered with [`block_on`] from the
+//! caller's own (non-tokio) thread. This file knows nothing about files, quoting rules or sudo.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::{CmdOutput, TransportError};
+
+/// A boxed, sendable future (what object-safe async trait methods return).
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A started script: its three pipes and a future for its exit code.
+pub struct Spawned<'a> {
+    /// The script's standard input; dropping it sends EOF.
+    pub stdin: Pin<Box<dyn AsyncWrite + Send + 'a>>,
+    /// The script's standard output.
+    pub stdout: Pin<Box<dyn AsyncRead + Send + 'a>>,
+    /// The script's standard error.
+    pub stderr: Pin<Box<dyn AsyncRead + Send + 'a>>,
+    /// Resolves to the exit code (-1 when killed by a signal) once the script ended.
+    pub wait: BoxFut<'a, Result<i32, TransportError>>,
+}
+
+/// Runs full `sh -c` scripts on one host (locally, over SSH, or through sudo).
+pub trait Runner: Send + Sync {
+    /// Starts `script` with all three standard streams piped.
+    fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>>;
+
+    /// Runs `script` to completion, feeding `stdin` (or nothing), and captures its output.
+    fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<CmdOutput, TransportError> {
+        block_on(async {
+            let spawned = self.spawn(script).await?;
+            collect(spawned, stdin.unwrap_or_default()).await
+        })?
+    }
+}
+
+impl<R: Runner + ?Sized> Runner for &R {
+    fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
+        (**self).spawn(script)
+    }
+}
+
+/// Feeds `input`, closes stdin, reads both outputs to the end and waits for the exit code.
+pub async fn collect(sp: Spawned<'_>, input: &[u8]) -> Result<CmdOutput, TransportError> {
+    let Spawned { mut stdin, mut stdout, mut stderr, wait } = sp;
+    let feed = async move {
+        // A script that exits without reading its input breaks the pipe: that is not an error.
+        let _ = stdin.write_all(input).await;
+        let _ = stdin.shutdown().await;
+    };
+    let (_, out, err) = tokio::join!(feed, read_all(&mut stdout), read_all(&mut stderr));
+    let rc = wait.await?;
+    Ok(CmdOutput { rc, stdout: out?, stderr: err? })
+}
+
+/// Reads a stream to its end.
+pub async fn read_all<R: AsyncRead + Unpin + ?Sized>(r: &mut R) -> Result<Vec<u8>, TransportError> {
+    let mut buf = Vec::new();
+    r.read_to_end(&mut buf).await.map_err(|e| TransportError::Unreachable(format!("reading output: {e}")))?;
+    Ok(buf)
+}
+
+/// Runs `fut` to completion on the shared runtime. Must not be called from a tokio worker thread.
+pub fn block_on<F: Future>(fut: F) -> Result<F::Output, TransportError> {
+    static RT: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    let rt = RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("hearth-io")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match rt {
+        Ok(rt) => Ok(rt.block_on(fut)),
+        Err(e) => Err(TransportError::Spawn { program: "tokio runtime".into(), message: e.clone() }),
+    }
+}
+
+/// Runs scripts on the control node with `/bin/sh -c` (the base of local `become`).
+#[derive(Debug, Default)]
+pub struct LocalRunner;
+
+impl Runner for LocalRunner {
+    fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
+        let script = script.to_string();
+        Box::pin(async move {
+            let mut child = tokio::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&script)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| TransportError::Spawn { program: "/bin/sh".into(), message: e.to_string() })?;
+            let missing = || TransportError::Spawn { program: "/bin/sh".into(), message: "no pipe".into() };
+            let stdin = child.stdin.take().ok_or_else(missing)?;
+            let stdout = child.stdout.take().ok_or_else(missing)?;
+            let stderr = child.stderr.take().ok_or_else(missing)?;
+            let wait = Box::pin(async move {
+                let status = child.wait().await.map_err(|e| TransportError::Spawn {
+                    program: "/bin/sh".into(),
+                    message: e.to_string(),
+                })?;
+                Ok(status.code().unwrap_or(-1))
+            });
+            Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_runner_feeds_stdin_and_captures() {
+        let out = LocalRunner.exec("cat; echo err >&2; exit 3", Some(b"hello")).unwrap();
+        assert_eq!(out, CmdOutput { rc: 3, stdout: b"hello".to_vec(), stderr: b"err\n".to_vec() });
+    }
+
+    #[test]
+    fn unread_stdin_is_not_an_error() {
+        let big = vec![b'x'; 1 << 20];
+        let out = LocalRunner.exec("exit 0", Some(&big)).unwrap();
+        assert_eq!(out.rc, 0);
+    }
+}

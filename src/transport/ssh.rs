@@ -1,0 +1,319 @@
+//! Hosts over SSH: one OpenSSH ControlMaster per host (through the `openssh` crate, native mux),
+//! opened once by [`connect`], reused by every command, and closed by [`SshRunner::close`].
+//! Settings come from inventory variables ([`SshTarget::from_vars`]) and, as with plain `ssh`,
+//! from `~/.ssh/config` (ProxyJump, IdentityFile, agents). Host keys are checked strictly unless
+//! `accept_new` is set. Each command runs as `sh -c '<script>'` (the login shell only starts it).
+//! File operations and become live in `posix` and `sudo`; this file only connects and runs.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use tokio::sync::Semaphore;
+
+use super::TransportError;
+use super::posix::Posix;
+use super::quote::quote;
+use super::runner::{BoxFut, Runner, Spawned, block_on};
+use super::ssh_args::{config_lines, config_text};
+use super::ssh_errors::{command_error, connect_error};
+use crate::value::Map;
+
+mod control_dir;
+
+/// Concurrent channels per master: sshd's default `MaxSessions` is 10, and a channel that just
+/// ended may still count there for a moment, so stay a little below.
+pub const MAX_CHANNELS: usize = 8;
+
+/// A host reached over SSH: POSIX shell operations on an [`SshRunner`].
+pub type Ssh = Posix<SshRunner>;
+
+/// Where and how to connect to one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshTarget {
+    /// Address or name to connect to (`ansible_host`, else the inventory name).
+    pub host: String,
+    /// `ansible_port`; `None` leaves it to ssh_config (default 22).
+    pub port: Option<u16>,
+    /// `ansible_user`; `None` leaves it to ssh_config (default: the local user).
+    pub user: Option<String>,
+    /// `ansible_ssh_private_key_file`; when set, only this key is offered.
+    pub key_file: Option<String>,
+    /// `ansible_ssh_common_args`, as written in the inventory.
+    pub common_args: String,
+    /// `ansible_ssh_extra_args`, as written in the inventory.
+    pub extra_args: String,
+    /// How long to wait for the TCP connection and handshake.
+    pub connect_timeout: Duration,
+    /// Accept (and record) unknown host keys instead of refusing them (`--ssh-accept-new`).
+    pub accept_new: bool,
+}
+
+/// Run-wide settings that inventory variables may override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshDefaults {
+    /// Login user when the inventory names none (`-u`).
+    pub user: Option<String>,
+    /// Private key when the inventory names none (`--private-key`).
+    pub key_file: Option<String>,
+    /// Connect timeout (`--timeout`, Ansible's default 10 s).
+    pub connect_timeout: Duration,
+    /// `--ssh-accept-new`.
+    pub accept_new: bool,
+}
+
+impl Default for SshDefaults {
+    fn default() -> SshDefaults {
+        SshDefaults {
+            user: None,
+            key_file: None,
+            connect_timeout: Duration::from_secs(10),
+            accept_new: false,
+        }
+    }
+}
+
+impl SshTarget {
+    /// Reads the `ansible_*` connection variables of host `inventory_name`. Fails on a port that
+    /// is not a number and on ssh arguments hearth cannot pass (see `ssh_args`).
+    pub fn from_vars(
+        inventory_name: &str,
+        vars: &Map,
+        defaults: &SshDefaults,
+    ) -> Result<SshTarget, TransportError> {
+        let text = |keys: &[&str]| {
+            keys.iter().find_map(|k| match vars.get(*k)? {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let port = match text(&["ansible_port", "ansible_ssh_port"]) {
+            None => None,
+            Some(p) => Some(p.trim().parse::<u16>().map_err(|_| {
+                TransportError::Unreachable(format!(
+                    "{inventory_name}: ansible_port '{p}' is not a port number"
+                ))
+            })?),
+        };
+        let target = SshTarget {
+            host: text(&["ansible_host", "ansible_ssh_host"]).unwrap_or_else(|| inventory_name.to_string()),
+            port,
+            user: text(&["ansible_user", "ansible_ssh_user"]).or_else(|| defaults.user.clone()),
+            key_file: text(&["ansible_ssh_private_key_file", "ansible_private_key_file"])
+                .or_else(|| defaults.key_file.clone()),
+            common_args: text(&["ansible_ssh_common_args"]).unwrap_or_default(),
+            extra_args: text(&["ansible_ssh_extra_args"]).unwrap_or_default(),
+            connect_timeout: defaults.connect_timeout,
+            accept_new: defaults.accept_new,
+        };
+        target.config_lines()?;
+        Ok(target)
+    }
+
+    /// The ssh_config lines for the inventory's ssh arguments.
+    fn config_lines(&self) -> Result<Vec<String>, TransportError> {
+        let bad = |e: super::ssh_args::ArgsError| TransportError::Unreachable(format!("{}: {e}", self.host));
+        let mut lines = config_lines("ansible_ssh_common_args", &self.common_args).map_err(bad)?;
+        lines.extend(config_lines("ansible_ssh_extra_args", &self.extra_args).map_err(bad)?);
+        Ok(lines)
+    }
+}
+
+/// Opens the master connection to `target` (one handshake) and returns the host's transport.
+pub fn connect(target: &SshTarget) -> Result<Ssh, TransportError> {
+    let lines = target.config_lines()?;
+    let dir = control_dir::acquire()?;
+    let result = block_on(open(target, &lines, &dir)).and_then(|r| r);
+    match result {
+        Ok(session) => {
+            let runner = SshRunner {
+                host: target.host.clone(),
+                session: Mutex::new(Some(Arc::new(session))),
+                channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
+            };
+            // `-l user` on the command line beats ssh_config, so a given user is the login user.
+            Ok(match &target.user {
+                Some(u) => Posix::with_user(runner, u),
+                None => Posix::new(runner),
+            })
+        }
+        Err(e) => {
+            control_dir::release();
+            Err(e)
+        }
+    }
+}
+
+/// Builds the session: policy, timeout, user, port, key, and a generated config when needed.
+async fn open(
+    target: &SshTarget,
+    lines: &[String],
+    dir: &std::path::Path,
+) -> Result<Session, TransportError> {
+    let mut b = SessionBuilder::default();
+    b.known_hosts_check(if target.accept_new { KnownHosts::Add } else { KnownHosts::Strict })
+        .connect_timeout(target.connect_timeout)
+        .server_alive_interval(Duration::from_secs(15))
+        .control_directory(dir);
+    if let Some(u) = &target.user {
+        b.user(u.clone());
+    }
+    if let Some(p) = target.port {
+        b.port(p);
+    }
+    if let Some(k) = &target.key_file {
+        b.keyfile(k);
+    }
+    let config = match lines.is_empty() {
+        true => None,
+        false => Some(write_config(dir, lines)?),
+    };
+    if let Some(c) = &config {
+        b.config_file(c);
+    }
+    let session = b.connect_mux(&target.host).await;
+    // The master read its config at start; nobody needs the file any more.
+    if let Some(c) = config {
+        let _ = std::fs::remove_file(c);
+    }
+    session.map_err(|e| connect_error(&target.host, &e))
+}
+
+/// Writes the generated ssh config into hearth's private control directory.
+fn write_config(dir: &std::path::Path, lines: &[String]) -> Result<PathBuf, TransportError> {
+    let file = tempfile::Builder::new().prefix("config-").tempfile_in(dir);
+    let persisted = file.and_then(|mut f| {
+        std::io::Write::write_all(&mut f, config_text(lines).as_bytes())?;
+        f.keep().map_err(|e| e.error)
+    });
+    persisted
+        .map(|(_, path)| path)
+        .map_err(|e| TransportError::Spawn { program: "ssh".into(), message: e.to_string() })
+}
+
+/// Runs scripts over one host's master connection, at most [`MAX_CHANNELS`] at a time.
+pub struct SshRunner {
+    host: String,
+    /// `None` once closed.
+    session: Mutex<Option<Arc<Session>>>,
+    channels: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for SshRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshRunner").field("host", &self.host).finish()
+    }
+}
+
+impl SshRunner {
+    /// Closes the master connection (and with it every channel still open) and removes its
+    /// control socket. Later commands fail as unreachable. Safe to call more than once.
+    pub fn close(&self) -> Result<(), TransportError> {
+        let taken = self.session.lock().map(|mut s| s.take()).unwrap_or(None);
+        let Some(session) = taken else { return Ok(()) };
+        let result = match Arc::try_unwrap(session) {
+            Ok(session) => block_on(session.close()).map(|r| r.map_err(|e| command_error(&self.host, &e))),
+            Err(shared) => {
+                // Commands still hold the session (e.g. on Ctrl-C): make the master exit now.
+                let _ = std::process::Command::new("ssh")
+                    .args(["-q", "-O", "exit", "-S"])
+                    .arg(shared.control_socket())
+                    .arg(&self.host)
+                    .stderr(std::process::Stdio::null())
+                    .status();
+                Ok(Ok(()))
+            }
+        };
+        control_dir::release();
+        result.and_then(|r| r)
+    }
+
+    fn session(&self) -> Result<Arc<Session>, TransportError> {
+        let guard = self
+            .session
+            .lock()
+            .map_err(|_| TransportError::Unreachable(format!("{}: poisoned", self.host)))?;
+        guard
+            .clone()
+            .ok_or_else(|| TransportError::Unreachable(format!("{}: connection already closed", self.host)))
+    }
+}
+
+impl Runner for SshRunner {
+    fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
+        let command = format!("sh -c {}", quote(script));
+        Box::pin(async move {
+            let session = self.session()?;
+            let lost = |e: openssh::Error| command_error(&self.host, &e);
+            let permit = self
+                .channels
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+            let mut child = open_channel(&session, &command).await.map_err(lost)?;
+            let missing = || TransportError::Unreachable(format!("{}: channel without pipes", self.host));
+            let stdin = child.stdin().take().ok_or_else(missing)?;
+            let stdout = child.stdout().take().ok_or_else(missing)?;
+            let stderr = child.stderr().take().ok_or_else(missing)?;
+            let wait = Box::pin(async move {
+                let status = child.wait().await;
+                drop(permit);
+                match status {
+                    Ok(s) => Ok(s.code().unwrap_or(-1)),
+                    // The crate reports exit code 127 as an error; for hearth it is just a code.
+                    Err(openssh::Error::Remote(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(127),
+                    // Killed by a signal and a broken connection look the same: ask the master.
+                    Err(openssh::Error::RemoteProcessTerminated) if session.check().await.is_ok() => Ok(-1),
+                    Err(e) => Err(lost(e)),
+                }
+            });
+            Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })
+        })
+    }
+}
+
+/// Opens a channel running `command`, retrying briefly while sshd still counts closing channels
+/// against `MaxSessions` (or another client shares the master).
+async fn open_channel(
+    session: &Arc<Session>,
+    command: &str,
+) -> Result<openssh::Child<Arc<Session>>, openssh::Error> {
+    let mut attempt = 0;
+    loop {
+        let spawned = session
+            .clone()
+            .arc_raw_command(command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .await;
+        match spawned {
+            Err(e)
+                if attempt < 40
+                    && e.to_string().contains("multiplex")
+                    && format!("{e:?}").contains("refused") =>
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+impl Posix<SshRunner> {
+    /// Closes the host's master connection (see [`SshRunner::close`]).
+    pub fn close(&self) -> Result<(), TransportError> {
+        self.runner().close()
+    }
+}
+
+impl Drop for SshRunner {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::state::Options;
-use crate::transport::{Local, Transport};
+use crate::transport::{Local, Transport, ssh};
 use crate::value::Map;
 
 /// A host's connection, or why there is none (the host is then unreachable).
@@ -119,6 +119,14 @@ fn open_one(host: &str, spec: &Spec, opts: &Options) -> Conn {
     }
 }
 
-fn open_ssh(host: &str, _vars: &Map, _opts: &Options) -> Conn {
-    Err(format!("ssh connection to {host} is not available in this build yet (connection: local only)"))
+/// Opens one OpenSSH master to the host; every failure becomes the reason it is unreachable.
+fn open_ssh(host: &str, vars: &Map, opts: &Options) -> Conn {
+    let defaults = ssh::SshDefaults {
+        connect_timeout: std::time::Duration::from_secs(opts.connect_timeout.max(1)),
+        accept_new: opts.ssh_accept_new,
+        ..ssh::SshDefaults::default()
+    };
+    let target = ssh::SshTarget::from_vars(host, vars, &defaults).map_err(|e| e.to_string())?;
+    let conn = ssh::connect(&target).map_err(|e| e.to_string())?;
+    Ok(Arc::new(conn))
 }

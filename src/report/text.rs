@@ -160,8 +160,11 @@ fn shown(result: &Map) -> Map {
     m
 }
 
+/// Indented JSON with sorted keys, like Ansible's `json.dumps(sort_keys=True, indent=4)`.
 fn pretty(m: &Map) -> String {
-    let v = Value::Object(m.clone());
+    let mut sorted: Vec<(&String, &Value)> = m.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let v = Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect());
     let mut buf = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);

@@ -162,4 +162,8 @@ impl<R: Runner> Transport for Posix<R> {
     fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError> {
         Ok(script::parse_list(&self.checked("list", path, &script::list_dir(path), None)?.stdout))
     }
+
+    fn close(&self) -> Result<(), TransportError> {
+        self.runner.close()
+    }
 }

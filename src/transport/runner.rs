@@ -38,6 +38,11 @@ pub trait Runner: Send + Sync {
             collect(spawned, stdin.unwrap_or_default()).await
         })?
     }
+
+    /// Ends the underlying connection, if there is one (an ssh master).
+    fn close(&self) -> Result<(), TransportError> {
+        Ok(())
+    }
 }
 
 impl<R: Runner + ?Sized> Runner for &R {

@@ -210,7 +210,7 @@ impl std::fmt::Debug for SshRunner {
 impl SshRunner {
     /// Closes the master connection (and with it every channel still open) and removes its
     /// control socket. Later commands fail as unreachable. Safe to call more than once.
-    pub fn close(&self) -> Result<(), TransportError> {
+    pub fn shutdown(&self) -> Result<(), TransportError> {
         let taken = self.session.lock().map(|mut s| s.take()).unwrap_or(None);
         let Some(session) = taken else { return Ok(()) };
         let result = match Arc::try_unwrap(session) {
@@ -242,6 +242,10 @@ impl SshRunner {
 }
 
 impl Runner for SshRunner {
+    fn close(&self) -> Result<(), TransportError> {
+        self.shutdown()
+    }
+
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
         let command = format!("sh -c {}", quote(script));
         Box::pin(async move {
@@ -305,15 +309,8 @@ async fn open_channel(
     }
 }
 
-impl Posix<SshRunner> {
-    /// Closes the host's master connection (see [`SshRunner::close`]).
-    pub fn close(&self) -> Result<(), TransportError> {
-        self.runner().close()
-    }
-}
-
 impl Drop for SshRunner {
     fn drop(&mut self) {
-        let _ = self.close();
+        let _ = self.shutdown();
     }
 }

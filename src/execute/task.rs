@@ -285,13 +285,9 @@ fn invoke(
         (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
     let transport = transport_for(task, host, env, vars).map_err(|e| Box::new(module_failure(e)))?;
     let search = search_path(task, env);
-    let mctx = Ctx {
-        host: transport.as_ref(),
-        vars: ctx,
-        templar: env.templar,
-        search: &search,
-        diff: env.opts.diff,
-    };
+    // One probe answers a module's repeated reads of a path within this task.
+    let cached = crate::transport::cache::Cached::new(transport.as_ref());
+    let mctx = Ctx { host: &cached, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
     let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
     if above_verbosity(&plan.result, env) {
         let mut r = Map::new();
@@ -427,6 +423,9 @@ impl Transport for Borrowed<'_> {
     }
     fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError> {
         self.0.list_dir(path)
+    }
+    fn probe(&self, path: &str) -> Result<crate::transport::Probe, TransportError> {
+        self.0.probe(path)
     }
 }
 

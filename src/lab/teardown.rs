@@ -55,6 +55,11 @@ fn stop_host(host: &HostState) {
         let config = format!("{}/sshd_config", sshd::CONFIG_DIR);
         if procs::alive(pid) && procs::cmdline(pid).contains(&config) {
             procs::signal(pid, Signal::SIGKILL);
+            // SIGKILL is asynchronous: `down` promises nothing runs when it returns.
+            let start = std::time::Instant::now();
+            while procs::alive(pid) && start.elapsed() < Duration::from_secs(3) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Commands are argv vectors; quoting for a remote shell happens inside a transport, never in
 //! modules. This layer decides nothing about desired state.
 
+pub mod cache;
 pub mod local;
 pub mod posix;
 pub mod quote;
@@ -91,6 +92,17 @@ pub struct FileStat {
     pub mtime: i64,
     /// Target of a symbolic link.
     pub link_target: Option<String>,
+}
+
+/// What [`Transport::probe`] found at a path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probe {
+    /// The path itself (a link is reported as a link); `None` when nothing is there.
+    pub lstat: Option<FileStat>,
+    /// Through links; `None` when absent or a dangling link.
+    pub stat: Option<FileStat>,
+    /// The content of a regular file up to 1 MiB; `None` otherwise (read it separately).
+    pub content: Option<Vec<u8>>,
 }
 
 /// Ownership and permissions to enforce on a path; `None` fields are left as they are.
@@ -186,6 +198,23 @@ pub trait Transport: Send + Sync {
     fn copy_file(&self, from: &str, to: &str) -> Result<(), TransportError>;
     /// Lists the entries of a directory (names only), for recursive operations.
     fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError>;
+    /// lstat, stat and small content of a path at once: one round trip on remote hosts, so a
+    /// module's check costs one round trip (see `cache::Cached`).
+    fn probe(&self, path: &str) -> Result<Probe, TransportError> {
+        let lstat = self.stat(path, false)?;
+        let stat = match &lstat {
+            Some(s) if s.kind == FileKind::Link => self.stat(path, true)?,
+            other => other.clone(),
+        };
+        let content = match &stat {
+            Some(s) if s.kind == FileKind::File && s.size <= script::PROBE_CONTENT_LIMIT => {
+                self.read_file(path)?
+            }
+            _ => None,
+        };
+        Ok(Probe { lstat, stat, content })
+    }
+
     /// Ends the connection (an ssh master and its control socket); nothing to do locally.
     fn close(&self) -> Result<(), TransportError> {
         Ok(())

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use super::runner::Runner;
 use super::script::{self, ABSENT, NO_DIR, NO_PROGRAM};
 use super::sudo::SudoRunner;
-use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Transport, TransportError};
+use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, TransportError};
 
 /// A host reached through `runner`.
 #[derive(Debug)]
@@ -130,6 +130,13 @@ impl<R: Runner> Transport for Posix<R> {
 
     fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, TransportError> {
         self.unless_absent("read", path, &script::read_file(path))
+    }
+
+    fn probe(&self, path: &str) -> Result<Probe, TransportError> {
+        match self.unless_absent("stat", path, &script::probe(path))? {
+            None => Ok(Probe::default()),
+            Some(out) => script::parse_probe(&out).map_err(|e| TransportError::io("stat", path, e)),
+        }
     }
 
     fn write_file(&self, path: &str, content: &[u8], attrs: &Attrs) -> Result<(), TransportError> {

@@ -107,6 +107,47 @@ pub fn parse_stat(out: &[u8]) -> Result<FileStat, String> {
     })
 }
 
+/// Separates the sections of [`probe`]'s output.
+pub const SEP: &str = "hearth:sep";
+
+/// Files up to this size come back with [`probe`], so checking a file costs one round trip.
+pub const PROBE_CONTENT_LIMIT: u64 = 1 << 20;
+
+/// One round trip for what file modules check: lstat (+ link target), stat through links, and
+/// the content of a regular file up to [`PROBE_CONTENT_LIMIT`] (prefixed `Y`, or `N` for none).
+pub fn probe(path: &str) -> String {
+    let p = quote(path);
+    format!(
+        "if ! {{ [ -e {p} ] || [ -L {p} ]; }}; then echo {ABSENT} >&2; exit 1; fi
+         stat -c '{STAT_FORMAT}' -- {p} || exit 1
+         if [ -L {p} ]; then readlink -- {p}; fi
+         echo {SEP}
+         if [ -e {p} ]; then stat -L -c '{STAT_FORMAT}' -- {p} || exit 1; fi
+         echo {SEP}
+         if [ -f {p} ] && [ -r {p} ] && [ \"$(stat -L -c %s -- {p})\" -le {PROBE_CONTENT_LIMIT} ]; then printf Y; exec cat -- {p}; fi
+         printf N"
+    )
+}
+
+/// Parses [`probe`]'s output into (lstat, stat through links, small content).
+pub fn parse_probe(out: &[u8]) -> Result<super::Probe, String> {
+    let sep = format!("{SEP}\n");
+    let (first, rest) = split_once_bytes(out, sep.as_bytes()).ok_or("probe: missing first separator")?;
+    let (second, third) = split_once_bytes(rest, sep.as_bytes()).ok_or("probe: missing second separator")?;
+    let lstat = parse_stat(first)?;
+    let stat = if second.is_empty() { None } else { Some(parse_stat(second)?) };
+    let content = match third.split_first() {
+        Some((b'Y', content)) => Some(content.to_vec()),
+        _ => None,
+    };
+    Ok(super::Probe { lstat: Some(lstat), stat, content })
+}
+
+fn split_once_bytes<'a>(hay: &'a [u8], needle: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let i = hay.windows(needle.len()).position(|w| w == needle)?;
+    Some((&hay[..i], &hay[i + needle.len()..]))
+}
+
 /// Prints a file, or reports [`ABSENT`].
 pub fn read_file(path: &str) -> String {
     let p = quote(path);
@@ -235,6 +276,18 @@ pub fn parse_list(out: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probe_output_is_parsed() {
+        let out = b"81a4 0 0 3 1700000000 root root\nhearth:sep\n81a4 0 0 3 1700000000 root root\nhearth:sep\nYa\nb";
+        let p = parse_probe(out).unwrap();
+        assert_eq!(p.lstat.unwrap().size, 3);
+        assert_eq!(p.content.unwrap(), b"a\nb");
+        let link = b"a1ff 0 0 4 1 root root\nfile\nhearth:sep\nhearth:sep\nN";
+        let p = parse_probe(link).unwrap();
+        assert_eq!(p.lstat.unwrap().link_target.as_deref(), Some("file"));
+        assert_eq!((p.stat, p.content), (None, None));
+    }
 
     fn stat_of(out: &str) -> FileStat {
         parse_stat(out.as_bytes()).unwrap()

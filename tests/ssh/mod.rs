@@ -22,14 +22,18 @@ fn root_dir() -> tempfile::TempDir {
 #[test]
 fn every_operation_matches_local() {
     let Some(d) = sshd::start("every_operation_matches_local") else { return };
-    let (a, b, c) = (root_dir(), root_dir(), root_dir());
+    let (a, b, c, e) = (root_dir(), root_dir(), root_dir(), root_dir());
     let local = table::run_table(&Local, &a.path().display().to_string());
     let posix = table::run_table(&Posix::new(LocalRunner), &b.path().display().to_string());
     let host = ssh::connect(&d.target("root")).expect("connect");
     let remote = table::run_table(&host, &c.path().display().to_string());
+    // The per-task cache the engine puts in front of every connection must not change anything.
+    let cached =
+        table::run_table(&hearth::transport::cache::Cached::new(&host), &e.path().display().to_string());
     host.close().expect("close");
     assert_eq!(posix, local);
     assert_eq!(remote, local);
+    assert_eq!(cached, local);
 }
 
 #[test]

@@ -67,6 +67,18 @@ pub fn run_table(t: &dyn Transport, root: &str) -> Vec<String> {
     assert_eq!(t.read_file(&link).unwrap().unwrap(), content);
     assert!(t.symlink("x", &dir).is_err(), "a directory is never replaced by a link");
 
+    // probe: lstat, stat through links and small content in one look.
+    let p = t.probe(&link).unwrap();
+    assert_eq!(p.lstat.map(|s| s.kind), Some(FileKind::Link));
+    assert_eq!(p.stat.map(|s| s.kind), Some(FileKind::File));
+    assert_eq!(p.content.as_deref(), Some(content.as_slice()));
+    assert_eq!(t.probe(&big_file).unwrap().content.map(|c| c.len()), Some(1 << 20));
+    let p = t.probe(&dir).unwrap();
+    assert_eq!((p.stat.map(|s| s.kind), p.content), (Some(FileKind::Directory), None));
+    assert_eq!(t.probe(&format!("{dir}/missing")).unwrap(), hearth::transport::Probe::default());
+    let dangling = t.probe(&format!("{dir}/link {ODD}.dangling")).unwrap();
+    assert_eq!(dangling, hearth::transport::Probe::default());
+
     // list_dir: odd names, sorted, hidden files included.
     t.write_file(&format!("{dir}/.hidden"), b"", &Attrs::default()).unwrap();
     seen.push(format!("list: {:?}", t.list_dir(&dir).unwrap()));

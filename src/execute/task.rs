@@ -283,10 +283,15 @@ fn invoke(
     let rendered = env.templar.render_value(args, ctx).map_err(|e| Box::new(template_failure(task, &e)))?;
     let module =
         (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
-    let transport = transport_for(task, host, env, vars).map_err(|e| Box::new(module_failure(e)))?;
+    let base = transport_for(task, host, env).map_err(|e| Box::new(module_failure(e)))?;
+    let becomes = match become_for(task, env, vars) {
+        Some(b) => Some(base.with_become(&b).map_err(|e| Box::new(module_failure(e.into())))?),
+        None => None,
+    };
+    let transport = becomes.as_deref().unwrap_or(base);
     let search = search_path(task, env);
     // One probe answers a module's repeated reads of a path within this task.
-    let cached = crate::transport::cache::Cached::new(transport.as_ref());
+    let cached = crate::transport::cache::Cached::new(transport);
     let mctx = Ctx { host: &cached, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
     let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
     if above_verbosity(&plan.result, env) {
@@ -333,26 +338,18 @@ fn above_verbosity(result: &Map, env: &Env) -> bool {
     result.get("verbosity").and_then(Value::as_u64).is_some_and(|v| v > u64::from(env.opts.verbosity))
 }
 
-/// The connection a task uses: the host's own or the control node's (`delegate_to: localhost`),
-/// seen through `become` when the task asks for it.
+/// The connection a task uses: the host's own or the control node's (`delegate_to: localhost`).
 fn transport_for<'a>(
     task: &Task,
     host: &'a HostState,
     env: &'a Env,
-    vars: &Map,
-) -> Result<Box<dyn Transport + 'a>, ModuleError> {
-    let t: &'a dyn Transport = match task.delegate_to.as_deref() {
-        None => host.transport.as_deref().map_err(|e| TransportError::Unreachable(e.clone()))?,
-        Some("localhost" | "127.0.0.1") => env.local,
+) -> Result<&'a dyn Transport, ModuleError> {
+    match task.delegate_to.as_deref() {
+        None => Ok(host.transport.as_deref().map_err(|e| TransportError::Unreachable(e.clone()))?),
+        Some("localhost" | "127.0.0.1") => Ok(env.local),
         Some(other) => {
-            return Err(ModuleError::msg(format!(
-                "delegate_to: '{other}' is not supported yet (only localhost)"
-            )));
+            Err(ModuleError::msg(format!("delegate_to: '{other}' is not supported yet (only localhost)")))
         }
-    };
-    match become_for(task, env, vars) {
-        Some(b) => Ok(t.with_become(&b)?),
-        None => Ok(Box::new(Borrowed(t))),
     }
 }
 
@@ -377,56 +374,6 @@ fn become_for(task: &Task, env: &Env, vars: &Map) -> Option<crate::transport::Be
         .or_else(|| text(vars.get("ansible_become_pass")))
         .or_else(|| env.opts.become_password.clone());
     Some(crate::transport::Become { user, method, password })
-}
-
-/// A borrowed transport in a box, so plain and `become` connections share one type.
-struct Borrowed<'a>(&'a dyn Transport);
-
-impl Transport for Borrowed<'_> {
-    fn with_become(
-        &self,
-        target: &crate::transport::Become,
-    ) -> Result<Box<dyn Transport + '_>, TransportError> {
-        self.0.with_become(target)
-    }
-    fn run(&self, cmd: &crate::transport::Cmd) -> Result<crate::transport::CmdOutput, TransportError> {
-        self.0.run(cmd)
-    }
-    fn stat(&self, path: &str, follow: bool) -> Result<Option<crate::transport::FileStat>, TransportError> {
-        self.0.stat(path, follow)
-    }
-    fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, TransportError> {
-        self.0.read_file(path)
-    }
-    fn write_file(
-        &self,
-        path: &str,
-        content: &[u8],
-        attrs: &crate::transport::Attrs,
-    ) -> Result<(), TransportError> {
-        self.0.write_file(path, content, attrs)
-    }
-    fn set_attrs(&self, path: &str, attrs: &crate::transport::Attrs) -> Result<(), TransportError> {
-        self.0.set_attrs(path, attrs)
-    }
-    fn make_dir(&self, path: &str, attrs: &crate::transport::Attrs) -> Result<(), TransportError> {
-        self.0.make_dir(path, attrs)
-    }
-    fn remove(&self, path: &str) -> Result<(), TransportError> {
-        self.0.remove(path)
-    }
-    fn symlink(&self, target: &str, path: &str) -> Result<(), TransportError> {
-        self.0.symlink(target, path)
-    }
-    fn copy_file(&self, from: &str, to: &str) -> Result<(), TransportError> {
-        self.0.copy_file(from, to)
-    }
-    fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError> {
-        self.0.list_dir(path)
-    }
-    fn probe(&self, path: &str) -> Result<crate::transport::Probe, TransportError> {
-        self.0.probe(path)
-    }
 }
 
 fn search_path(task: &Task, env: &Env) -> SearchPath {

@@ -88,9 +88,36 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = reporter(&args, &opts);
-    let mut code = exit::OK;
     let pool = execute::Pool::default();
-    for path in &playbooks {
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        // On Ctrl-C, close every connection at once: commands still running on hosts end now
+        // instead of at their own pace, and no ssh master outlives the run.
+        s.spawn(|| {
+            while !finished.load(std::sync::atomic::Ordering::SeqCst) {
+                if execute::interrupted() {
+                    pool.close_all();
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        });
+        let result = run_playbooks(&playbooks, &mut inv, &opts, reporter.as_mut(), &pool);
+        finished.store(true, std::sync::atomic::Ordering::SeqCst);
+        result
+    })
+}
+
+/// Runs the playbooks in order, stopping after the first one that fails or is interrupted.
+fn run_playbooks(
+    playbooks: &[PathBuf],
+    inv: &mut Inventory,
+    opts: &Options,
+    reporter: &mut dyn Reporter,
+    pool: &execute::Pool,
+) -> Result<u8, Failure> {
+    let mut code = exit::OK;
+    for path in playbooks {
         if !path.is_file() {
             return Err(Failure::new(
                 exit::ERROR,
@@ -101,11 +128,10 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         if let Some(dir) = path.parent() {
             inv.add_playbook_vars_dir(dir).map_err(|e| Failure::new(exit::PARSE, e))?;
         }
-        let summary =
-            execute::run_playbook(&pb, &inv, &opts, reporter.as_mut(), &pool).map_err(|e| match e {
-                ExecError::Load(_) => Failure::new(exit::PARSE, e),
-                ExecError::Pattern { .. } => Failure::new(exit::ERROR, e),
-            })?;
+        let summary = execute::run_playbook(&pb, inv, opts, reporter, pool).map_err(|e| match e {
+            ExecError::Load(_) => Failure::new(exit::PARSE, e),
+            ExecError::Pattern { .. } => Failure::new(exit::ERROR, e),
+        })?;
         if execute::interrupted() {
             return Ok(exit::INTERRUPTED);
         }

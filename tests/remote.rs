@@ -295,18 +295,25 @@ fn wrong_become_password_fails_fast_and_no_password_is_shown() {
         ),
     );
 
+    let wrong_inv = p.path("wrong.yml").display().to_string();
     let start = Instant::now();
-    let run = apply(&p, &p.path("wrong.yml"), &["site.yml", "-vvv"]);
+    let w = watched_run(&p, &["apply", "site.yml", "-vvv", "-i", &wrong_inv], None);
     assert!(start.elapsed() < Duration::from_secs(15), "took {:?}: a hang?", start.elapsed());
-    assert!(run.code == 2 || run.code == 3, "a per-host failure\n{}\n{}", run.stdout, run.stderr);
+    let run = w.run;
+    run.code(2);
+    assert_eq!(run.recap("sudoer", "failed"), 1);
     let fatal = run
         .stdout
         .lines()
-        .find(|l| l.starts_with("fatal: [sudoer]"))
+        .find(|l| l.starts_with("fatal: [sudoer]: FAILED!"))
         .unwrap_or_else(|| panic!("{}", run.stdout));
-    assert!(fatal.contains("password"), "the failure must say the password is wrong: {fatal}");
+    assert!(fatal.contains("incorrect sudo password"), "the failure must say the password is wrong: {fatal}");
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(!all.contains(wrong), "the become password leaked:\n{all}");
+    assert!(w.argv.iter().all(|a| !a.contains(wrong)), "the password is in an argv: {:?}", w.argv);
+    let json = apply(&p, &p.path("wrong.yml"), &["site.yml", "--json"]);
+    json.code(2);
+    assert!(!format!("{}{}", json.stdout, json.stderr).contains(wrong), "leaked in JSON:\n{}", json.stdout);
 
     let run = apply(&p, &p.path("right.yml"), &["site.yml", "-vvv"]);
     run.code(0).stdout_has("\"who.stdout\": \"root\"");
@@ -389,8 +396,8 @@ fn live_pids() -> Vec<i32> {
     pids.filter(|p| proc_stat(*p).is_some_and(|(_, z)| !z)).collect()
 }
 
-/// Live `ssh` processes whose parent chain leads to `ancestor`.
-fn ssh_descendants(ancestor: i32) -> BTreeSet<i32> {
+/// Live processes whose parent chain leads to `ancestor`, with their command lines.
+fn descendants(ancestor: i32) -> Vec<(i32, String)> {
     let leads_to = |mut pid: i32| {
         for _ in 0..64 {
             match proc_stat(pid) {
@@ -401,17 +408,25 @@ fn ssh_descendants(ancestor: i32) -> BTreeSet<i32> {
         }
         false
     };
-    live_pids().into_iter().filter(|p| cmdline(*p).starts_with("ssh ") && leads_to(*p)).collect()
+    live_pids().into_iter().filter(|p| leads_to(*p)).map(|p| (p, cmdline(p))).collect()
 }
 
-/// Runs hearth (spawned, so its pid is known), collecting every ssh descendant seen while it
-/// runs; `interrupt_after` sends SIGINT once that long has passed. Returns the run, the pids
-/// seen, hearth's pid, and how long it took to exit after the SIGINT.
-fn watched_run(
-    p: &Project,
-    args: &[&str],
-    interrupt_after: Option<Duration>,
-) -> (Run, BTreeSet<i32>, i32, Duration) {
+/// What was seen of one hearth run.
+struct Watched {
+    run: Run,
+    /// hearth's pid.
+    pid: i32,
+    /// Pids of the `ssh` processes among its descendants.
+    ssh: BTreeSet<i32>,
+    /// Command lines of all its descendants.
+    argv: BTreeSet<String>,
+    /// How long it took to exit after the SIGINT.
+    stopped: Duration,
+}
+
+/// Runs hearth (spawned, so its pid is known), sampling its descendants while it runs;
+/// `interrupt_after` sends SIGINT once that long has passed.
+fn watched_run(p: &Project, args: &[&str], interrupt_after: Option<Duration>) -> Watched {
     let child = Command::new(env!("CARGO_BIN_EXE_hearth"))
         .args(args)
         .current_dir(p.dir.path())
@@ -421,11 +436,16 @@ fn watched_run(
         .expect("spawn hearth");
     let pid = child.id() as i32;
     let start = Instant::now();
-    let mut seen = BTreeSet::new();
+    let (mut ssh, mut argv) = (BTreeSet::new(), BTreeSet::new());
     let mut interrupted_at = None;
     let waiter = std::thread::spawn(move || child.wait_with_output());
     while !waiter.is_finished() {
-        seen.extend(ssh_descendants(pid));
+        for (child, cmd) in descendants(pid) {
+            if cmd.starts_with("ssh ") {
+                ssh.insert(child);
+            }
+            argv.insert(cmd);
+        }
         if let Some(after) = interrupt_after
             && interrupted_at.is_none()
             && start.elapsed() >= after
@@ -439,7 +459,7 @@ fn watched_run(
     }
     let out = waiter.join().expect("waiter").expect("hearth output");
     let stopped = interrupted_at.map(|t| t.elapsed()).unwrap_or_default();
-    (Run::from(out), seen, pid, stopped)
+    Watched { run: Run::from(out), pid, ssh, argv, stopped }
 }
 
 /// Asserts nothing of hearth run `pid` is left: none of the ssh processes seen during the run,
@@ -473,12 +493,12 @@ fn list_dir(dir: &PathBuf) -> Vec<PathBuf> {
 }
 
 /// Runs `command: sleep 5` on every shared lab host and sends SIGINT 2.5 s in, while it runs.
-fn interrupted_sleep(lab: &Lab, p: &Project) -> (Run, BTreeSet<i32>, i32, Duration) {
+fn interrupted_sleep(lab: &Lab, p: &Project) -> Watched {
     let hosts: Vec<&str> = lab.hosts.iter().map(|(n, _)| n.as_str()).collect();
     p.write("slow.yml", &play(&hosts.join(":"), false, "    x: 1\n", "    - command: sleep 5\n"));
     let inv = lab.inventory.display().to_string();
     let out = watched_run(p, &["apply", "slow.yml", "-i", &inv], Some(Duration::from_millis(2500)));
-    out.0.stdout_has("TASK [command]");
+    out.run.stdout_has("TASK [command]");
     out
 }
 
@@ -490,15 +510,15 @@ fn no_ssh_process_or_control_socket_is_left_after_a_run_or_ctrl_c() {
     p.write("quick.yml", &play(&hosts.join(":"), false, "    x: 1\n", "    - command: 'true'\n"));
     let inv = lab.inventory.display().to_string();
 
-    let (run, seen, pid, _) = watched_run(&p, &["apply", "quick.yml", "-i", &inv], None);
-    run.code(0);
-    assert!(!seen.is_empty(), "hearth ran no ssh at all?");
-    assert_no_leftovers(&seen, pid);
+    let w = watched_run(&p, &["apply", "quick.yml", "-i", &inv], None);
+    w.run.code(0);
+    assert!(w.ssh.len() >= lab.hosts.len(), "one ssh master per host at least: {:?}", w.argv);
+    assert_no_leftovers(&w.ssh, w.pid);
 
-    let (run, seen, pid, _) = interrupted_sleep(lab, &p);
-    run.code(99);
-    assert!(!seen.is_empty(), "hearth ran no ssh at all?");
-    assert_no_leftovers(&seen, pid);
+    let w = interrupted_sleep(lab, &p);
+    w.run.code(99);
+    assert!(w.ssh.len() >= lab.hosts.len(), "one ssh master per host at least: {:?}", w.argv);
+    assert_no_leftovers(&w.ssh, w.pid);
 }
 
 #[test]
@@ -507,8 +527,8 @@ fn no_ssh_process_or_control_socket_is_left_after_a_run_or_ctrl_c() {
 fn ctrl_c_stops_a_running_command_promptly() {
     let Some(lab) = Lab::get() else { return };
     let p = Project::new();
-    let (run, seen, pid, stopped) = interrupted_sleep(lab, &p);
-    run.code(99);
-    assert!(stopped < Duration::from_secs(2), "Ctrl-C took {stopped:?} to stop the run");
-    assert_no_leftovers(&seen, pid);
+    let w = interrupted_sleep(lab, &p);
+    w.run.code(99);
+    assert!(w.stopped < Duration::from_secs(2), "Ctrl-C took {:?} to stop the run", w.stopped);
+    assert_no_leftovers(&w.ssh, w.pid);
 }

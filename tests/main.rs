@@ -12,5 +12,6 @@ mod lab;
 mod language;
 mod output;
 mod readme;
+mod remote;
 mod ssh;
 mod stack;

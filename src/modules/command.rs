@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-use super::{Ctx, Module, ModuleError, Outcome, Plan};
+use super::{Action, Ctx, Module, ModuleError, Outcome, Plan};
 use crate::transport::{Cmd, TransportError};
 use crate::value::{Map, Value};
 
@@ -154,12 +154,16 @@ fn guard(
     {
         return Ok(skip_plan(&run.shown, format!("skipped, since {p} does not exist")));
     }
+    let guarded = creates.is_some() || removes.is_some();
     let Run { cmd, shown, strip } = run;
-    Ok(Plan {
-        outcome: Outcome::Run(Box::new(move |ctx: &Ctx| execute(ctx, &cmd, shown, strip))),
-        diffs: Vec::new(),
-        result: Map::new(),
-    })
+    let action: Action = Box::new(move |ctx: &Ctx| execute(ctx, &cmd, shown, strip));
+    if guarded {
+        // Like Ansible: with creates/removes, check mode reports the command as changed
+        // (it would run) instead of skipping it.
+        let msg = "Command would have run if not in check mode";
+        return Ok(Plan::change("creates/removes says the command must run", action).with("msg", msg));
+    }
+    Ok(Plan { outcome: Outcome::Run(action), diffs: Vec::new(), result: Map::new() })
 }
 
 fn skip_plan(shown: &Value, msg: String) -> Plan {

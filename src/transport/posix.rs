@@ -71,7 +71,7 @@ impl<R: Runner> Posix<R> {
         let out = self.runner.exec(script, None)?;
         match out.rc {
             0 => Ok(Some(out.stdout)),
-            _ if String::from_utf8_lossy(&out.stderr).trim_end() == ABSENT => Ok(None),
+            _ if reports_absent(&out.stderr) => Ok(None),
             _ => Err(TransportError::io(op, path, failure_text(&out))),
         }
     }
@@ -87,6 +87,12 @@ pub fn sudo_view<'a>(
         return Err(TransportError::Io { op: "become", path: target.user.clone(), message });
     }
     Ok(Box::new(Posix::with_user(SudoRunner::new(runner, target), &target.user)))
+}
+
+/// Whether a script's stderr ends with the [`ABSENT`] line. Only the last line counts: the
+/// login shell's rc files may print noise before the script runs.
+fn reports_absent(stderr: &[u8]) -> bool {
+    String::from_utf8_lossy(stderr).trim_end().rsplit('\n').next() == Some(ABSENT)
 }
 
 /// The message of a failed script: its stderr, or the exit code when it printed nothing.
@@ -172,5 +178,19 @@ impl<R: Runner> Transport for Posix<R> {
 
     fn close(&self) -> Result<(), TransportError> {
         self.runner.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_is_the_last_stderr_line_even_after_shell_noise() {
+        assert!(reports_absent(b"hearth:absent\n"));
+        assert!(reports_absent(b"pyenv: cannot rehash\nhearth:absent\n"));
+        assert!(!reports_absent(b"stat: hearth:absent is odd\n"));
+        assert!(!reports_absent(b"hearth:absent\nstat: failed\n"));
+        assert!(!reports_absent(b""));
     }
 }

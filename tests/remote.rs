@@ -522,8 +522,6 @@ fn no_ssh_process_or_control_socket_is_left_after_a_run_or_ctrl_c() {
 }
 
 #[test]
-#[ignore = "hearth bug: Ctrl-C only stops before the next task; a running command (here sleep 5) \
-            is waited for instead of its connection being closed"]
 fn ctrl_c_stops_a_running_command_promptly() {
     let Some(lab) = Lab::get() else { return };
     let p = Project::new();

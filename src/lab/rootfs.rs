@@ -102,12 +102,25 @@ fn write(path: &Path, text: &str, mode: u32) -> Result<(), LabError> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| LabError::io(path, e))
 }
 
+/// Root's shell startup files as on a fresh Debian or Raspberry Pi OS host (from /etc/skel):
+/// the machine's own (e.g. `pyenv init` in /root/.bashrc) would run on every remote command,
+/// costing hundreds of milliseconds and making lab timings say nothing about real hosts.
+fn stock_root_profile(root: &Path) -> Result<(), LabError> {
+    for name in [".bashrc", ".profile"] {
+        let skel = Path::new("/etc/skel").join(name);
+        let text = fs::read_to_string(&skel).unwrap_or_default();
+        write(&root.join("root").join(name), &text, 0o644)?;
+    }
+    Ok(())
+}
+
 fn read(path: &Path) -> Result<String, LabError> {
     fs::read_to_string(path).map_err(|e| LabError::io(path, e))
 }
 
 /// Writes the lab's files through the overlay: sshd config and host key, root's authorized key,
-/// hostname and /etc/hosts entry, the sudoers rule for the lab user, the stand-ins.
+/// a stock root profile, hostname and /etc/hosts entry, the sudoers rule for the lab user, the
+/// stand-ins.
 pub fn provision(lab: &LabState, host: &HostState, root: &Path) -> Result<(), LabError> {
     let under = |p: &str| root.join(p.trim_start_matches('/'));
     let cfg = under(sshd::CONFIG_DIR);
@@ -117,6 +130,7 @@ pub fn provision(lab: &LabState, host: &HostState, root: &Path) -> Result<(), La
     write(&sshd::public(&cfg.join(sshd::HOST_KEY)), &read(&sshd::public(&key))?, 0o644)?;
     make_dir(&under("root/.ssh"), 0o700)?;
     write(&under("root/.ssh/authorized_keys"), &read(&sshd::public(&lab.client_key))?, 0o600)?;
+    stock_root_profile(root)?;
     write(&under("etc/hostname"), &format!("{}\n", host.name), 0o644)?;
     let hosts = read(&under("etc/hosts")).unwrap_or_default();
     write(&under("etc/hosts"), &hosts_with(&hosts, &host.name, &host.address), 0o644)?;

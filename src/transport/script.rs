@@ -178,7 +178,8 @@ pub fn write_file(path: &str, attrs: &Attrs) -> String {
     steps.push(format!("mv -f \"$t\" {p}"));
     format!(
         "if [ -d {p} ]; then {IS_DIR} {p} >&2; exit 1; fi\n\
-         t=$(mktemp {template}) || exit 1\n{{ {}; }} || {{ rm -f \"$t\"; exit 1; }}",
+         t=$(mktemp {template}) || exit 1\n\
+         trap 'rm -f \"$t\"; exit 129' HUP INT TERM PIPE\n{{ {}; }} || {{ rm -f \"$t\"; exit 1; }}",
         steps.join(" &&\n  ")
     )
 }

@@ -304,6 +304,8 @@ def project_dir(work):
         f.write(PLAYBOOK)
     with open(os.path.join(d, "templates", "app.conf.j2"), "w") as f:
         f.write(TEMPLATE)
+    with open(os.path.join(d, "ansible.cfg"), "w") as f:
+        f.write("[defaults]\n")  # no other ansible.cfg (cwd, ~, /etc) applies
     with open(os.path.join(d, "deploy.py"), "w") as f:
         f.write(f"DAEMON_JSON = {DAEMON_JSON!r}\n" + PYINFRA_DEPLOY)
     return d
@@ -335,68 +337,112 @@ def measure(lab, runs, first_cmd, again_cmd, cwd, env, label, check_changes=True
     return statistics.median(first), statistics.median(again), prints
 
 
+LOG_LINE = 'echo x >> /tmp/bench-cmds.log'
+
+
+def count_commands(lab, first_cmd, again_cmd, cwd, env):
+    """Remote commands host 1 ran in one first run and one no-change run (untimed): a line in
+    root's ~/.bashrc (overlay) logs each command sshd starts."""
+    a = lab.addresses[0]
+    base = lab.ssh_base() + ["-S", lab.sock(a), a]
+    sh(base + [f"cp -p /root/.bashrc /root/.bashrc.count && sed -i '1i {LOG_LINE}' /root/.bashrc"])
+    counts = []
+    try:
+        lab.reset()
+        for cmd in (first_cmd(), again_cmd()):
+            sh(base + ["rm -f /tmp/bench-cmds.log"])
+            timed(cmd, cwd, env)
+            # -1: the `wc` itself is logged first.
+            counts.append(int(sh(base + ["wc -l < /tmp/bench-cmds.log"]).strip()) - 1)
+    finally:
+        sh(base + ["mv /root/.bashrc.count /root/.bashrc"])
+    return tuple(counts)
+
+
+def bench_mode(a, lab, n, mode, proj, work, venv_bin):
+    """All tools on one lab, with root's ~/.bashrc as it is (`stock`) or without pyenv (`plain`)."""
+    row = {"n": n, "mode": mode}
+    print(f"== {n} host(s), {mode} ~/.bashrc", flush=True)
+    row["floor_fresh"], row["floor_mux"] = floor(lab, 5)
+    print(f"  floor: {n} x ssh true fresh {row['floor_fresh']:.3f}s, "
+          f"on open masters {row['floor_mux']:.3f}s", flush=True)
+    counting = mode == a.bashrc[-1] and n == a.sizes[0]
+
+    env = dict(os.environ, NO_COLOR="1")
+    hcmd = lambda: [a.hearth, "apply", "-i", lab.inventory, "site.yml", "-f", str(n),
+                    "--no-progress"]
+    h = measure(lab, a.runs, hcmd, hcmd, proj, env, "hearth")
+    row["hearth"] = h[:2]
+    if counting:
+        row["cmds_hearth"] = count_commands(lab, hcmd, hcmd, proj, env)
+
+    cpdir = tempfile.mkdtemp(prefix="bench-ansible-cp-", dir=work)
+    aenv = dict(env, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="1",
+                ANSIBLE_SSH_ARGS="-C -o ControlMaster=auto -o ControlPersist=60s",
+                ANSIBLE_SSH_CONTROL_PATH_DIR=cpdir, ANSIBLE_FORKS=str(n),
+                ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                ANSIBLE_CONFIG=os.path.join(proj, "ansible.cfg"),
+                ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3",
+                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
+    acmd = [os.path.join(venv_bin, "ansible-playbook"), "-i", lab.inventory, "site.yml",
+            "-f", str(n), "-e", "ansible_python_interpreter=/usr/bin/python3"]
+    # Warm the masters first (untimed), as a user re-running within ControlPersist sees.
+    timed([os.path.join(venv_bin, "ansible"), "-i", lab.inventory, "lab", "-m", "raw",
+           "-a", "true", "-f", str(n)], proj, aenv)
+    an = measure(lab, a.runs, lambda: acmd, lambda: acmd, proj, aenv, "ansible (warm)")
+    row["ansible"] = an[:2]
+    if an[2] != h[2]:
+        print(f"  note: host state after ansible differs from hearth's:\n--- hearth\n{h[2]}"
+              f"--- ansible\n{an[2]}", flush=True)
+    if counting:
+        row["cmds_ansible"] = count_commands(lab, lambda: acmd, lambda: acmd, proj, aenv)
+
+    def cold():
+        d = tempfile.mkdtemp(prefix="bench-ansible-cp-", dir=work)
+        return dict(aenv, ANSIBLE_SSH_CONTROL_PATH_DIR=d)
+    cold_times = [timed(acmd, proj, cold())[0] for _ in range(a.runs)]
+    row["ansible_cold"] = (None, statistics.median(cold_times))
+    print(f"  {'ansible (cold)':18} no-change {row['ansible_cold'][1]:7.2f}s", flush=True)
+    close_ansible_masters(work)
+
+    if not a.no_pyinfra:
+        inv = os.path.join(work, f"pyinfra-{n}.py")
+        pyinfra_inventory(lab, inv)
+        pcmd = lambda: [os.path.join(venv_bin, "pyinfra"), "-y", "--parallel", str(n),
+                        inv, "deploy.py"]
+        penv = dict(env, PATH=f"{venv_bin}:{env['PATH']}")
+        p = measure(lab, a.runs, pcmd, pcmd, proj, penv, "pyinfra", check_changes=False)
+        row["pyinfra"] = p[:2]
+        if counting:
+            row["cmds_pyinfra"] = count_commands(lab, pcmd, pcmd, proj, penv)
+    return row
+
+
+def close_ansible_masters(work):
+    for x in os.listdir(work):
+        d = os.path.join(work, x)
+        if x.startswith("bench-ansible-cp-") and os.path.isdir(d):
+            for s in os.listdir(d):
+                subprocess.run(["ssh", "-S", os.path.join(d, s), "-O", "exit", "x"],
+                               capture_output=True)
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def bench_size(a, n, work, proj, venv_bin, results):
-    print(f"== {n} host(s)", flush=True)
     lab = Lab(a.hearth, n, work)
     try:
         lab.open_masters()
-        row = {"n": n}
-        row["floor_fresh"], row["floor_mux"] = floor(lab, 5)
-        print(f"  floor: {n} x ssh true fresh {row['floor_fresh']:.3f}s, "
-              f"on open masters {row['floor_mux']:.3f}s", flush=True)
-        if n == a.sizes[0]:
-            row["shell_stock"], row["shell_plain"] = login_shell_cost(lab)
-            print(f"  one ssh true on a master: {row['shell_stock'] * 1000:.0f} ms with root's "
-                  f".bashrc, {row['shell_plain'] * 1000:.0f} ms without its pyenv lines", flush=True)
-
-        env = dict(os.environ, NO_COLOR="1")
-        hcmd = lambda: [a.hearth, "apply", "-i", lab.inventory, "site.yml", "-f", str(n),
-                        "--no-progress"]
-        h = measure(lab, a.runs, hcmd, hcmd, proj, env, "hearth")
-        row["hearth"] = h[:2]
-
-        cpdir = tempfile.mkdtemp(prefix="bench-ansible-cp-")
-        aenv = dict(env, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="1",
-                    ANSIBLE_SSH_ARGS="-C -o ControlMaster=auto -o ControlPersist=60s",
-                    ANSIBLE_SSH_CONTROL_PATH_DIR=cpdir, ANSIBLE_FORKS=str(n),
-                    ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                    ANSIBLE_CONFIG=os.devnull, ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3",
-                    ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
-        acmd = [os.path.join(venv_bin, "ansible-playbook"), "-i", lab.inventory, "site.yml",
-                "-f", str(n), "-e", "ansible_python_interpreter=/usr/bin/python3"]
-        # Warm the masters first (untimed), as a user re-running within ControlPersist sees.
-        timed([os.path.join(venv_bin, "ansible"), "-i", lab.inventory, "lab", "-m", "raw",
-               "-a", "true", "-f", str(n)], proj, aenv)
-        an = measure(lab, a.runs, lambda: acmd, lambda: acmd, proj, aenv, "ansible (warm)")
-        row["ansible"] = an[:2]
-        if an[2] != h[2]:
-            print(f"  note: host state after ansible differs from hearth's:\n--- hearth\n{h[2]}"
-                  f"--- ansible\n{an[2]}", flush=True)
-
-        def cold():
-            d = tempfile.mkdtemp(prefix="bench-ansible-cp-", dir=work)
-            return dict(aenv, ANSIBLE_SSH_CONTROL_PATH_DIR=d)
-        cold_times = []
-        for _ in range(a.runs):
-            cold_times.append(timed(acmd, proj, cold())[0])
-        row["ansible_cold"] = (None, statistics.median(cold_times))
-        print(f"  {'ansible (cold)':18} no-change {row['ansible_cold'][1]:7.2f}s", flush=True)
-        for d in [cpdir] + [os.path.join(work, x) for x in os.listdir(work)
-                            if x.startswith("bench-ansible-cp-")]:
-            for s in os.listdir(d) if os.path.isdir(d) else []:
-                subprocess.run(["ssh", "-S", os.path.join(d, s), "-O", "exit", "x"],
-                               capture_output=True)
-
-        if not a.no_pyinfra:
-            inv = os.path.join(work, f"pyinfra-{n}.py")
-            pyinfra_inventory(lab, inv)
-            pcmd = lambda: [os.path.join(venv_bin, "pyinfra"), "-y", "--parallel", str(n),
-                            inv, "deploy.py"]
-            p = measure(lab, a.runs, pcmd, pcmd, proj, dict(env, PATH=f"{venv_bin}:{env['PATH']}"),
-                        "pyinfra", check_changes=False)
-            row["pyinfra"] = p[:2]
-        results.append(row)
+        for mode in a.bashrc:
+            if mode == "plain":
+                lab.on_all("sed -i '/pyenv/d' /root/.bashrc")
+            elif n == a.sizes[0]:
+                stock, plain = login_shell_cost(lab)
+                results.append({"n": n, "mode": "shell", "shell_stock": stock, "shell_plain": plain})
+                print(f"  one ssh true on a master: {stock * 1000:.0f} ms with root's .bashrc, "
+                      f"{plain * 1000:.0f} ms without its pyenv lines", flush=True)
+            results.append(bench_mode(a, lab, n, mode, proj, work, venv_bin))
     finally:
+        close_ansible_masters(work)
         lab.down()
 
 
@@ -419,10 +465,12 @@ def ratio(x, h):
     return "-" if x is None or h is None else f"{x / h:.1f}x"
 
 
-def table(results):
+def table(results, mode):
     rows = ["| N | tool | first run (s) | no-change (s) | first / hearth | no-change / hearth |",
             "|---:|---|---:|---:|---:|---:|"]
     for r in results:
+        if r["mode"] != mode:
+            continue
         hf, hn = r["hearth"]
         for key, label in (("hearth", "hearth (fresh connections)"),
                            ("ansible", "ansible-playbook (warm ControlPersist)"),
@@ -436,11 +484,35 @@ def table(results):
 
 
 def floor_table(results):
-    rows = ["| N | N x `ssh host true`, fresh connections (s) | same, on open ControlMasters (s) |",
-            "|---:|---:|---:|"]
+    rows = ["| N | ~/.bashrc | N x `ssh host true`, fresh connections (s) | same, on open "
+            "ControlMasters (s) |", "|---:|---|---:|---:|"]
     for r in results:
-        rows.append(f"| {r['n']} | {r['floor_fresh']:.3f} | {r['floor_mux']:.3f} |")
+        if "floor_fresh" in r:
+            rows.append(f"| {r['n']} | {r['mode']} | {r['floor_fresh']:.3f} | "
+                        f"{r['floor_mux']:.3f} |")
     return "\n".join(rows)
+
+
+def commands_table(results):
+    rows = ["| tool | first run | no-change run |", "|---|---:|---:|"]
+    for r in results:
+        for key, label in (("cmds_hearth", "hearth"), ("cmds_ansible", "ansible-playbook"),
+                           ("cmds_pyinfra", "pyinfra")):
+            if key in r:
+                rows.append(f"| {label} | {r[key][0]} | {r[key][1]} |")
+    return "\n".join(rows)
+
+
+def all_tables(results, modes):
+    out = []
+    for mode in modes:
+        what = ("root's ~/.bashrc as it is on this machine (pyenv init in every remote command)"
+                if mode == "stock" else "pyenv lines removed from root's ~/.bashrc in the lab hosts")
+        out.append(f"### {mode}: {what}\n\n{table(results, mode)}")
+    out.append(f"### Floor\n\n{floor_table(results)}")
+    out.append("### Remote commands per run on one host (sshd sessions, counted through "
+               f"~/.bashrc)\n\n{commands_table(results)}")
+    return "\n\n".join(out)
 
 
 def write_report(path, a, results, info, versions, load_before, load_after, commit):
@@ -487,11 +559,7 @@ token line commented out); each figure is the median of {a.runs} runs.
 
 ## Results
 
-{table(results)}
-
-### Floor
-
-{floor_table(results)}
+{all_tables(results, a.bashrc)}
 
 ## The login shell costs every tool on this machine
 
@@ -530,9 +598,13 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--venv", default="/var/cache/hearth-bench/venv")
     ap.add_argument("--no-pyinfra", action="store_true")
+    ap.add_argument("--bashrc", default="stock,plain",
+                    help="stock (root's ~/.bashrc as is), plain (its pyenv lines removed inside "
+                         "the lab hosts' overlay), or both, in order")
     ap.add_argument("--report", default=os.path.join(REPO, "BENCHMARKS.md"))
     a = ap.parse_args()
     a.sizes = [int(s) for s in a.sizes.split(",")]
+    a.bashrc = a.bashrc.split(",")
     if os.geteuid() != 0:
         sys.exit("hearth lab needs root")
     if not a.hearth:
@@ -552,9 +624,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()
-    print(table(results))
-    print()
-    print(floor_table(results))
+    print(all_tables(results, a.bashrc))
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
     write_report(a.report, a, results, machine(), versions, load_before, loadavg(), commit)

@@ -647,7 +647,9 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print()
     print(all_tables(results, a.bashrc))
-    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+    # The last commit that changed what the binary is built from (bench commits don't).
+    commit = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h", "--", "src",
+                             "Cargo.toml", "Cargo.lock"],
                             capture_output=True, text=True).stdout.strip()
     write_report(a.report, a, results, machine(), versions, load_before, loadavg(), commit)
     print(f"\nwrote {a.report}")

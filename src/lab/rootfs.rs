@@ -149,16 +149,33 @@ pub fn users(root: &Path) -> Result<(), LabError> {
         c
     };
     // A locked root ("!" in shadow) would refuse even key logins with UsePAM no.
-    run(&mut chroot(&["usermod", "-p", "*", "root"]))?;
+    retry_locked(|| run(&mut chroot(&["usermod", "-p", "*", "root"])))?;
     if !has_user(&read(&root.join("etc/passwd"))?, USER) {
-        run(&mut chroot(&["useradd", "--create-home", "--shell", "/bin/bash", USER]))?;
+        retry_locked(|| run(&mut chroot(&["useradd", "--create-home", "--shell", "/bin/bash", USER])))?;
     }
     let input = format!("{USER}:{PASSWORD}\n");
-    super::run::run_with_input(&mut chroot(&["chpasswd"]), Some(&input))?;
+    retry_locked(|| super::run::run_with_input(&mut chroot(&["chpasswd"]), Some(&input)))?;
     let home = format!("/home/{USER}/.ssh");
     run(&mut chroot(&["install", "-d", "-m", "700", "-o", USER, "-g", USER, &home]))?;
     let keys = format!("{home}/authorized_keys");
     run(&mut chroot(&["install", "-m", "600", "-o", USER, "-g", USER, "/root/.ssh/authorized_keys", &keys]))
+}
+
+/// The overlay's lower layer is the machine's `/`: while something on the machine edits users,
+/// its `/etc/passwd.lock` shows through and the shadow tools refuse to run. It goes away in
+/// moments, so try again for a while.
+fn retry_locked<T>(mut step: impl FnMut() -> Result<T, LabError>) -> Result<T, LabError> {
+    let start = std::time::Instant::now();
+    loop {
+        match step() {
+            Err(e)
+                if e.to_string().contains("lock") && start.elapsed() < std::time::Duration::from_secs(20) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The sudoers rule: the lab user may run anything as anyone, after giving its password.

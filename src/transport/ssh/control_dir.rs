@@ -28,11 +28,13 @@ pub fn acquire() -> Result<PathBuf, TransportError> {
     Ok(dir)
 }
 
-/// Counts one session less; the last one removes the (then empty) directory.
+/// Counts one session less; the last one removes the directory. A session closed while its
+/// commands still ran (Ctrl-C) keeps its socket subdirectory until those end, so the whole tree
+/// goes: every master has been told to exit by then.
 pub fn release() {
     let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
     *live = live.saturating_sub(1);
     if *live == 0 {
-        let _ = std::fs::remove_dir(path());
+        let _ = std::fs::remove_dir_all(path());
     }
 }

@@ -47,6 +47,10 @@ pub struct RunArgs {
     /// accept-new); changed keys are still refused.
     #[arg(long)]
     pub ssh_accept_new: bool,
+    /// Keep ssh masters after the run for reuse by the next one, ending each after this many
+    /// idle seconds (like Ansible's ControlPersist); 0 closes them at the end of the run.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub ssh_persist: usize,
     /// Seconds to wait for an SSH connection before the host is unreachable.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub connect_timeout: u64,

@@ -85,6 +85,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         become_password: ask_become_pass(args.ask_become_pass)?,
         ssh_accept_new: args.ssh_accept_new,
         connect_timeout: args.connect_timeout,
+        ssh_persist: args.ssh_persist,
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = reporter(&args, &opts);

@@ -531,3 +531,51 @@ fn ctrl_c_stops_a_running_command_promptly() {
     assert!(w.stopped < Duration::from_secs(20), "Ctrl-C took {:?} to stop the run", w.stopped);
     assert_no_leftovers(&w.ssh, w.pid);
 }
+
+/// Live `ssh` master processes whose command line names this control directory.
+fn masters_in(dir: &Path) -> Vec<i32> {
+    let d = dir.display().to_string();
+    live_pids()
+        .into_iter()
+        .filter(|&p| proc_stat(p).is_some_and(|(_, z)| !z) && cmdline(p).contains(&d))
+        .collect()
+}
+
+#[test]
+fn ssh_persist_reuses_masters_across_runs() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    let cache = p.path("cache");
+    let hosts: Vec<&str> = lab.hosts.iter().map(|(n, _)| n.as_str()).collect();
+    p.write(
+        "ping.yml",
+        &play(&hosts.join(":"), false, "    x: 1\n", "    - command: 'true'\n      changed_when: false\n"),
+    );
+    let inv = lab.inventory.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["apply", "ping.yml", "-i", inv.as_str()];
+        args.extend_from_slice(extra);
+        p.hearth_env(&args, &[("XDG_CACHE_HOME", cache.to_str().expect("utf-8 path"))])
+    };
+    let dir = cache.join("hearth/ssh");
+
+    run(&["--ssh-persist", "30"]).code(0);
+    let first = masters_in(&dir);
+    assert_eq!(first.len(), lab.hosts.len(), "one master per host kept after the run");
+    run(&["--ssh-persist", "30"]).code(0);
+    assert_eq!(masters_in(&dir), first, "the second run reuses the same masters");
+
+    // Without the option nothing is reused or left behind; stop the kept masters by hand.
+    for pid in &first {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid), nix::sys::signal::Signal::SIGTERM);
+    }
+    run(&[]).code(0);
+    assert!(masters_in(&dir).is_empty());
+    // A record pointing at a dead master is dropped and a new master opened.
+    run(&["--ssh-persist", "30"]).code(0);
+    let again = masters_in(&dir);
+    assert_eq!(again.len(), lab.hosts.len());
+    for pid in again {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+    }
+}

@@ -38,6 +38,8 @@ pub struct Options {
     pub ssh_accept_new: bool,
     /// `--connect-timeout` in seconds.
     pub connect_timeout: u64,
+    /// `--ssh-persist` in seconds (0: close masters at the end of the run).
+    pub ssh_persist: usize,
 }
 
 /// Read-only data shared by every host while one task runs.

@@ -21,6 +21,7 @@ use super::ssh_errors::{command_error, connect_error};
 use crate::value::Map;
 
 mod control_dir;
+pub mod persist;
 
 /// Concurrent channels per master: sshd's default `MaxSessions` is 10, and a channel that just
 /// ended may still count there for a moment, so stay a little below.
@@ -48,6 +49,9 @@ pub struct SshTarget {
     pub connect_timeout: Duration,
     /// Accept (and record) unknown host keys instead of refusing them (`--ssh-accept-new`).
     pub accept_new: bool,
+    /// Keep the master for the next run, ending it after this many idle seconds
+    /// (`--ssh-persist`); `None` closes it at the end of the run.
+    pub persist: Option<std::num::NonZeroUsize>,
 }
 
 /// Run-wide settings that inventory variables may override.
@@ -61,6 +65,8 @@ pub struct SshDefaults {
     pub connect_timeout: Duration,
     /// `--ssh-accept-new`.
     pub accept_new: bool,
+    /// `--ssh-persist` seconds (`None`: close masters at the end of the run).
+    pub persist: Option<std::num::NonZeroUsize>,
 }
 
 impl Default for SshDefaults {
@@ -70,6 +76,7 @@ impl Default for SshDefaults {
             key_file: None,
             connect_timeout: Duration::from_secs(10),
             accept_new: false,
+            persist: None,
         }
     }
 }
@@ -107,6 +114,7 @@ impl SshTarget {
             extra_args: text(&["ansible_ssh_extra_args"]).unwrap_or_default(),
             connect_timeout: defaults.connect_timeout,
             accept_new: defaults.accept_new,
+            persist: defaults.persist,
         };
         target.config_lines()?;
         Ok(target)
@@ -123,26 +131,52 @@ impl SshTarget {
 
 /// Opens the master connection to `target` (one handshake) and returns the host's transport.
 pub fn connect(target: &SshTarget) -> Result<Ssh, TransportError> {
+    if target.persist.is_some() {
+        return connect_persistent(target);
+    }
     let lines = target.config_lines()?;
     let dir = control_dir::acquire()?;
     let result = block_on(open(target, &lines, &dir)).and_then(|r| r);
     match result {
-        Ok(session) => {
-            let runner = SshRunner {
-                host: target.host.clone(),
-                session: Mutex::new(Some(Arc::new(session))),
-                channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
-            };
-            // `-l user` on the command line beats ssh_config, so a given user is the login user.
-            Ok(match &target.user {
-                Some(u) => Posix::with_user(runner, u),
-                None => Posix::new(runner),
-            })
-        }
+        Ok(session) => Ok(transport(target, session, false)),
         Err(e) => {
             control_dir::release();
             Err(e)
         }
+    }
+}
+
+/// With `--ssh-persist`: resume the master a previous run left, or open one that outlives us.
+fn connect_persistent(target: &SshTarget) -> Result<Ssh, TransportError> {
+    if let Some(ctl) = persist::remembered(target) {
+        let session = Session::resume_mux(ctl.into_boxed_path(), None);
+        if matches!(block_on(session.check()), Ok(Ok(()))) {
+            return Ok(transport(target, session, true));
+        }
+        // Not ours to close (and it does not answer): leave it, forget it.
+        let _ = session.detach();
+        persist::forget(target);
+    }
+    let lines = target.config_lines()?;
+    let dir = persist::dir().ok_or_else(|| TransportError::Spawn {
+        program: "ssh".into(),
+        message: "no cache directory for --ssh-persist (set HOME or XDG_CACHE_HOME)".into(),
+    })?;
+    let session = block_on(open(target, &lines, &dir)).and_then(|r| r)?;
+    Ok(transport(target, session, true))
+}
+
+fn transport(target: &SshTarget, session: Session, persistent: bool) -> Ssh {
+    let runner = SshRunner {
+        host: target.host.clone(),
+        session: Mutex::new(Some(Arc::new(session))),
+        channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
+        keep_for: persistent.then(|| target.clone()),
+    };
+    // `-l user` on the command line beats ssh_config, so a given user is the login user.
+    match &target.user {
+        Some(u) => Posix::with_user(runner, u),
+        None => Posix::new(runner),
     }
 }
 
@@ -157,6 +191,9 @@ async fn open(
         .connect_timeout(target.connect_timeout)
         .server_alive_interval(Duration::from_secs(15))
         .control_directory(dir);
+    if let Some(idle) = target.persist {
+        b.control_persist(openssh::ControlPersist::IdleFor(idle));
+    }
     if let Some(u) = &target.user {
         b.user(u.clone());
     }
@@ -199,6 +236,8 @@ pub struct SshRunner {
     /// `None` once closed.
     session: Mutex<Option<Arc<Session>>>,
     channels: Arc<Semaphore>,
+    /// With `--ssh-persist`: the target whose master is left running for the next run.
+    keep_for: Option<SshTarget>,
 }
 
 impl std::fmt::Debug for SshRunner {
@@ -213,7 +252,31 @@ impl SshRunner {
     pub fn shutdown(&self) -> Result<(), TransportError> {
         let taken = self.session.lock().map(|mut s| s.take()).unwrap_or(None);
         let Some(session) = taken else { return Ok(()) };
-        let result = match Arc::try_unwrap(session) {
+        let session = match (&self.keep_for, Arc::try_unwrap(session)) {
+            (Some(target), Ok(idle)) => {
+                // Idle at the end of a run: leave the master for the next one.
+                let (ctl, _log) = idle.detach();
+                persist::remember(target, &ctl);
+                return Ok(());
+            }
+            (_, other) => other,
+        };
+        if self.keep_for.is_some() {
+            // Busy (Ctrl-C): end it like a normal master; the persistent directory stays.
+            let _ = session.as_ref().map_err(|shared| {
+                std::process::Command::new("ssh")
+                    .args(["-q", "-O", "exit", "-S"])
+                    .arg(shared.control_socket())
+                    .arg(&self.host)
+                    .stderr(std::process::Stdio::null())
+                    .status()
+            });
+            if let Some(t) = &self.keep_for {
+                persist::forget(t);
+            }
+            return Ok(());
+        }
+        let result = match session {
             Ok(session) => block_on(session.close()).map(|r| r.map_err(|e| command_error(&self.host, &e))),
             Err(shared) => {
                 // Commands still hold the session (e.g. on Ctrl-C): make the master exit now.

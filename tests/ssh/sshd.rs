@@ -120,6 +120,7 @@ impl Sshd {
             extra_args: String::new(),
             connect_timeout: Duration::from_secs(5),
             accept_new: false,
+            persist: None,
         }
     }
 }

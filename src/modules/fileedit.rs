@@ -187,46 +187,10 @@ pub fn run_validate(
     checked
 }
 
-/// POSIX shell-style word splitting (Python's `shlex.split`): quotes and backslashes, no
-/// expansion. None on an unclosed quote.
+/// POSIX shell-style word splitting (Python's `shlex.split`) through the `shlex` crate, which
+/// the `command` module uses too: quotes and backslashes, no expansion; None on an unclosed quote.
 pub fn shlex_split(s: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur: Option<String> = None;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => words.extend(cur.take()),
-            '\\' => cur.get_or_insert_default().push(chars.next().unwrap_or('\\')),
-            '\'' => {
-                let w = cur.get_or_insert_default();
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => w.push(c),
-                    }
-                }
-            }
-            '"' => {
-                let w = cur.get_or_insert_default();
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => match chars.next()? {
-                            c @ ('\\' | '"') => w.push(c),
-                            c => {
-                                w.push('\\');
-                                w.push(c);
-                            }
-                        },
-                        c => w.push(c),
-                    }
-                }
-            }
-            c => cur.get_or_insert_default().push(c),
-        }
-    }
-    words.extend(cur);
-    Some(words)
+    shlex::split(s)
 }
 
 /// The content diff Ansible reports, headed `<path> (content)`.

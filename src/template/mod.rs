@@ -130,25 +130,66 @@ impl Templar {
     /// Ansible templates variables lazily on use. Values that cannot be rendered yet (undefined
     /// names) stay as written. `extra` is merged into the context only (e.g. `hostvars`).
     pub fn resolve_vars(&self, vars: &mut Map, extra: impl Fn(&Map) -> minijinja::Value) {
-        for _ in 0..5 {
+        // Dependency order: a variable is rendered only once the variables it names are plain
+        // values, so `c: "{{ 'x' in b }}"` never sees `b` still as its template text. When no
+        // variable is ready (a cycle, or a name that cannot be resolved), everything left is
+        // tried as it is, which leaves what cannot render as written.
+        for _ in 0..32 {
             let pending: Vec<String> =
                 vars.iter().filter(|(_, v)| value_has_template(v)).map(|(k, _)| k.clone()).collect();
             if pending.is_empty() {
                 return;
             }
-            let ctx = extra(vars);
-            let mut progressed = false;
-            for k in pending {
-                if let Ok(r) = self.render_value(&vars[&k], &ctx)
-                    && r != vars[&k]
-                {
-                    vars.insert(k, r);
-                    progressed = true;
-                }
-            }
-            if !progressed {
+            let ready: Vec<String> = pending
+                .iter()
+                .filter(|k| {
+                    let refs = self.referenced_names(&vars[k.as_str()]);
+                    !pending.iter().any(|p| p != *k && refs.contains(p))
+                })
+                .cloned()
+                .collect();
+            if !(self.render_pending(vars, &ready, &extra) || self.render_pending(vars, &pending, &extra)) {
                 return;
             }
+        }
+    }
+
+    /// Renders the given variables in place; true when any of them changed.
+    fn render_pending(
+        &self,
+        vars: &mut Map,
+        keys: &[String],
+        extra: &impl Fn(&Map) -> minijinja::Value,
+    ) -> bool {
+        if keys.is_empty() {
+            return false;
+        }
+        let ctx = extra(vars);
+        let mut progressed = false;
+        for k in keys {
+            if let Ok(r) = self.render_value(&vars[k.as_str()], &ctx)
+                && r != vars[k.as_str()]
+            {
+                vars.insert(k.clone(), r);
+                progressed = true;
+            }
+        }
+        progressed
+    }
+
+    /// The top-level variable names the templates inside a value read.
+    fn referenced_names(&self, v: &Value) -> std::collections::HashSet<String> {
+        match v {
+            Value::String(s) if is_template(s) => {
+                let escaped = escape::escape_backslashes(s);
+                self.env
+                    .template_from_str(&escaped)
+                    .map(|t| t.undeclared_variables(false))
+                    .unwrap_or_default()
+            }
+            Value::Array(items) => items.iter().flat_map(|i| self.referenced_names(i)).collect(),
+            Value::Object(m) => m.values().flat_map(|i| self.referenced_names(i)).collect(),
+            _ => Default::default(),
         }
     }
 
@@ -283,6 +324,22 @@ mod tests {
 
     fn ctx(t: &Templar, v: Value) -> minijinja::Value {
         t.context(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn resolve_vars_renders_in_dependency_order() {
+        let t = Templar::new();
+        let mut vars = json!({
+            "c": "{{ 'x' in b }}", "b": "{{ a }}", "a": ["x", "y"],
+            "d": "{{ missing }}-1", "e": "{{ d }}"
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+        t.resolve_vars(&mut vars, |m| t.context(m));
+        assert_eq!(vars["b"], json!(["x", "y"]));
+        assert_eq!(vars["c"], json!(true));
+        assert_eq!(vars["d"], json!("{{ missing }}-1"), "unresolvable stays as written");
     }
 
     #[test]

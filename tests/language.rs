@@ -211,19 +211,27 @@ fn import_playbook_runs_both() {
 }
 
 #[test]
-fn no_log_hides_results_and_diffs() {
+fn no_log_hides_results_and_masks_secrets_in_diffs() {
     let p = Project::new();
-    p.write("secret.txt", "token = old\n");
+    p.write("secret.txt", "token = old\npath = keep\n");
     p.write(
         "site.yml",
-        &play("    - lineinfile: {path: \"{{ f }}\", regexp: '^token', line: 'token = s3cr3t'}\n      no_log: true\n    - debug: msg=\"{{ 's3cr3t' }}\"\n      no_log: true\n"),
+        &play(concat!(
+            "    - lineinfile: {path: \"{{ f }}\", regexp: '^token', line: 'token = s3cr3t'}\n      no_log: true\n",
+            "    - lineinfile: {path: \"{{ f }}\", regexp: '^path', line: \"path = {{ tok }}\"}\n      no_log: true\n",
+            "    - debug: msg=\"{{ 's3cr3t' }}\"\n      no_log: true\n",
+        )),
     );
     let f = p.path("secret.txt").display().to_string();
-    let run = p.hearth(&["apply", "site.yml", "--diff", "-v", "-e", &format!("f={f}")]);
+    let run =
+        p.hearth(&["apply", "site.yml", "--diff", "-v", "-e", &format!("f={f}"), "-e", "tok=hunter2-xyz"]);
     run.code(0);
-    assert!(!run.stdout.contains("s3cr3t"), "secret leaked:\n{}", run.stdout);
+    assert!(!run.stdout.contains("s3cr3t"), "literal secret leaked:\n{}", run.stdout);
+    assert!(!run.stdout.contains("hunter2"), "variable secret leaked:\n{}", run.stdout);
     run.stdout_has("censored");
-    assert_eq!(p.read("secret.txt"), "token = s3cr3t\n");
+    // The diffs still say what changed, with the secrets masked.
+    run.stdout_has("-token = old").stdout_has("+********").stdout_has("+path = ********");
+    assert_eq!(p.read("secret.txt"), "token = s3cr3t\npath = hunter2-xyz\n");
 }
 
 #[test]

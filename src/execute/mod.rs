@@ -3,6 +3,7 @@
 //! run, across plays, like Ansible's.
 
 pub mod connect;
+mod nolog;
 pub mod play;
 pub mod state;
 pub mod tags;

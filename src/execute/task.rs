@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::nolog;
 use super::state::{Env, HostState};
 use super::vars::{TaskScope, context, task_vars};
 use crate::load::task::{Loop, Task, TaskKind};
@@ -69,6 +70,16 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
         }
         Some(l) => run_loop(task, spec, args, l, host, env, &base_vars, no_log),
     };
+    if no_log {
+        let mut vars = base_vars.clone();
+        // Loop items are secrets too when the arguments read the loop variable.
+        let loop_var = &task.loop_control.loop_var;
+        if let Some(Value::Array(results)) = out.result.get("results") {
+            let items = results.iter().filter_map(|r| r.get(loop_var.as_str())).cloned().collect();
+            vars.insert(loop_var.clone(), Value::Array(items));
+        }
+        nolog::mask_diffs(&mut out, &nolog::secrets(args, &vars, env));
+    }
     if out.status() == Status::Failed && flag(env, &task.flags.ignore_errors, &base_vars).unwrap_or(false) {
         out.ignored = true;
         for l in &mut out.lines {
@@ -525,7 +536,8 @@ fn line(host: &HostState, task: &Task, item: Option<String>, single: &Single, no
         status: single.status,
         item: if no_log { item.map(|_| "None".into()) } else { item },
         result: if module == "debug" && verbose_always { debug_body(&single.result) } else { result },
-        diffs: if no_log { Vec::new() } else { single.diffs.clone() },
+        // Kept under no_log too: `run` masks the secrets in them (see `mask_no_log_diffs`).
+        diffs: single.diffs.clone(),
         // A reason may quote a value (a line, a path): hidden like the result under no_log.
         reason: if no_log { None } else { single.reason.clone() },
         ignored: false,

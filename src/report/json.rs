@@ -1,6 +1,6 @@
 //! `--output json`: one JSON object per line for every engine event, for CI and scripts. The
 //! field names are a stable interface (documented in the README's CLI chapter). It encodes only
-//! what the event carries — results are already redacted under `no_log` and their diffs dropped by
+//! what the event carries — results are already redacted under `no_log` and secrets masked in diffs by
 //! the engine — and deliberately adds nothing of its own (no variables, no host facts).
 
 use std::io::Write;

@@ -42,7 +42,7 @@ pub struct HostResult {
     pub item: Option<String>,
     /// The (already redacted) result fields.
     pub result: Map,
-    /// Diffs to show with `--diff` (empty under `no_log`).
+    /// Diffs to show with `--diff` (under `no_log`, with the task's secrets masked).
     pub diffs: Vec<Diff>,
     /// Why the task was ok or skipped (shown with `-v`).
     pub reason: Option<String>,

@@ -143,7 +143,7 @@ impl Templar {
             let ready: Vec<String> = pending
                 .iter()
                 .filter(|k| {
-                    let refs = self.referenced_names(&vars[k.as_str()]);
+                    let refs = self.referenced_vars(&vars[k.as_str()]);
                     !pending.iter().any(|p| p != *k && refs.contains(p))
                 })
                 .cloned()
@@ -177,8 +177,9 @@ impl Templar {
         progressed
     }
 
-    /// The top-level variable names the templates inside a value read.
-    fn referenced_names(&self, v: &Value) -> std::collections::HashSet<String> {
+    /// The top-level variable names the templates inside a value read (e.g. to know which
+    /// values a `no_log` task must mask).
+    pub fn referenced_vars(&self, v: &Value) -> std::collections::HashSet<String> {
         match v {
             Value::String(s) if is_template(s) => {
                 let escaped = escape::escape_backslashes(s);
@@ -187,8 +188,8 @@ impl Templar {
                     .map(|t| t.undeclared_variables(false))
                     .unwrap_or_default()
             }
-            Value::Array(items) => items.iter().flat_map(|i| self.referenced_names(i)).collect(),
-            Value::Object(m) => m.values().flat_map(|i| self.referenced_names(i)).collect(),
+            Value::Array(items) => items.iter().flat_map(|i| self.referenced_vars(i)).collect(),
+            Value::Object(m) => m.values().flat_map(|i| self.referenced_vars(i)).collect(),
             _ => Default::default(),
         }
     }

@@ -13,5 +13,6 @@ mod language;
 mod output;
 mod readme;
 mod remote;
+mod services;
 mod ssh;
 mod stack;

@@ -18,8 +18,12 @@ pub mod lineinfile;
 pub mod mode;
 pub mod put;
 pub mod pyre;
+pub mod raw;
+pub mod service;
 pub mod set_fact;
 pub mod stat;
+pub mod systemd;
+pub mod systemd_unit;
 pub mod template;
 
 use std::path::PathBuf;
@@ -239,9 +243,13 @@ pub static REGISTRY: &[Spec] = &[
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("raw", raw::Raw, FreeForm::Param("free_form")),
+    spec!("service", service::Service, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
+    spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
+    spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
 ];
 

@@ -16,3 +16,4 @@ mod remote;
 mod services;
 mod ssh;
 mod stack;
+mod users;

@@ -14,6 +14,7 @@ pub mod debug;
 pub mod fail;
 pub mod file;
 pub mod fileedit;
+pub mod group;
 pub mod lineinfile;
 pub mod mode;
 pub mod put;
@@ -25,6 +26,8 @@ pub mod stat;
 pub mod systemd;
 pub mod systemd_unit;
 pub mod template;
+pub mod user;
+pub mod user_db;
 
 use std::path::PathBuf;
 
@@ -242,6 +245,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("group", group::Group, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("service", service::Service, FreeForm::KeyValue),
@@ -251,6 +255,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
+    spec!("user", user::User, FreeForm::KeyValue),
 ];
 
 /// Prefixes under which Ansible ships the modules hearth implements.

@@ -17,3 +17,4 @@ mod services;
 mod ssh;
 mod stack;
 mod users;
+mod wait_for;

@@ -28,6 +28,7 @@ pub mod systemd_unit;
 pub mod template;
 pub mod user;
 pub mod user_db;
+pub mod wait_for;
 
 use std::path::PathBuf;
 
@@ -256,6 +257,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
+    spec!("wait_for", wait_for::WaitFor, FreeForm::KeyValue),
 ];
 
 /// Prefixes under which Ansible ships the modules hearth implements.

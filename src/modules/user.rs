@@ -83,7 +83,9 @@ fn de_groups<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String
                 .collect(),
         ),
         other => {
-            return Err(serde::de::Error::custom(format!("groups: expected a list or a string, got {other}")));
+            return Err(serde::de::Error::custom(format!(
+                "groups: expected a list or a string, got {other}"
+            )));
         }
     })
 }

@@ -13,5 +13,8 @@ mod language;
 mod output;
 mod readme;
 mod remote;
+mod services;
 mod ssh;
 mod stack;
+mod users;
+mod wait_for;

@@ -14,13 +14,21 @@ pub mod debug;
 pub mod fail;
 pub mod file;
 pub mod fileedit;
+pub mod group;
 pub mod lineinfile;
 pub mod mode;
 pub mod put;
 pub mod pyre;
+pub mod raw;
+pub mod service;
 pub mod set_fact;
 pub mod stat;
+pub mod systemd;
+pub mod systemd_unit;
 pub mod template;
+pub mod user;
+pub mod user_db;
+pub mod wait_for;
 
 use std::path::PathBuf;
 
@@ -238,11 +246,18 @@ pub static REGISTRY: &[Spec] = &[
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("group", group::Group, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("raw", raw::Raw, FreeForm::Param("free_form")),
+    spec!("service", service::Service, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
+    spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
+    spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
+    spec!("user", user::User, FreeForm::KeyValue),
+    spec!("wait_for", wait_for::WaitFor, FreeForm::KeyValue),
 ];
 
 /// Prefixes under which Ansible ships the modules hearth implements.

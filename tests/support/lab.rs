@@ -126,3 +126,25 @@ impl Lab {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }
+
+impl Lab {
+    /// Runs `hearth apply <args> -i <the lab's inventory>` in the project.
+    pub fn apply(&self, p: &super::Project, args: &[&str]) -> super::Run {
+        let inv = self.inventory.display().to_string();
+        let mut all = vec!["apply"];
+        all.extend_from_slice(args);
+        all.extend(["-i", inv.as_str()]);
+        p.hearth(&all)
+    }
+
+    /// Lines of the systemctl stand-in's log on host `i` that mention `word` (tests running at
+    /// the same time use other units).
+    pub fn systemctl_calls(&self, i: usize, word: &str) -> Vec<String> {
+        let log = self.ssh(i, "root", "cat /var/log/hearth-standin/systemctl.log 2>/dev/null");
+        String::from_utf8_lossy(&log.stdout)
+            .lines()
+            .filter(|l| l.split_whitespace().any(|w| w == word))
+            .map(str::to_string)
+            .collect()
+    }
+}

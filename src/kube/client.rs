@@ -78,14 +78,15 @@ fn connect(key: &ClientKey) -> Result<Cluster, KubeError> {
 }
 
 impl Cluster {
-    /// Resolves `api_version` + `kind` to a resource, listing the group-version at most twice.
-    pub fn resolve(&self, api_version: &str, kind: &str) -> Result<Resolved, KubeError> {
+    /// Resolves `api_version` + `kind` to a resource, listing the group-version at most twice;
+    /// `target` names the object in errors.
+    pub fn resolve(&self, api_version: &str, kind: &str, target: &str) -> Result<Resolved, KubeError> {
         let cached = lock(&self.discovery).get(api_version).cloned();
         let find = |list: &[Served]| list.iter().find(|s| s.kind == kind).cloned();
         let served = match cached.as_deref().and_then(|l| find(l)) {
             Some(s) => s,
             None => {
-                let list = Arc::new(self.list_group_version(api_version, kind)?);
+                let list = Arc::new(self.list_group_version(api_version, kind, target)?);
                 lock(&self.discovery).insert(api_version.to_string(), list.clone());
                 find(&list).ok_or_else(|| self.unknown(api_version, kind))?
             }
@@ -112,9 +113,14 @@ impl Cluster {
         ))
     }
 
-    fn list_group_version(&self, api_version: &str, kind: &str) -> Result<Vec<Served>, KubeError> {
+    fn list_group_version(
+        &self,
+        api_version: &str,
+        kind: &str,
+        target: &str,
+    ) -> Result<Vec<Served>, KubeError> {
         let core = !api_version.contains('/');
-        let what = format!("discovery of {api_version}");
+        let what = format!("{target} (discovery of {api_version})");
         let list = run(async {
             let r = if core {
                 self.client.list_core_api_resources(api_version).await

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ::kube::config::{Config, KubeConfigOptions, Kubeconfig};
+use ::kube::config::{Config, KubeConfigOptions, Kubeconfig, KubeconfigError};
 
 use super::error::{KubeError, chain};
 use crate::value::Value;
@@ -138,7 +138,14 @@ pub async fn load(key: &ClientKey) -> Result<Config, KubeError> {
         }
     };
     let options = KubeConfigOptions { context: key.context.clone(), ..Default::default() };
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| bad(&e))?;
+    let contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| match e {
+        KubeconfigError::LoadContext(name) => KubeError::Config(format!(
+            "{what}: no context {name:?} (contexts: {})",
+            if contexts.is_empty() { "none".to_string() } else { contexts.join(", ") }
+        )),
+        other => bad(&other),
+    })?;
     if !key.validate_certs {
         config.accept_invalid_certs = true;
     }
@@ -211,6 +218,6 @@ mod tests {
         let mut with_ctx = key(&empty);
         with_ctx.context = Some("ghost".into());
         let e = rt.block_on(load(&with_ctx)).unwrap_err().to_string();
-        assert!(e.contains("(context ghost)"), "{e}");
+        assert!(e.contains("(context ghost): no context \"ghost\" (contexts: none)"), "{e}");
     }
 }

@@ -54,10 +54,13 @@ pub fn from_kube(err: ::kube::Error, target: &str, server: &str) -> KubeError {
         ::kube::Error::Api(status) => {
             KubeError::Api { code: status.code, message: status_message(target, server, &status) }
         }
-        ::kube::Error::HyperError(_) | ::kube::Error::Service(_) => KubeError::Unreachable(format!(
-            "{target}: cannot reach the Kubernetes API server at {server}: {}",
-            chain(&err)
-        )),
+        ::kube::Error::HyperError(_) | ::kube::Error::Service(_) => {
+            // The variant's own text ("ServiceError: ...") adds nothing to its causes.
+            let cause = std::error::Error::source(&err).map(chain).unwrap_or_else(|| err.to_string());
+            KubeError::Unreachable(format!(
+                "{target}: cannot reach the Kubernetes API server at {server}: {cause}"
+            ))
+        }
         ::kube::Error::Auth(_) => KubeError::Config(format!("{target}: client credentials: {}", chain(&err))),
         other => KubeError::Config(format!("{target}: {}", chain(&other))),
     }

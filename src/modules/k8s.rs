@@ -18,6 +18,7 @@ use super::k8s_plan::{self, Waiting};
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::kube::client::{self, Cluster};
 use crate::kube::definition::{self, Defaults};
+use crate::kube::error::target;
 use crate::kube::ops::{ApplyOpts, FIELD_MANAGER, ObjectRef};
 use crate::kube::wait::WaitCondition;
 use crate::kube::{KubeError, config};
@@ -129,7 +130,10 @@ impl Module for K8s {
         for mut obj in objects {
             let (api_version, kind, name) = definition::identity(&obj);
             let (api_version, kind, name) = (api_version.to_string(), kind.to_string(), name.to_string());
-            let resolved = cluster.resolve(&api_version, &kind).map_err(fail)?;
+            let own_ns = obj.get("metadata").and_then(|m| m.get("namespace")).and_then(Value::as_str);
+            let guess = own_ns.or(self.namespace.as_deref());
+            let resolved =
+                cluster.resolve(&api_version, &kind, &target(&kind, guess, &name)).map_err(fail)?;
             let namespace = definition::place(
                 &mut obj,
                 resolved.namespaced,

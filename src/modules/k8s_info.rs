@@ -11,6 +11,7 @@ use super::k8s::{connect, fail};
 use super::{Ctx, Module, ModuleError, Plan};
 use crate::kube::KubeError;
 use crate::kube::compare::redact;
+use crate::kube::error::target;
 use crate::kube::ops::{self, ObjectRef, Selection};
 use crate::value::Value;
 
@@ -47,7 +48,8 @@ impl Module for K8sInfo {
         let cluster =
             connect(self.kubeconfig.as_ref(), self.context.as_deref(), self.validate_certs).map_err(fail)?;
         let api_version = self.api_version.as_deref().unwrap_or("v1");
-        let resolved = match cluster.resolve(api_version, &self.kind) {
+        let what = target(&self.kind, self.namespace.as_deref(), self.name.as_deref().unwrap_or("(list)"));
+        let resolved = match cluster.resolve(api_version, &self.kind, &what) {
             Ok(r) => r,
             Err(KubeError::UnknownKind(msg)) => {
                 return Ok(Plan::ok(msg).with("resources", Value::Array(vec![])).with("api_found", false));

@@ -75,7 +75,7 @@ fn complete(mut m: Map, d: &Defaults, index: usize) -> Result<Map, DefinitionErr
     fill(meta, "name", d.name);
     let name_ok = meta.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
     for key in ["kind", "apiVersion"] {
-        if !m.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if m.get(key).and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(missing(&format!("no {key} (set it in the document or as a module parameter)")));
         }
     }

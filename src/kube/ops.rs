@@ -121,9 +121,11 @@ pub fn list(cluster: &Arc<Cluster>, resolved: &Resolved, sel: &Selection) -> Res
         (Some(ns), true) => Api::namespaced_with(client, ns, &resolved.resource),
         _ => Api::all_with(client, &resolved.resource),
     };
-    let mut params = ListParams::default();
-    params.label_selector = sel.labels.clone();
-    params.field_selector = sel.fields.clone();
+    let params = ListParams {
+        label_selector: sel.labels.clone(),
+        field_selector: sel.fields.clone(),
+        ..Default::default()
+    };
     let what = match &sel.namespace {
         Some(ns) if resolved.namespaced => format!("{} in namespace {ns}", resolved.resource.kind),
         _ => resolved.resource.kind.clone(),

@@ -280,3 +280,26 @@ fn wait_gone(oref: &ObjectRef, waiting: &Waiting) -> Result<(), String> {
         format!("{} still exists {} after it was deleted", oref.target(), seconds(waiting.timeout))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(changed: bool, method: Option<&'static str>, name: &str) -> Entry {
+        Entry { changed, method, object: json!({"metadata": {"name": name}}) }
+    }
+
+    #[test]
+    fn one_object_is_the_result_and_several_are_results() {
+        let one = result_fields(&[entry(true, Some("create"), "a")]);
+        assert_eq!(Value::Object(one), json!({"result": {"metadata": {"name": "a"}}, "method": "create"}));
+        let two = result_fields(&[entry(false, None, "a"), entry(true, Some("update"), "b")]);
+        assert_eq!(
+            Value::Object(two),
+            json!({"result": {"results": [
+                {"changed": false, "result": {"metadata": {"name": "a"}}},
+                {"changed": true, "method": "update", "result": {"metadata": {"name": "b"}}}]}})
+        );
+    }
+}

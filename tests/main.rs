@@ -8,6 +8,7 @@ mod compat;
 mod errors;
 mod files;
 mod inventory;
+mod k8s;
 mod kube_double;
 mod lab;
 mod language;

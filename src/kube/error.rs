@@ -122,6 +122,9 @@ pub fn conflict_summary(status: &Status) -> String {
         }
     }
     if by_manager.is_empty() {
+        by_manager = parse_conflicts(&status.message);
+    }
+    if by_manager.is_empty() {
         return status.message.trim().replace('\n', " ");
     }
     let parts: Vec<String> = by_manager
@@ -129,6 +132,27 @@ pub fn conflict_summary(status: &Status) -> String {
         .map(|(m, fields)| format!("conflict with field manager \"{m}\" on {}", fields.join(", ")))
         .collect();
     parts.join("; ")
+}
+
+/// Managers and fields from a conflict message without causes: `conflict with "m" using v1:
+/// .a` or `conflicts with "m":` followed by `- .a` lines, possibly for several managers.
+fn parse_conflicts(message: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for part in message.split("conflict").skip(1) {
+        let Some(manager) = quoted(part) else { continue };
+        let after_quote = &part[part.find(manager).map_or(0, |i| i + manager.len() + 1)..];
+        let Some((_, rest)) = after_quote.split_once(':') else { continue };
+        let fields: Vec<String> = rest
+            .lines()
+            .map(|l| l.trim().trim_start_matches("- ").trim())
+            .filter(|l| l.starts_with('.'))
+            .map(str::to_string)
+            .collect();
+        if !fields.is_empty() {
+            out.push((manager.to_string(), fields));
+        }
+    }
+    out
 }
 
 /// The first double-quoted text in `s`.
@@ -179,8 +203,16 @@ mod tests {
              .spec.paused; set `server_side_apply: {force_conflicts: true}` to take these fields over"
         );
         let bare = status(serde_json::json!({"code": 409, "reason": "Conflict",
-            "message": "Apply failed with 1 conflict: conflict with \"helm\": .data.a"}));
-        assert!(conflict_summary(&bare).contains("conflict with \"helm\": .data.a"));
+            "message": "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.a"}));
+        assert_eq!(conflict_summary(&bare), "conflict with field manager \"helm\" on .data.a");
+        let many = status(serde_json::json!({"code": 409, "reason": "Conflict",
+            "message": "Apply failed with 3 conflicts: conflicts with \"a\":\n- .x\n- .y\nconflict with \"b\": .z"}));
+        assert_eq!(
+            conflict_summary(&many),
+            "conflict with field manager \"a\" on .x, .y; conflict with field manager \"b\" on .z"
+        );
+        let odd = status(serde_json::json!({"code": 409, "message": "Apply failed: something else"}));
+        assert_eq!(conflict_summary(&odd), "Apply failed: something else");
     }
 
     #[test]

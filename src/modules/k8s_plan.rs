@@ -143,7 +143,7 @@ impl Item {
             _ => format!("{target} (server-side dry-run)"),
         };
         Diff {
-            before_header: format!("{target} (live)"),
+            before_header: format!("{target} ({})", if self.live.is_some() { "live" } else { "absent" }),
             after_header,
             before: yaml_text(before.as_ref()),
             after: yaml_text(after.as_ref()),

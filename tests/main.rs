@@ -8,6 +8,8 @@ mod compat;
 mod errors;
 mod files;
 mod inventory;
+mod k8s;
+mod kube_double;
 mod lab;
 mod language;
 mod output;

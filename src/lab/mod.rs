@@ -5,6 +5,7 @@
 //! `down` cleans up after crashes. Needs root; does not need or use systemd, and does not route
 //! the hosts to the outside world. The lab code never prints: `main` shows what these return.
 
+pub mod apiserver;
 pub mod inventory;
 pub mod network;
 pub mod procs;

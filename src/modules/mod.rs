@@ -15,6 +15,9 @@ pub mod fail;
 pub mod file;
 pub mod fileedit;
 pub mod group;
+pub mod k8s;
+pub mod k8s_info;
+pub mod k8s_plan;
 pub mod lineinfile;
 pub mod mode;
 pub mod put;
@@ -175,7 +178,8 @@ pub enum FreeForm {
 
 /// A registry entry: how to build a module from its (already templated) arguments.
 pub struct Spec {
-    /// Bare name; `ansible.builtin.NAME` and `ansible.legacy.NAME` are accepted too.
+    /// Bare name; `ansible.builtin.NAME`, `ansible.legacy.NAME` (and `kubernetes.core.NAME` for
+    /// the Kubernetes modules) are accepted too.
     pub name: &'static str,
     /// Builds the module from its arguments, rejecting unknown or missing parameters.
     pub build: fn(Value) -> Result<Box<dyn Module>, ParamError>,
@@ -247,6 +251,8 @@ pub static REGISTRY: &[Spec] = &[
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),
+    spec!("k8s", k8s::K8s, FreeForm::KeyValue),
+    spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("service", service::Service, FreeForm::KeyValue),
@@ -263,9 +269,15 @@ pub static REGISTRY: &[Spec] = &[
 /// Prefixes under which Ansible ships the modules hearth implements.
 const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 
+/// Collections other than ansible.builtin, with the modules of theirs hearth implements.
+const COLLECTIONS: &[(&str, &[&str])] = &[("kubernetes.core.", &["k8s", "k8s_info"])];
+
 /// Finds a module by bare or fully qualified name.
 pub fn lookup(name: &str) -> Option<&'static Spec> {
-    let bare = PREFIXES.iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name);
+    let collection = COLLECTIONS
+        .iter()
+        .find_map(|(prefix, names)| name.strip_prefix(prefix).filter(|bare| names.contains(bare)));
+    let bare = collection.or_else(|| PREFIXES.iter().find_map(|p| name.strip_prefix(p))).unwrap_or(name);
     REGISTRY.iter().find(|s| s.name == bare)
 }
 

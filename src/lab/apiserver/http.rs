@@ -1,0 +1,280 @@
+//! HTTP for the API server double: bearer-token authentication, routing of discovery and
+//! resource paths to the store, query parameters (dryRun, fieldManager, force, selectors), body
+//! decoding (JSON or YAML) and JSON responses, Status objects for errors. Serves what real
+//! kubectl and kube-rs ask for; not OpenAPI (404), not protobuf, not aggregated discovery (clients
+//! fall back to the plain documents).
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response};
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use super::openapi;
+use super::resources::{self, ResourceType};
+use super::rollout;
+use super::status::ApiError;
+use super::store::{Key, PatchKind, Store, WriteOpts};
+use super::watch;
+
+/// A change event as watchers receive it: (type, object, key).
+pub type Event = (&'static str, Value, Key);
+
+/// What every connection shares.
+pub struct Shared {
+    /// The objects.
+    pub store: Arc<Mutex<Store>>,
+    /// The bearer token clients must send.
+    pub token: String,
+    /// Change events for watchers.
+    pub events: broadcast::Sender<Event>,
+    /// Recent events (for watches that resume from a resourceVersion).
+    pub history: Mutex<Vec<Event>>,
+}
+
+/// The response body type (whole JSON documents or a watch stream).
+pub type Body = BoxBody<Bytes, Infallible>;
+
+impl Shared {
+    /// Publishes the store's pending events and starts pending rollouts.
+    pub fn flush(self: &Arc<Self>) {
+        let (events, rollouts) = match self.store.lock() {
+            Ok(mut s) => (std::mem::take(&mut s.events), std::mem::take(&mut s.rollouts)),
+            Err(_) => return,
+        };
+        if let Ok(mut h) = self.history.lock() {
+            h.extend(events.iter().cloned());
+            let excess = h.len().saturating_sub(1000);
+            h.drain(..excess);
+        }
+        for e in events {
+            let _ = self.events.send(e);
+        }
+        for (key, generation) in rollouts {
+            let me = self.clone();
+            let store = self.store.clone();
+            tokio::spawn(async move { rollout::run(store, key, generation, move || me.flush()).await });
+        }
+    }
+}
+
+/// A JSON response.
+pub fn json(code: u16, v: &Value) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(v.to_string())).boxed());
+    *r.status_mut() = hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    r
+}
+
+fn error(e: &ApiError) -> Response<Body> {
+    json(e.code, &e.to_status())
+}
+
+/// Decodes `%XX` and `+` in a query component.
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Query parameters (last value wins).
+pub fn query(q: Option<&str>) -> BTreeMap<String, String> {
+    q.unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// A JSON or YAML request body.
+fn parse_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
+    }
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    serde_saphyr::from_str::<Value>(text)
+        .map_err(|e| ApiError::bad_request(format!("error decoding the request body: {e}")))
+}
+
+/// The program name of a User-Agent (`kubectl/v1.32 ...` → `kubectl`), the default field manager.
+fn manager_from_agent(agent: &str) -> String {
+    agent.split('/').next().unwrap_or_default().chars().take(128).collect()
+}
+
+/// Serves one request.
+pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let authorized = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .is_some_and(|t| t.trim() == shared.token);
+    if !authorized {
+        return Ok(error(&ApiError::unauthorized()));
+    }
+    let result = route(&shared, req).await;
+    shared.flush();
+    Ok(result.unwrap_or_else(|e| error(&e)))
+}
+
+async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let path = req.uri().path().trim_end_matches('/').to_string();
+    let q = query(req.uri().query());
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let get = req.method() == Method::GET;
+    let registry = shared.store.lock().map_err(|_| ApiError::no_route())?.registry.clone();
+    match segs.as_slice() {
+        ["version"] if get => return Ok(json(200, &resources::version())),
+        ["api"] if get => return Ok(json(200, &registry.core_versions())),
+        ["apis"] if get => return Ok(json(200, &registry.group_list())),
+        ["api", v] if get => {
+            return registry.resource_list("", v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
+        }
+        ["apis", g] if get => return registry.group(g).map(|d| json(200, &d)).ok_or_else(ApiError::no_route),
+        ["apis", g, v] if get => {
+            return registry.resource_list(g, v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
+        }
+        ["openapi", "v3"] if get => return Ok(json(200, &openapi::index(&registry))),
+        ["openapi", "v3", "api", v] if get => {
+            return openapi::document(&registry, "", v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
+        }
+        ["openapi", "v3", "apis", g, v] if get => {
+            return openapi::document(&registry, g, v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
+        }
+        _ => {}
+    }
+    let (group, version, rest) = match segs.as_slice() {
+        ["api", v, rest @ ..] => ("", *v, rest),
+        ["apis", g, v, rest @ ..] => (*g, *v, rest),
+        _ => return Err(ApiError::no_route()),
+    };
+    let namespaced_path = rest.len() >= 3
+        && rest[0] == "namespaces"
+        && registry.find(group, version, rest[2]).is_some_and(|t| t.namespaced);
+    let (ns, rest) = if namespaced_path { (Some(rest[1]), &rest[2..]) } else { (None, rest) };
+    let (plural, name, sub) = match rest {
+        [p] => (*p, None, None),
+        [p, n] => (*p, Some(*n), None),
+        [p, n, s] => (*p, Some(*n), Some(*s)),
+        _ => return Err(ApiError::no_route()),
+    };
+    let rt = registry.find(group, version, plural).cloned().ok_or_else(ApiError::no_route)?;
+    if rt.namespaced && ns.is_none() && (name.is_some() || req.method() != Method::GET) {
+        return Err(ApiError::no_route());
+    }
+    if sub.is_some_and(|s| s != "status") || (sub.is_some() && !rt.has_status) {
+        return Err(ApiError::no_route());
+    }
+    let ns = ns.unwrap_or_default().to_string();
+    let agent =
+        req.headers().get(hyper::header::USER_AGENT).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let opts = write_opts(&q, agent)?;
+    let content_type =
+        req.headers().get(hyper::header::CONTENT_TYPE).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let content_type = content_type.split(';').next().unwrap_or_default().trim().to_string();
+    let method = req.method().clone();
+    if method == Method::GET && name.is_none() && q.get("watch").is_some_and(|w| w == "true" || w == "1") {
+        return watch::start(shared, &rt, (!ns.is_empty()).then_some(ns.as_str()), &q);
+    }
+    let bytes = req.into_body().collect().await.map_err(|e| ApiError::bad_request(e.to_string()))?.to_bytes();
+    let mut store = shared.store.lock().map_err(|_| ApiError::no_route())?;
+    let name = name.map(str::to_string);
+    let rt = &rt;
+    match (method, name) {
+        (Method::GET, None) => {
+            let labels = q.get("labelSelector").map_or("", String::as_str);
+            let fields = q.get("fieldSelector").map_or("", String::as_str);
+            let scope = (rt.namespaced && !ns.is_empty()).then_some(ns.as_str());
+            Ok(json(200, &store.list(rt, scope, labels, fields)?))
+        }
+        (Method::GET, Some(n)) => Ok(json(200, &store.get(rt, &ns, &n)?)),
+        (Method::POST, None) => Ok(json(201, &store.create(rt, &ns, parse_body(&bytes)?, &opts)?)),
+        (Method::PUT, Some(n)) => Ok(json(200, &store.replace(rt, &ns, &n, parse_body(&bytes)?, &opts)?)),
+        (Method::PATCH, Some(n)) => {
+            let kind = match content_type.as_str() {
+                "application/apply-patch+yaml" => PatchKind::Apply,
+                "application/merge-patch+json" => PatchKind::Merge,
+                "application/strategic-merge-patch+json" => PatchKind::Strategic,
+                other => return Err(ApiError::unsupported_media(other)),
+            };
+            let (code, v) = store.patch(rt, &ns, &n, kind, parse_body(&bytes)?, &opts)?;
+            Ok(json(code, &v))
+        }
+        (Method::DELETE, Some(n)) => {
+            let body_dry = !bytes.is_empty()
+                && parse_body(&bytes).is_ok_and(|b| b["dryRun"].as_array().is_some_and(|d| !d.is_empty()));
+            Ok(json(200, &store.delete(rt, &ns, &n, opts.dry_run || body_dry)?))
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+fn write_opts(q: &BTreeMap<String, String>, agent: &str) -> Result<WriteOpts, ApiError> {
+    let dry_run = match q.get("dryRun").map(String::as_str) {
+        None | Some("") => false,
+        Some("All") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid dryRun value: {other:?}; only \"All\" is supported"
+            )));
+        }
+    };
+    let manager = q.get("fieldManager").cloned().unwrap_or_else(|| manager_from_agent(agent));
+    Ok(WriteOpts { dry_run, manager, force: q.get("force").is_some_and(|f| f == "true") })
+}
+
+/// Whether a type is this resource (for watch filtering).
+pub fn same_type(rt: &ResourceType, key: &Key) -> bool {
+    key.0 == rt.group && key.1 == rt.plural
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_decode() {
+        let q = query(Some("labelSelector=app%3Dweb%2Ctier+in+%28a%29&dryRun=All&x"));
+        assert_eq!(q["labelSelector"], "app=web,tier in (a)");
+        assert_eq!(q["dryRun"], "All");
+        assert_eq!(q["x"], "");
+        assert_eq!(decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn bodies_and_managers() {
+        assert_eq!(parse_body(b"a: 1\nb: [x]").unwrap(), serde_json::json!({"a": 1, "b": ["x"]}));
+        assert_eq!(parse_body(b"{\"a\": 1}").unwrap()["a"], 1);
+        assert_eq!(parse_body(b"a: [").unwrap_err().code, 400);
+        assert_eq!(manager_from_agent("kubectl/v1.32.4 (linux/amd64)"), "kubectl");
+    }
+}

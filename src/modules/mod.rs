@@ -5,6 +5,7 @@
 //!
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
+pub mod apt;
 pub mod args;
 pub mod assert;
 pub mod blockinfile;
@@ -231,6 +232,7 @@ macro_rules! spec {
 
 /// Every module hearth knows, sorted by name.
 pub static REGISTRY: &[Spec] = &[
+    spec!("apt", apt::Apt, FreeForm::KeyValue),
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),

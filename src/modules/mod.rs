@@ -15,6 +15,7 @@ pub mod debug;
 pub mod fail;
 pub mod file;
 pub mod fileedit;
+pub mod get_url;
 pub mod lineinfile;
 pub mod mode;
 pub mod put;
@@ -240,6 +241,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),

@@ -6,11 +6,13 @@
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
 pub mod apt;
+pub mod apt_repository;
 pub mod args;
 pub mod assert;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod deb822_repository;
 pub mod debug;
 pub mod fail;
 pub mod file;
@@ -18,6 +20,7 @@ pub mod fileedit;
 pub mod get_url;
 pub mod lineinfile;
 pub mod mode;
+pub mod package;
 pub mod put;
 pub mod pyre;
 pub mod set_fact;
@@ -234,15 +237,18 @@ macro_rules! spec {
 /// Every module hearth knows, sorted by name.
 pub static REGISTRY: &[Spec] = &[
     spec!("apt", apt::Apt, FreeForm::KeyValue),
+    spec!("apt_repository", apt_repository::AptRepository, FreeForm::KeyValue),
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),
     spec!("copy", copy::Copy, FreeForm::KeyValue),
+    spec!("deb822_repository", deb822_repository::Deb822Repository, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
     spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("package", package::Package, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
     spec!("stat", stat::Stat, FreeForm::KeyValue),

@@ -5,8 +5,8 @@
 //! `lock_timeout`) for the dpkg lock instead of failing. Not here: `upgrade: dist`, `build-dep`,
 //! `autoclean`, `policy_rc_d` (rejected or accepted-and-ignored as documented in the README).
 
-pub mod debver;
 mod deb;
+pub mod debver;
 pub mod host;
 pub mod parse;
 mod plan;
@@ -102,7 +102,9 @@ pub fn de_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
         Value::String(s) => {
             Ok(s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
         }
-        Value::Array(a) => a.iter().map(item).filter(|r| r.as_ref().map_or(true, |s| !s.is_empty())).collect(),
+        Value::Array(a) => {
+            a.iter().map(item).filter(|r| r.as_ref().map_or(true, |s| !s.is_empty())).collect()
+        }
         other => Err(serde::de::Error::custom(format!("expected a list of package names, got {other}"))),
     }
 }

@@ -65,12 +65,14 @@ fn is_source(line: &str) -> bool {
 /// Ansible's `_suggest_filename`: options and schemes dropped, the first word (host/path) with
 /// every non-alphanumeric run turned into `_`, plus `.list`.
 pub fn suggest_filename(repo: &str) -> String {
-    let no_opts = regex::Regex::new(r"\[[^\]]+\]").map_or(repo.to_string(), |r| r.replace_all(repo, "").into_owned());
+    let no_opts =
+        regex::Regex::new(r"\[[^\]]+\]").map_or(repo.to_string(), |r| r.replace_all(repo, "").into_owned());
     let no_scheme =
         regex::Regex::new(r"\w+://").map_or(no_opts.clone(), |r| r.replace_all(&no_opts, "").into_owned());
     let first = no_scheme.split_whitespace().find(|p| *p != "deb" && *p != "deb-src").unwrap_or("");
     let first = first.rsplit_once('@').map_or(first, |(_, host)| host);
-    let words: Vec<&str> = first.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> =
+        first.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     format!("{}.list", words.join("_"))
 }
 
@@ -133,11 +135,16 @@ impl Module for AptRepository {
                     return Ok(base(Plan::ok(format!("{line} already absent"))));
                 }
             }
-            s => return Err(ModuleError::msg(format!("value of state must be one of: absent, present, got: {s}"))),
+            s => {
+                return Err(ModuleError::msg(format!(
+                    "value of state must be one of: absent, present, got: {s}"
+                )));
+            }
         }
         let want = attrs(Some(&self.mode.clone().unwrap_or(Value::from("0644"))), None, None, None)
             .map_err(ModuleError::msg)?;
-        let (added, removed) = if self.state == "present" { (vec![line.clone()], vec![]) } else { (vec![], vec![line.clone()]) };
+        let (added, removed) =
+            if self.state == "present" { (vec![line.clone()], vec![]) } else { (vec![], vec![line.clone()]) };
         let summary = writes.iter().map(|(f, _)| format!("edit {f}")).collect::<Vec<_>>().join(", ");
         let update = self.update_cache;
         let mut plan = Plan::change(
@@ -176,10 +183,15 @@ mod tests {
     #[test]
     fn filenames_like_ansible() {
         assert_eq!(
-            suggest_filename("deb [arch=amd64 signed-by=/k.asc] https://download.docker.com/linux/debian bookworm stable"),
+            suggest_filename(
+                "deb [arch=amd64 signed-by=/k.asc] https://download.docker.com/linux/debian bookworm stable"
+            ),
             "download_docker_com_linux_debian.list"
         );
-        assert_eq!(suggest_filename("deb http://user:pw@10.77.0.1:8080 bookworm stable"), "10_77_0_1_8080.list");
+        assert_eq!(
+            suggest_filename("deb http://user:pw@10.77.0.1:8080 bookworm stable"),
+            "10_77_0_1_8080.list"
+        );
     }
 
     #[test]

@@ -184,11 +184,17 @@ impl Module for Deb822Repository {
                 return Ok(merge(plan.with("repo", Value::Null), base));
             }
             "present" => {}
-            s => return Err(ModuleError::msg(format!("value of state must be one of: absent, present, got: {s}"))),
+            s => {
+                return Err(ModuleError::msg(format!(
+                    "value of state must be one of: absent, present, got: {s}"
+                )));
+            }
         }
         for t in &self.types {
             if t != "deb" && t != "deb-src" {
-                return Err(ModuleError::msg(format!("value of types must be one or more of: deb, deb-src, got: {t}")));
+                return Err(ModuleError::msg(format!(
+                    "value of types must be one or more of: deb, deb-src, got: {t}"
+                )));
             }
         }
         let (mut signed, mut key_filename) = (None, Value::Null);
@@ -201,7 +207,8 @@ impl Module for Deb822Repository {
                 let armored = String::from_utf8_lossy(&body).contains("-----BEGIN PGP PUBLIC KEY BLOCK-----");
                 let path = key_path(if armored { "asc" } else { "gpg" });
                 if ctx.host.stat(KEYRINGS_DIR, true)?.is_none_or(|s| s.kind != FileKind::Directory) {
-                    let a = Attrs { mode: Some(0o755), owner: Some("root".into()), group: Some("root".into()) };
+                    let a =
+                        Attrs { mode: Some(0o755), owner: Some("root".into()), group: Some("root".into()) };
                     changes.push(FileChange { path: KEYRINGS_DIR.into(), content: None, attrs: a });
                 }
                 file_change(ctx, &path, body, &Value::from("0644"), &mut changes, &mut diffs, false)?;
@@ -315,7 +322,10 @@ mod tests {
              URIs: https://download.docker.com/linux/debian\n"
         );
         let inline = repo(serde_json::json!({})).render(Some("-----BEGIN PGP-----\n\nabc\n-----END-----\n"));
-        assert!(inline.contains("Signed-By:\n    -----BEGIN PGP-----\n    .\n    abc\n    -----END-----\n"), "{inline}");
+        assert!(
+            inline.contains("Signed-By:\n    -----BEGIN PGP-----\n    .\n    abc\n    -----END-----\n"),
+            "{inline}"
+        );
     }
 
     #[test]

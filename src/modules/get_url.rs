@@ -120,8 +120,11 @@ fn digests(host: &dyn Transport, tool: &str, paths: &[&str]) -> Result<Vec<Optio
     argv.extend(paths.iter().map(|p| p.to_string()));
     let out = host.run(&Cmd::new(argv))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut v: Vec<Option<String>> =
-        text.lines().map(|l| l.trim().trim_start_matches('\\')).map(|l| (l != "-").then(|| l.to_string())).collect();
+    let mut v: Vec<Option<String>> = text
+        .lines()
+        .map(|l| l.trim().trim_start_matches('\\'))
+        .map(|l| (l != "-").then(|| l.to_string()))
+        .collect();
     v.resize(paths.len(), None);
     Ok(v)
 }
@@ -172,14 +175,16 @@ impl Module for GetUrl {
         if let (true, Some(have)) = (fresh, &cur) {
             let reason = if checksum.is_some() { "checksum matches" } else { "file already exists" };
             if !attrs_differ(have, &want) {
-                return Ok(with(Plan::ok(format!("{dest}: {reason}")), base).with("msg", "file already exists"));
+                return Ok(
+                    with(Plan::ok(format!("{dest}: {reason}")), base).with("msg", "file already exists")
+                );
             }
             let path = dest.clone();
             let plan = Plan::change(
                 format!("{dest}: {reason}; set attributes"),
                 Box::new(move |ctx: &Ctx| {
                     ctx.host.set_attrs(&path, &want)?;
-                    Ok(stat_fields(ctx, &path)?)
+                    stat_fields(ctx, &path)
                 }),
             );
             return Ok(with(plan, base));
@@ -267,7 +272,10 @@ fn download(
     if moved.rc != 0 {
         remove(host)?;
         let why = String::from_utf8_lossy(&moved.stderr).trim().to_string();
-        return Err(ModuleError::Failed { msg: format!("cannot move the download to {dest}: {why}"), result: r });
+        return Err(ModuleError::Failed {
+            msg: format!("cannot move the download to {dest}: {why}"),
+            result: r,
+        });
     }
     let fields = stat_fields(ctx, dest)?;
     let size = fields.get("size").cloned().unwrap_or(Value::from(0));

@@ -162,7 +162,10 @@ fn docker_closure() -> Vec<PathBuf> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    wanted.iter().map(|(n, v)| cached(n, v).unwrap_or_else(|| panic!("{n} {v} not in {POOL_CACHE}"))).collect()
+    wanted
+        .iter()
+        .map(|(n, v)| cached(n, v).unwrap_or_else(|| panic!("{n} {v} not in {POOL_CACHE}")))
+        .collect()
 }
 
 /// Packages index, Release with SHA256 sums, signed with a throwaway key; returns the armored key.
@@ -170,7 +173,8 @@ fn index_and_sign(work: &Path, root: &Path, suite: &str, arch: &str) -> String {
     let dist = root.join("dists").join(suite);
     let bin = dist.join(COMPONENT).join(format!("binary-{arch}"));
     fs::create_dir_all(&bin).expect("binary dir");
-    let packages = sh(Command::new("dpkg-scanpackages").args(["--multiversion", "pool", "/dev/null"]).current_dir(root));
+    let packages =
+        sh(Command::new("dpkg-scanpackages").args(["--multiversion", "pool", "/dev/null"]).current_dir(root));
     fs::write(bin.join("Packages"), &packages).expect("Packages");
     let rel = format!("{COMPONENT}/binary-{arch}/Packages");
     let release = format!(
@@ -239,7 +243,7 @@ fn handle(mut stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) -> 
         };
         let mut parts = line.split_whitespace();
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-        let path = target.split('?').next().unwrap_or("/").to_string();
+        let path = percent_decode(target.split('?').next().unwrap_or("/"));
         requests.lock().expect("requests").push(format!("{method} {path}"));
         let close = header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
         let basic = base64::engine::general_purpose::STANDARD.encode("hearth:s3cret");
@@ -268,4 +272,25 @@ fn handle(mut stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) -> 
             return Ok(());
         }
     }
+}
+
+/// `%2b` → `+` (apt escapes `+` and `~` in pool file names).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -89,7 +89,8 @@ fn inspect(
 /// Reads `Package: x` and `Version: y` from `dpkg-deb -f` output.
 pub fn control_fields(text: &str) -> Option<(String, String)> {
     let field = |k: &str| {
-        text.lines().find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix(':')).map(|v| v.trim().to_string()))
+        text.lines()
+            .find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix(':')).map(|v| v.trim().to_string()))
     };
     Some((field("Package")?, field("Version")?))
 }

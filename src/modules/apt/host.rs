@@ -104,7 +104,10 @@ impl AptRunner<'_> {
             let mut r = output_fields(&out);
             r.insert("rc".into(), Value::from(out.rc));
             let first = stderr.lines().find(|l| l.starts_with("E:") || l.starts_with("W:")).unwrap_or("");
-            return Err(ModuleError::Failed { msg: format!("Failed to update apt cache: {first}"), result: r });
+            return Err(ModuleError::Failed {
+                msg: format!("Failed to update apt cache: {first}"),
+                result: r,
+            });
         }
         Ok(())
     }

@@ -125,14 +125,12 @@ pub fn parse_simulation(text: &str) -> Vec<SimOp> {
                 from: old.map(str::to_string),
                 to: new.unwrap_or_default().to_string(),
             }),
-            "Remv" => ops.push(SimOp::Remv {
-                name: name.to_string(),
-                version: old.unwrap_or_default().to_string(),
-            }),
-            "Purg" => ops.push(SimOp::Purg {
-                name: name.to_string(),
-                version: old.unwrap_or_default().to_string(),
-            }),
+            "Remv" => {
+                ops.push(SimOp::Remv { name: name.to_string(), version: old.unwrap_or_default().to_string() })
+            }
+            "Purg" => {
+                ops.push(SimOp::Purg { name: name.to_string(), version: old.unwrap_or_default().to_string() })
+            }
             _ => {}
         }
     }

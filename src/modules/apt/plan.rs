@@ -41,11 +41,13 @@ pub fn plan(p: &Apt, ctx: &Ctx) -> Result<Plan, ModuleError> {
     let st = read_state(ctx.host, &names)?;
     let want_update = p.update_cache || p.cache_valid_time > 0;
     let stale = want_update && (p.cache_valid_time <= 0 || st.cache_mtime + p.cache_valid_time < st.now);
-    let work = decide(p, &runner, &specs, &st, false)?;
     if stale {
-        let summary = match &work {
-            Some(w) => format!("update the apt cache, then {}", w.summary),
-            None => "update the apt cache".to_string(),
+        // The current cache may not know the packages yet (a repository just added): a failed
+        // decision is retried after the update, inside the action.
+        let summary = match decide(p, &runner, &specs, &st, false) {
+            Ok(Some(w)) => format!("update the apt cache, then {}", w.summary),
+            Ok(None) => "update the apt cache".to_string(),
+            Err(_) => format!("update the apt cache, then {} {}", state(p), names.join(", ")),
         };
         let (p, nothing_else) = (p.clone(), specs.is_empty() && p.deb.is_none() && !p.autoremove);
         let action = Box::new(move |ctx: &Ctx| {
@@ -66,7 +68,7 @@ pub fn plan(p: &Apt, ctx: &Ctx) -> Result<Plan, ModuleError> {
         });
         return Ok(Plan::change(summary, action).with("cache_updated", true));
     }
-    let plan = match work {
+    let plan = match decide(p, &runner, &specs, &st, false)? {
         None => Plan::ok(ok_reason(p, &names)),
         Some(w) => {
             let p = p.clone();
@@ -76,7 +78,8 @@ pub fn plan(p: &Apt, ctx: &Ctx) -> Result<Plan, ModuleError> {
                 Box::new(move |ctx: &Ctx| {
                     let runner = AptRunner { host: ctx.host, lock_timeout: p.lock_timeout.max(0) as u64 };
                     // A URL .deb is fetched again: the plan removed its copy (check mode leaves nothing).
-                    let w = if p.deb.is_some() { decide(&p, &runner, &[], &st_empty(), true)? } else { Some(w) };
+                    let w =
+                        if p.deb.is_some() { decide(&p, &runner, &[], &st_empty(), true)? } else { Some(w) };
                     match w {
                         Some(w) => apply(&p, &runner, w),
                         None => Ok(Map::new()),
@@ -102,10 +105,17 @@ fn state(p: &Apt) -> &str {
 }
 
 fn specs(p: &Apt) -> Result<Vec<PkgSpec>, ModuleError> {
-    let specs: Vec<PkgSpec> =
-        p.name.iter().filter(|n| *n != "*").map(|n| parse_spec(n)).collect::<Result<_, _>>().map_err(ModuleError::msg)?;
+    let specs: Vec<PkgSpec> = p
+        .name
+        .iter()
+        .filter(|n| *n != "*")
+        .map(|n| parse_spec(n))
+        .collect::<Result<_, _>>()
+        .map_err(ModuleError::msg)?;
     if p.name.iter().any(|n| n == "*") {
-        return Err(ModuleError::msg("name '*' (upgrade everything) is not supported; use state: latest with names"));
+        return Err(ModuleError::msg(
+            "name '*' (upgrade everything) is not supported; use state: latest with names",
+        ));
     }
     if state(p) == "latest"
         && let Some(s) = specs.iter().find(|s| s.version.is_some())

@@ -39,7 +39,9 @@ pub fn probe_tool(host: &dyn Transport) -> Result<Tool, ModuleError> {
     match String::from_utf8_lossy(&out.stdout).trim() {
         "curl" => Ok(Tool::Curl),
         "wget" => Ok(Tool::Wget),
-        _ => Err(ModuleError::msg("neither curl nor wget is installed on the host; one is needed to download")),
+        _ => {
+            Err(ModuleError::msg("neither curl nor wget is installed on the host; one is needed to download"))
+        }
     }
 }
 
@@ -131,7 +133,11 @@ pub fn fetch(host: &dyn Transport, tool: Tool, r: &Request, out: &str) -> Result
     cmd.stdin = Some(cfg.into_bytes());
     let res = host.run(&cmd)?;
     let stderr = String::from_utf8_lossy(&res.stderr);
-    let status = stderr.lines().rev().find_map(|l| l.strip_prefix("hearth-status=")).and_then(|c| c.trim().parse().ok());
+    let status = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("hearth-status="))
+        .and_then(|c| c.trim().parse().ok());
     let error = stderr.lines().filter(|l| !l.starts_with("hearth-status=")).collect::<Vec<_>>().join("\n");
     Ok(Fetched { rc: res.rc, body: res.stdout, status, error: error.trim().to_string() })
 }
@@ -165,9 +171,9 @@ pub const ALGORITHMS: &[(&str, &str)] = &[
 
 /// Splits `algo:digest-or-url` and checks the algorithm.
 pub fn parse_checksum(s: &str) -> Result<(String, String), String> {
-    let (algo, value) = s
-        .split_once(':')
-        .ok_or_else(|| format!("The checksum parameter has to be in format <algorithm>:<checksum>, got {s}"))?;
+    let (algo, value) = s.split_once(':').ok_or_else(|| {
+        format!("The checksum parameter has to be in format <algorithm>:<checksum>, got {s}")
+    })?;
     let algo = algo.trim().to_ascii_lowercase();
     if !ALGORITHMS.iter().any(|(a, _)| *a == algo) {
         let known: Vec<&str> = ALGORITHMS.iter().map(|(a, _)| *a).collect();

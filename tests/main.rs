@@ -3,10 +3,12 @@
 
 mod support;
 
+mod apt;
 mod cli;
 mod compat;
 mod errors;
 mod files;
+mod get_url;
 mod inventory;
 mod k8s;
 mod kube_double;

@@ -321,8 +321,11 @@ fn invoke(
         Outcome::Ok(reason) => (Status::Ok, Some(reason)),
         Outcome::Change { summary, .. } if check => (Status::Changed, Some(summary)),
         Outcome::Change { summary, action } => {
-            result.extend(action(&mctx).map_err(|e| Box::new(module_failure(e)))?);
-            (Status::Changed, Some(summary))
+            let r = action(&mctx).map_err(|e| Box::new(module_failure(e)))?;
+            // An action may find, once run, that nothing changed (apt after a cache update).
+            let changed = r.get("changed").and_then(parse_bool).unwrap_or(true);
+            result.extend(r);
+            (if changed { Status::Changed } else { Status::Ok }, Some(summary))
         }
         Outcome::Run(_) if check => {
             result.insert("msg".into(), Value::String("Command would have run if not in check mode".into()));

@@ -138,7 +138,23 @@ pub fn provision(lab: &LabState, host: &HostState, root: &Path) -> Result<(), La
     for s in standin::STANDINS {
         write(&under(&s.path()), &s.script(), 0o755)?;
     }
-    Ok(())
+    apt_isolation(root)
+}
+
+/// apt inside a lab host uses only the sources a user or test adds: the machine's sources and
+/// downloaded package lists are hidden (the lab has no route out), and `/usr/sbin/policy-rc.d`
+/// exits 101 so package scripts do not start daemons (as in Docker or chroot image builds).
+fn apt_isolation(root: &Path) -> Result<(), LabError> {
+    let under = |p: &str| root.join(p);
+    let _ = fs::remove_file(under("etc/apt/sources.list"));
+    for dir in ["etc/apt/sources.list.d", "var/lib/apt/lists"] {
+        let Ok(entries) = fs::read_dir(under(dir)) else { continue };
+        for e in entries.flatten().filter(|e| e.path().is_file() && e.file_name() != "lock") {
+            fs::remove_file(e.path()).map_err(|err| LabError::io(&e.path(), err))?;
+        }
+    }
+    let text = "#!/bin/sh\n# hearth lab: package scripts may not start services in lab hosts.\nexit 101\n";
+    write(&under("usr/sbin/policy-rc.d"), text, 0o755)
 }
 
 /// Inside the host (chroot): root login by key only, the lab user with its password and key.

@@ -5,21 +5,26 @@
 //!
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
+pub mod apt;
+pub mod apt_repository;
 pub mod args;
 pub mod assert;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod deb822_repository;
 pub mod debug;
 pub mod fail;
 pub mod file;
 pub mod fileedit;
+pub mod get_url;
 pub mod group;
 pub mod k8s;
 pub mod k8s_info;
 pub mod k8s_plan;
 pub mod lineinfile;
 pub mod mode;
+pub mod package;
 pub mod put;
 pub mod pyre;
 pub mod raw;
@@ -243,17 +248,22 @@ macro_rules! spec {
 
 /// Every module hearth knows, sorted by name.
 pub static REGISTRY: &[Spec] = &[
+    spec!("apt", apt::Apt, FreeForm::KeyValue),
+    spec!("apt_repository", apt_repository::AptRepository, FreeForm::KeyValue),
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),
     spec!("copy", copy::Copy, FreeForm::KeyValue),
+    spec!("deb822_repository", deb822_repository::Deb822Repository, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),
     spec!("k8s", k8s::K8s, FreeForm::KeyValue),
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("package", package::Package, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("service", service::Service, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),

@@ -85,6 +85,13 @@ impl Lab {
         }
     }
 
+    /// The machine's address on the lab bridge (`10.77.N.1`): where lab hosts reach servers
+    /// that tests start.
+    pub fn gateway(&self) -> String {
+        let a = self.address(0);
+        format!("{}.1", &a[..a.rfind('.').expect("dotted address")])
+    }
+
     /// Address of host `i` (0-based).
     pub fn address(&self, i: usize) -> &str {
         &self.hosts[i].1

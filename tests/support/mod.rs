@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod aptrepo;
 pub mod kube;
 pub mod lab;
 
@@ -144,4 +145,9 @@ impl Run {
         assert!(self.stderr.contains(text), "stderr lacks {text:?}\n--- stderr\n{}", self.stderr);
         self
     }
+}
+
+/// Lower-case hex of bytes (digests in tests).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -43,7 +43,7 @@ fn token_set_once_reconfigure_only_on_change() {
     }
     let (p, path) = stack();
     let env = [("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "s3cr3t-token")];
-    let first = p.hearth_env(&["apply", "--diff"], &env);
+    let first = p.hearth_env(&["apply", "playbooks/gitlab.yml", "--diff"], &env);
     first.code(0);
     assert_eq!(first.recap("gitlab.lan", "changed"), 2, "token line + handler");
     assert!(!first.stdout.contains("s3cr3t"), "the token leaked:\n{}", first.stdout);
@@ -54,12 +54,12 @@ fn token_set_once_reconfigure_only_on_change() {
     let backups = p.snapshot().iter().filter(|(f, _)| f.to_string_lossy().contains("gitlab.rb.")).count();
     assert_eq!(backups, 1, "a backup of the old gitlab.rb is kept");
 
-    let again = p.hearth_env(&["apply"], &env);
+    let again = p.hearth_env(&["apply", "playbooks/gitlab.yml"], &env);
     again.code(0);
     assert_eq!(again.recap("gitlab.lan", "changed"), 0);
     assert_eq!(reconfigures(&p), 1, "no reconfigure when nothing changed");
 
-    let rotated = p.hearth_env(&["apply"], &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "new-token")]);
+    let rotated = p.hearth_env(&["apply", "playbooks/gitlab.yml"], &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "new-token")]);
     rotated.code(0);
     assert_eq!(reconfigures(&p), 2);
     assert_eq!(p.read("gitlab.rb").matches("initial_shared_runners_registration_token").count(), 1);
@@ -68,7 +68,7 @@ fn token_set_once_reconfigure_only_on_change() {
 #[test]
 fn missing_token_fails_clearly_without_touching_the_file() {
     let (p, path) = stack();
-    let run = p.hearth_env(&["apply"], &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "")]);
+    let run = p.hearth_env(&["apply", "playbooks/gitlab.yml"], &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "")]);
     run.code(2);
     assert_eq!(p.read("gitlab.rb"), GITLAB_RB);
     assert_eq!(reconfigures(&p), 0);

@@ -95,6 +95,16 @@ impl AptRepo {
         )
     }
 
+    /// The repository served on another lab's bridge too (one more listener, same files and
+    /// request log); returns the base URL that lab's hosts use.
+    pub fn url_on(&self, lab: &Lab) -> String {
+        let gateway = lab.gateway();
+        if self.url.starts_with(&format!("http://{gateway}:")) {
+            return self.url.clone();
+        }
+        serve(&gateway, self.root.clone(), self.requests.clone())
+    }
+
     /// How many requests for `path` the server saw.
     pub fn hits(&self, path: &str) -> usize {
         let want = format!("GET {path}");

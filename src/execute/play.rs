@@ -13,7 +13,7 @@ use super::vars::{HostVars, PlayLayers, TaskScope, context, task_vars};
 use crate::load::playbook::{Play, handler_names};
 use crate::load::task::{Meta, Task, TaskKind, load_task_file, push_down, resolve_task_file};
 use crate::report::{Event, HostResult, Reporter, Status};
-use crate::template::Templar;
+use crate::template::{Templar, truthy};
 use crate::transport::Local;
 use crate::value::{Map, Value};
 
@@ -42,10 +42,39 @@ impl PlayRun<'_> {
     pub fn run(&mut self) {
         let play = self.play;
         let all: Vec<usize> = (0..self.hosts.len()).collect();
+        if let Some(t) = self.gather_task() {
+            self.run_module_task(&t, &all, false);
+        }
         for section in &play.sections {
             self.run_tasks(section, &all);
             self.flush_handlers(&all);
         }
+    }
+
+    /// Ansible's implicit "Gathering Facts" task (`setup` with the play's `gather_subset` and
+    /// keywords), unless `gather_facts` is false. It is not subject to `--tags`, like Ansible's.
+    fn gather_task(&self) -> Option<Task> {
+        let play = self.play;
+        let wanted = match &play.gather_facts {
+            None => true,
+            Some(Value::String(s)) if s.contains("{{") => {
+                let ctx = self.templar.context(&self.layers.extra_vars);
+                self.templar.render_value(&Value::String(s.clone()), &ctx).ok().is_none_or(|v| truthy(&v))
+            }
+            Some(v) => crate::modules::args::parse_bool(v).unwrap_or_else(|| truthy(v)),
+        };
+        let spec = crate::modules::lookup("setup")?;
+        let mut args = Map::new();
+        if let Some(subset) = &play.gather_subset {
+            args.insert("gather_subset".into(), subset.clone());
+        }
+        wanted.then(|| Task {
+            pos: play.pos.clone(),
+            name: Some("Gathering Facts".into()),
+            kind: TaskKind::Module { spec, args: Value::Object(args) },
+            flags: play.flags.clone(),
+            ..Task::default()
+        })
     }
 
     fn run_tasks(&mut self, tasks: &[Task], hosts: &[usize]) {
@@ -208,15 +237,10 @@ impl PlayRun<'_> {
             Some(l) => {
                 let rendered =
                     self.templar.render_value(&l.items, &context(&vars, &hv)).map_err(|e| e.message)?;
-                match rendered {
-                    Value::Array(a) => a.into_iter().map(Some).collect(),
-                    other => {
-                        return Err(format!(
-                            "Invalid data passed to '{}', it requires a list, got this instead: {other}",
-                            l.keyword
-                        ));
-                    }
-                }
+                let mut dirs: Vec<PathBuf> = t.role.iter().map(|r| r.path.clone()).collect();
+                dirs.push(base.to_path_buf());
+                dirs.push(self.play.dir.clone());
+                super::loops::items(l.keyword, rendered, &dirs, "files")?.into_iter().map(Some).collect()
             }
         };
         let mut out = Vec::new();
@@ -373,6 +397,10 @@ impl PlayRun<'_> {
         if !out.facts.is_empty() {
             Arc::make_mut(&mut host.layers.facts)
                 .extend(out.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if !out.gathered.is_empty() {
+            Arc::make_mut(&mut host.layers.gathered)
+                .extend(out.gathered.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         let s = &mut host.stats;
         match out.status() {

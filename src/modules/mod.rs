@@ -14,11 +14,15 @@ pub mod debug;
 pub mod fail;
 pub mod file;
 pub mod fileedit;
+pub mod getent;
+pub mod include_vars;
 pub mod lineinfile;
 pub mod mode;
 pub mod put;
 pub mod pyre;
+pub mod replace;
 pub mod set_fact;
+pub mod setup;
 pub mod stat;
 pub mod template;
 
@@ -238,8 +242,12 @@ pub static REGISTRY: &[Spec] = &[
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("getent", getent::Getent, FreeForm::KeyValue),
+    spec!("include_vars", include_vars::IncludeVars, FreeForm::Param("file")),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
+    spec!("setup", setup::Setup, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),

@@ -138,9 +138,19 @@ fn subelements(v: Value) -> Result<Vec<Value>, String> {
         for part in key.split('.') {
             cur = cur.and_then(|c| c.get(part));
         }
+        // Like Ansible, the element is given without the list it was split on.
+        let mut trimmed = e.clone();
+        let parts: Vec<&str> = key.split('.').collect();
+        let mut parent = Some(&mut trimmed);
+        for part in &parts[..parts.len() - 1] {
+            parent = parent.and_then(|p| p.get_mut(*part));
+        }
+        if let (Some(Value::Object(m)), Some(last)) = (parent, parts.last()) {
+            m.shift_remove(*last);
+        }
         match cur {
             Some(Value::Array(subs)) => {
-                out.extend(subs.iter().map(|s| Value::Array(vec![e.clone(), s.clone()])))
+                out.extend(subs.iter().map(|s| Value::Array(vec![trimmed.clone(), s.clone()])))
             }
             Some(other) => {
                 return Err(format!("the key '{key}' should point to a list, got {}", plain(other)));
@@ -345,7 +355,7 @@ mod tests {
         let users = json!([{"name": "u", "groups": ["g1", "g2"]}, {"name": "v"}]);
         assert_eq!(
             it("with_subelements", json!([users.clone(), "groups", {"skip_missing": true}])),
-            json!([[users[0], "g1"], [users[0], "g2"]])
+            json!([[{"name": "u"}, "g1"], [{"name": "u"}, "g2"]])
         );
         assert!(items("with_subelements", json!([users, "groups"]), &[], "files").is_err());
         assert!(items("with_dict", json!([1]), &[], "files").is_err());

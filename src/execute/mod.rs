@@ -137,6 +137,7 @@ fn run_play(
             reporter: &mut *reporter,
             local: Local,
             others: all.clone(),
+            pool,
         };
         run.run();
         for h in run.hosts {

@@ -35,6 +35,8 @@ pub struct PlayRun<'a> {
     pub local: Local,
     /// Every inventory host's variables at play start (for `hostvars` of hosts outside the play).
     pub others: indexmap::IndexMap<String, super::vars::HostLayers>,
+    /// The run's connections (for `meta: reset_connection`).
+    pub pool: &'a super::Pool,
 }
 
 impl PlayRun<'_> {
@@ -142,6 +144,17 @@ impl PlayRun<'_> {
                     h.ended = true;
                 }
             }
+            Meta::ResetConnection => {
+                let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+                for h in active {
+                    let vars = self.vars_for(t, h);
+                    let ctx = context(&vars, &self.hostvars());
+                    if t.when.iter().all(|c| self.templar.eval_bool(c, &ctx).unwrap_or(false)) {
+                        let name = self.hosts[h].name.clone();
+                        self.hosts[h].transport = self.pool.reset(&name, self.opts);
+                    }
+                }
+            }
             Meta::EndHost => {
                 for &h in hosts {
                     let vars = self.vars_for(t, h);
@@ -176,8 +189,14 @@ impl PlayRun<'_> {
     fn run_include(&mut self, t: &Task, file: &str, base: &std::path::Path, hosts: &[usize]) {
         let mut groups: Vec<((PathBuf, Map), Vec<usize>)> = Vec::new();
         let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+        if active.is_empty() {
+            return;
+        }
+        let name = self.task_name(t, active[0]);
+        self.reporter.event(&Event::TaskStart { name, handler: false, hosts: active.len() });
         for h in active {
             match self.include_targets(t, file, base, h) {
+                Ok(targets) if targets.is_empty() => self.skip_host(h, t),
                 Ok(targets) => {
                     for key in targets {
                         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -263,6 +282,27 @@ impl PlayRun<'_> {
             out.push((resolve_task_file(base, &name, t.role.as_deref()), lv));
         }
         Ok(out)
+    }
+
+    /// An include whose `when` is false (or whose loop is empty) on this host.
+    fn skip_host(&mut self, h: usize, t: &Task) {
+        let mut result = Map::new();
+        result.insert("changed".into(), Value::Bool(false));
+        result.insert("skipped".into(), Value::Bool(true));
+        let host = &mut self.hosts[h];
+        host.stats.skipped += 1;
+        let reason = t.when.last().map(|c| format!("when: {c} is false"));
+        self.reporter.event(&Event::Host(HostResult {
+            host: host.name.clone(),
+            delegated_to: None,
+            status: Status::Skipped,
+            item: None,
+            result,
+            diffs: Vec::new(),
+            reason,
+            ignored: false,
+            verbose_always: false,
+        }));
     }
 
     fn fail_host(&mut self, h: usize, t: &Task, msg: String) {

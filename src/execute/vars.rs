@@ -139,10 +139,14 @@ pub fn task_vars(play: &PlayLayers, scope: &TaskScope) -> Map {
 /// `ansible_facts`: gathered facts without the `ansible_` prefix (Ansible's namespace_facts),
 /// and `ansible_*` variables set with `set_fact`, also without it.
 fn ansible_facts(layers: &HostLayers) -> Map {
-    let strip = |k: &str| k.strip_prefix("ansible_").filter(|_| k != "ansible_local").unwrap_or(k).to_string();
+    let strip =
+        |k: &str| k.strip_prefix("ansible_").filter(|_| k != "ansible_local").unwrap_or(k).to_string();
     let mut m: Map = layers.gathered.iter().map(|(k, v)| (strip(k), v.clone())).collect();
     m.extend(
-        layers.facts.iter().filter_map(|(k, v)| k.strip_prefix("ansible_").map(|s| (s.to_string(), v.clone()))),
+        layers
+            .facts
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("ansible_").map(|s| (s.to_string(), v.clone()))),
     );
     m
 }

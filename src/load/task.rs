@@ -102,6 +102,8 @@ pub enum Meta {
     EndPlay,
     /// Stop the play for this host.
     EndHost,
+    /// Close the host's connection; the next task reconnects.
+    ResetConnection,
 }
 
 /// A loop source.
@@ -332,11 +334,12 @@ fn action_task(
                 "noop" => Meta::Noop,
                 "end_play" => Meta::EndPlay,
                 "end_host" => Meta::EndHost,
+                "reset_connection" => Meta::ResetConnection,
                 other => {
                     return Err(LoadError::at(
                         &value.pos,
                         format!(
-                            "meta: '{other}' is not supported (supported: flush_handlers, noop, end_play, end_host)"
+                            "meta: '{other}' is not supported (supported: flush_handlers, noop, end_play, end_host, reset_connection)"
                         ),
                     ));
                 }

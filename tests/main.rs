@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod compat;
 mod errors;
+mod facts;
 mod files;
 mod inventory;
 mod lab;

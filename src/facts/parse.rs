@@ -199,8 +199,7 @@ pub fn pkg_mgr(paths: &[&str], os_family: &str) -> String {
         ("/usr/bin/emerge", "portage"),
         ("/usr/bin/xbps-install", "xbps"),
     ];
-    let found =
-        PKG_MGRS.iter().filter(|(p, _)| paths.contains(p)).map(|(_, n)| *n).last().unwrap_or("unknown");
+    let found = PKG_MGRS.iter().rev().find(|(p, _)| paths.contains(p)).map_or("unknown", |(_, n)| *n);
     match os_family {
         "RedHat" if paths.contains(&"/run/ostree-booted") => "atomic_container",
         "RedHat" if paths.contains(&"/usr/bin/dnf") => "dnf",

@@ -16,7 +16,8 @@ s lsb-release; cat /etc/lsb-release 2>/dev/null
 s debian_version; cat /etc/debian_version 2>/dev/null
 s uname; uname -s; uname -n; uname -r; uname -v; uname -m
 n=$(uname -n)
-s fqdn; a=$(getent hosts "$n" 2>/dev/null | awk '{print $1; exit}'); [ -n "$a" ] && getent hosts "$a" 2>/dev/null | head -n 1
+t=; command -v timeout >/dev/null 2>&1 && t='timeout 2'
+s fqdn; a=$($t getent ahostsv4 "$n" 2>/dev/null | awk '{print $1; exit}'); [ -n "$a" ] && $t getent hosts "$a" 2>/dev/null | head -n 1
 s meminfo; cat /proc/meminfo 2>/dev/null
 s cpuinfo; cat /proc/cpuinfo 2>/dev/null
 s nproc; nproc 2>/dev/null

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod execute;
+pub mod facts;
 pub mod kube;
 pub mod lab;
 pub mod load;

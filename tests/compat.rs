@@ -51,6 +51,7 @@ cases!(
     lineinfile_insert_positions,
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
+    role_community,
     stat_register,
     template_basic,
     template_whitespace,

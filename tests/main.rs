@@ -8,6 +8,7 @@ mod cli;
 mod compat;
 mod docker;
 mod errors;
+mod facts;
 mod files;
 mod get_url;
 mod inventory;

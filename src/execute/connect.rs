@@ -43,11 +43,19 @@ pub fn spec_for(vars: &Map, play_connection: Option<&str>, opts: &Options, impli
 #[derive(Default)]
 pub struct Pool {
     conns: Mutex<HashMap<String, Conn>>,
+    /// How each host was connected, to reconnect it on `meta: reset_connection`.
+    specs: Mutex<HashMap<String, Spec>>,
 }
 
 impl Pool {
     /// Opens the missing connections among `wanted`, at most `forks` at once.
     pub fn open(&self, wanted: Vec<(String, Spec)>, opts: &Options) {
+        {
+            let mut specs = self.specs.lock().unwrap_or_else(PoisonError::into_inner);
+            for (h, s) in &wanted {
+                specs.entry(h.clone()).or_insert_with(|| s.clone());
+            }
+        }
         let missing: Vec<(String, Spec)> = {
             let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
             wanted.into_iter().filter(|(h, _)| !conns.contains_key(h)).collect()
@@ -71,6 +79,23 @@ impl Pool {
     pub fn get(&self, host: &str) -> Conn {
         let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
         conns.get(host).cloned().unwrap_or_else(|| Err(format!("no connection was opened to {host}")))
+    }
+
+    /// `meta: reset_connection`: closes the host's connection and opens a new one (a new login,
+    /// so e.g. new group memberships apply). With `--ssh-persist` the kept master is reused.
+    pub fn reset(&self, host: &str, opts: &Options) -> Conn {
+        let old = self.conns.lock().unwrap_or_else(PoisonError::into_inner).remove(host);
+        if let Some(Ok(t)) = old {
+            // A master that fails to exit cleanly is replaced anyway.
+            let _ = t.close();
+        }
+        let spec = self.specs.lock().unwrap_or_else(PoisonError::into_inner).get(host).cloned();
+        let conn = match spec {
+            Some(s) => open_one(host, &s, opts),
+            None => Err(format!("no connection was opened to {host}")),
+        };
+        self.conns.lock().unwrap_or_else(PoisonError::into_inner).insert(host.to_string(), conn.clone());
+        conn
     }
 
     /// Closes every connection (ssh masters, control sockets); safe to call twice.

@@ -4,6 +4,7 @@
 
 pub mod connect;
 mod nolog;
+pub mod loops;
 pub mod play;
 pub mod state;
 pub mod tags;
@@ -101,7 +102,7 @@ fn layers_for(inv: &Inventory, host: &str) -> HostLayers {
     // `groups` is the same for every host: the play layers carry it once.
     magic.remove("groups");
     vars.extend(magic);
-    HostLayers { inventory: Arc::new(vars), facts: Arc::new(Map::new()) }
+    HostLayers { inventory: Arc::new(vars), facts: Arc::new(Map::new()), gathered: Arc::new(Map::new()) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -137,6 +138,7 @@ fn run_play(
             reporter: &mut *reporter,
             local: Local,
             others: all.clone(),
+            pool,
         };
         run.run();
         for h in run.hosts {
@@ -244,7 +246,24 @@ fn play_layers(
         Value::from(if opts.tags.is_empty() { vec!["all".to_string()] } else { opts.tags.clone() }),
     );
     m.insert("ansible_skip_tags".into(), Value::from(opts.skip_tags.clone()));
+    m.insert("ansible_version".into(), ansible_version());
     Ok(layers)
+}
+
+/// The ansible-core release hearth follows (its behaviour is checked against this version).
+pub const ANSIBLE_COMPAT_VERSION: (u64, u64, u64) = (2, 18, 19);
+
+/// `ansible_version`: the ansible-core version playbooks see, for `is version(...)` checks.
+pub fn ansible_version() -> Value {
+    let (major, minor, revision) = ANSIBLE_COMPAT_VERSION;
+    let full = format!("{major}.{minor}.{revision}");
+    serde_json::json!({
+        "full": full,
+        "major": major,
+        "minor": minor,
+        "revision": revision,
+        "string": full,
+    })
 }
 
 /// The connection a host needs, from its variables with templates resolved

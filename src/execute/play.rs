@@ -2,18 +2,20 @@
 //! bounded by `--forks`) before the next starts; blocks rescue and always per host; handlers run
 //! at the end of each section and on `meta: flush_handlers`, in definition order.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[path = "play_include.rs"]
+mod include;
 
 use super::state::{Env, HostState};
 use super::tags::selected;
 use super::task::{self, TaskOutcome};
 use super::vars::{HostVars, PlayLayers, TaskScope, context, task_vars};
 use crate::load::playbook::{Play, handler_names};
-use crate::load::task::{Meta, Task, TaskKind, load_task_file, push_down, resolve_task_file};
+use crate::load::task::{Meta, Task, TaskKind};
 use crate::report::{Event, HostResult, Reporter, Status};
-use crate::template::Templar;
+use crate::template::{Templar, truthy};
 use crate::transport::Local;
 use crate::value::{Map, Value};
 
@@ -35,6 +37,8 @@ pub struct PlayRun<'a> {
     pub local: Local,
     /// Every inventory host's variables at play start (for `hostvars` of hosts outside the play).
     pub others: indexmap::IndexMap<String, super::vars::HostLayers>,
+    /// The run's connections (for `meta: reset_connection`).
+    pub pool: &'a super::Pool,
 }
 
 impl PlayRun<'_> {
@@ -42,10 +46,39 @@ impl PlayRun<'_> {
     pub fn run(&mut self) {
         let play = self.play;
         let all: Vec<usize> = (0..self.hosts.len()).collect();
+        if let Some(t) = self.gather_task() {
+            self.run_module_task(&t, &all, false);
+        }
         for section in &play.sections {
             self.run_tasks(section, &all);
             self.flush_handlers(&all);
         }
+    }
+
+    /// Ansible's implicit "Gathering Facts" task (`setup` with the play's `gather_subset` and
+    /// keywords), unless `gather_facts` is false. It is not subject to `--tags`, like Ansible's.
+    fn gather_task(&self) -> Option<Task> {
+        let play = self.play;
+        let wanted = match &play.gather_facts {
+            None => true,
+            Some(Value::String(s)) if s.contains("{{") => {
+                let ctx = self.templar.context(&self.layers.extra_vars);
+                self.templar.render_value(&Value::String(s.clone()), &ctx).ok().is_none_or(|v| truthy(&v))
+            }
+            Some(v) => crate::modules::args::parse_bool(v).unwrap_or_else(|| truthy(v)),
+        };
+        let spec = crate::modules::lookup("setup")?;
+        let mut args = Map::new();
+        if let Some(subset) = &play.gather_subset {
+            args.insert("gather_subset".into(), subset.clone());
+        }
+        wanted.then(|| Task {
+            pos: play.pos.clone(),
+            name: Some("Gathering Facts".into()),
+            kind: TaskKind::Module { spec, args: Value::Object(args) },
+            flags: play.flags.clone(),
+            ..Task::default()
+        })
     }
 
     fn run_tasks(&mut self, tasks: &[Task], hosts: &[usize]) {
@@ -113,6 +146,17 @@ impl PlayRun<'_> {
                     h.ended = true;
                 }
             }
+            Meta::ResetConnection => {
+                let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+                for h in active {
+                    let vars = self.vars_for(t, h);
+                    let ctx = context(&vars, &self.hostvars());
+                    if t.when.iter().all(|c| self.templar.eval_bool(c, &ctx).unwrap_or(false)) {
+                        let name = self.hosts[h].name.clone();
+                        self.hosts[h].transport = self.pool.reset(&name, self.opts);
+                    }
+                }
+            }
             Meta::EndHost => {
                 for &h in hosts {
                     let vars = self.vars_for(t, h);
@@ -140,105 +184,6 @@ impl PlayRun<'_> {
         let hv = self.hostvars();
         self.templar.resolve_vars(&mut vars, |m| context(m, &hv));
         vars
-    }
-
-    /// `include_tasks`: loaded per host (the file name may be templated, the include may loop);
-    /// hosts that include the same file with the same loop item run it together.
-    fn run_include(&mut self, t: &Task, file: &str, base: &std::path::Path, hosts: &[usize]) {
-        let mut groups: Vec<((PathBuf, Map), Vec<usize>)> = Vec::new();
-        let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
-        for h in active {
-            match self.include_targets(t, file, base, h) {
-                Ok(targets) => {
-                    for key in targets {
-                        match groups.iter_mut().find(|(k, _)| *k == key) {
-                            Some((_, members)) => members.push(h),
-                            None => groups.push((key, vec![h])),
-                        }
-                    }
-                }
-                Err(msg) => self.fail_host(h, t, format!("include_tasks: {msg}")),
-            }
-        }
-        for ((path, loop_vars), members) in groups {
-            let members: Vec<usize> = members.into_iter().filter(|&h| self.hosts[h].active()).collect();
-            match load_task_file(&path, t.role.clone(), 0) {
-                Ok(tasks) => {
-                    let names: Vec<&str> = members.iter().map(|&h| self.hosts[h].name.as_str()).collect();
-                    self.reporter.event(&Event::Included {
-                        file: path.display().to_string(),
-                        hosts: names.join(", "),
-                    });
-                    for &h in &members {
-                        self.hosts[h].stats.ok += 1;
-                    }
-                    let mut vars = t.vars.clone();
-                    vars.extend(loop_vars);
-                    let wrapper = Task {
-                        vars,
-                        flags: t.flags.clone(),
-                        kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
-                        ..Task::default()
-                    };
-                    if let TaskKind::Block { block, .. } = push_down(wrapper).kind {
-                        self.run_tasks(&block, &members);
-                    }
-                }
-                Err(e) => {
-                    for &h in &members {
-                        self.fail_host(h, t, e.to_string());
-                    }
-                }
-            }
-        }
-    }
-
-    /// The (file, loop variables) pairs one host includes; empty when `when` is false.
-    fn include_targets(
-        &self,
-        t: &Task,
-        file: &str,
-        base: &std::path::Path,
-        h: usize,
-    ) -> Result<Vec<(PathBuf, Map)>, String> {
-        let hv = self.hostvars();
-        let vars = self.vars_for(t, h);
-        let items: Vec<Option<Value>> = match &t.looping {
-            None => vec![None],
-            Some(l) => {
-                let rendered =
-                    self.templar.render_value(&l.items, &context(&vars, &hv)).map_err(|e| e.message)?;
-                match rendered {
-                    Value::Array(a) => a.into_iter().map(Some).collect(),
-                    other => {
-                        return Err(format!(
-                            "Invalid data passed to '{}', it requires a list, got this instead: {other}",
-                            l.keyword
-                        ));
-                    }
-                }
-            }
-        };
-        let mut out = Vec::new();
-        for item in items {
-            let mut lv = Map::new();
-            if let Some(item) = item {
-                lv.insert(t.loop_control.loop_var.clone(), item);
-            }
-            let mut v = vars.clone();
-            v.extend(lv.clone());
-            let ctx = context(&v, &hv);
-            let mut pass = true;
-            for c in &t.when {
-                pass &= self.templar.eval_bool(c, &ctx).map_err(|e| e.message)?;
-            }
-            if !pass {
-                continue;
-            }
-            let name = self.templar.render_str(file, &ctx).map_err(|e| e.message)?;
-            out.push((resolve_task_file(base, &name, t.role.as_deref()), lv));
-        }
-        Ok(out)
     }
 
     fn fail_host(&mut self, h: usize, t: &Task, msg: String) {
@@ -373,6 +318,10 @@ impl PlayRun<'_> {
         if !out.facts.is_empty() {
             Arc::make_mut(&mut host.layers.facts)
                 .extend(out.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if !out.gathered.is_empty() {
+            Arc::make_mut(&mut host.layers.gathered)
+                .extend(out.gathered.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         let s = &mut host.stats;
         match out.status() {

@@ -30,8 +30,10 @@ pub struct TaskOutcome {
     pub status: Option<Status>,
     /// The result as `register` stores it.
     pub result: Map,
-    /// Facts to set on the host (`set_fact`, `register`).
+    /// Variables to set on the host (`set_fact`, `include_vars`, `register`).
     pub facts: Map,
+    /// Host facts to set (`setup`, `getent`).
+    pub gathered: Map,
     /// The failure was ignored.
     pub ignored: bool,
 }
@@ -89,13 +91,31 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
     if let Some(name) = &task.register {
         out.facts.insert(name.clone(), Value::Object(out.result.clone()));
     }
-    if let Some(Value::Object(f)) = out.result.get("ansible_facts")
-        && out.status() != Status::Failed
-        && spec.name == "set_fact"
-    {
-        out.facts.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
+    take_facts(&mut out, spec.name);
     out
+}
+
+/// Moves the `ansible_facts` a module returned (of each successful loop item) to the outcome:
+/// `set_fact` and `include_vars` set variables; other modules (`setup`, `getent`) host facts.
+fn take_facts(out: &mut TaskOutcome, module: &str) {
+    let items: Vec<&Map> = match out.result.get("results") {
+        Some(Value::Array(rs)) => rs.iter().filter_map(Value::as_object).collect(),
+        _ => vec![&out.result],
+    };
+    let mut found = Map::new();
+    for r in items {
+        let bad = ["failed", "skipped"].iter().any(|k| r.get(*k).and_then(parse_bool).unwrap_or(false));
+        if let (Some(Value::Object(f)), false) = (r.get("ansible_facts"), bad) {
+            found.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    if found.is_empty() || (out.status() == Status::Failed && !out.ignored) {
+        return;
+    }
+    match module {
+        "set_fact" | "include_vars" => out.facts.extend(found),
+        _ => out.gathered.extend(found),
+    }
 }
 
 fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>) -> Map {
@@ -143,7 +163,7 @@ fn run_loop(
     no_log: bool,
 ) -> TaskOutcome {
     let mut out = TaskOutcome::default();
-    let items = match loop_items(l, env, base_vars) {
+    let items = match loop_items(task, l, env, base_vars) {
         Ok(items) => items,
         Err(msg) => {
             let single = failed(msg, Map::new());
@@ -220,24 +240,19 @@ fn empty_loop(host: &HostState, task: &Task, no_log: bool) -> TaskOutcome {
     }
 }
 
-fn loop_items(l: &Loop, env: &Env, vars: &Map) -> Result<Vec<Value>, String> {
+fn loop_items(task: &Task, l: &Loop, env: &Env, vars: &Map) -> Result<Vec<Value>, String> {
     let ctx = context(vars, &env.hostvars);
     let rendered = env.templar.render_value(&l.items, &ctx).map_err(|e| e.message)?;
-    match rendered {
-        Value::Array(items) if l.flatten => Ok(items
-            .into_iter()
-            .flat_map(|i| match i {
-                Value::Array(inner) => inner,
-                other => vec![other],
-            })
-            .collect()),
-        Value::Array(items) => Ok(items),
-        Value::String(s) if l.flatten => Ok(vec![Value::String(s)]),
-        other => Err(format!(
-            "Invalid data passed to '{}', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
-            l.keyword,
-            plain(&other)
-        )),
+    let dirs = search_path(task, env).dirs;
+    super::loops::items(l.keyword, rendered, &dirs, lookup_subdir(task))
+}
+
+/// The subdirectory Ansible gives `with_first_found` and friends: after the module's kind.
+pub fn lookup_subdir(task: &Task) -> &'static str {
+    match &task.kind {
+        TaskKind::Module { spec, .. } if spec.name.contains("template") => "templates",
+        TaskKind::Module { spec, .. } if spec.name.contains("var") => "vars",
+        _ => "files",
     }
 }
 
@@ -390,7 +405,8 @@ fn become_for(task: &Task, env: &Env, vars: &Map) -> Option<crate::transport::Be
     Some(crate::transport::Become { user, method, password })
 }
 
-fn search_path(task: &Task, env: &Env) -> SearchPath {
+/// Control-node directories searched for a task's relative files: role, task file, playbook.
+pub fn search_path(task: &Task, env: &Env) -> SearchPath {
     let mut dirs = Vec::new();
     if let Some(r) = &task.role {
         dirs.push(r.path.clone());

@@ -16,8 +16,12 @@ use crate::value::{Map, Value};
 pub struct HostLayers {
     /// Merged inventory variables (group vars, then host vars).
     pub inventory: Arc<Map>,
-    /// Registered results and facts from `set_fact`.
+    /// Registered results, `set_fact` and `include_vars` variables.
     pub facts: Arc<Map>,
+    /// Facts from `setup`/"Gathering Facts" and fact modules (`getent`), as named in the
+    /// module's `ansible_facts` (`ansible_distribution`, `getent_passwd`): variables just above
+    /// the inventory, like Ansible's host facts, and `ansible_facts` without the prefix.
+    pub gathered: Arc<Map>,
 }
 
 /// `hostvars`: every host's variables, converted lazily when a template asks for one host.
@@ -33,8 +37,10 @@ impl Object for HostVars {
     fn get_value(self: &Arc<Self>, key: &JValue) -> Option<JValue> {
         let layers = self.hosts.get(key.as_str()?)?;
         let mut merged = (*layers.inventory).clone();
+        merged.extend(layers.gathered.iter().map(|(k, v)| (k.clone(), v.clone())));
         merged.extend(self.play.iter().map(|(k, v)| (k.clone(), v.clone())));
         merged.extend(layers.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        merged.insert("ansible_facts".into(), Value::Object(ansible_facts(layers)));
         merged.insert("inventory_hostname".into(), Value::String(key.as_str()?.to_string()));
         Some(JValue::from(minijinja::value::Serde(merged)))
     }
@@ -106,6 +112,7 @@ pub fn task_vars(play: &PlayLayers, scope: &TaskScope) -> Map {
         extend(&mut m, &r.defaults);
     }
     extend(&mut m, &scope.layers.inventory);
+    extend(&mut m, &scope.layers.gathered);
     extend(&mut m, &play.play_vars);
     extend(&mut m, &play.vars_files);
     extend(&mut m, &play.role_vars);
@@ -125,13 +132,23 @@ pub fn task_vars(play: &PlayLayers, scope: &TaskScope) -> Map {
     m.insert("inventory_hostname".into(), Value::String(scope.host.to_string()));
     let short = scope.host.split('.').next().unwrap_or(scope.host);
     m.insert("inventory_hostname_short".into(), Value::String(short.to_string()));
-    m.insert("ansible_facts".into(), Value::Object(ansible_facts(&scope.layers.facts)));
+    m.insert("ansible_facts".into(), Value::Object(ansible_facts(scope.layers)));
     m
 }
 
-/// Facts set with `set_fact` also appear under `ansible_facts` without the prefix.
-fn ansible_facts(facts: &Map) -> Map {
-    facts.iter().filter_map(|(k, v)| k.strip_prefix("ansible_").map(|s| (s.to_string(), v.clone()))).collect()
+/// `ansible_facts`: gathered facts without the `ansible_` prefix (Ansible's namespace_facts),
+/// and `ansible_*` variables set with `set_fact`, also without it.
+fn ansible_facts(layers: &HostLayers) -> Map {
+    let strip =
+        |k: &str| k.strip_prefix("ansible_").filter(|_| k != "ansible_local").unwrap_or(k).to_string();
+    let mut m: Map = layers.gathered.iter().map(|(k, v)| (strip(k), v.clone())).collect();
+    m.extend(
+        layers
+            .facts
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("ansible_").map(|s| (s.to_string(), v.clone()))),
+    );
+    m
 }
 
 /// The template context: merged variables plus the lazy `hostvars` object.
@@ -166,6 +183,7 @@ mod tests {
         let layers = HostLayers {
             inventory: Arc::new(map(json!({"a": "inventory", "b": "inventory"}))),
             facts: Arc::new(map(json!({"d": "fact"}))),
+            gathered: Arc::new(map(json!({"ansible_os_family": "Debian", "b": "gathered"}))),
         };
         let scope = TaskScope {
             host: "h1.example",
@@ -182,6 +200,8 @@ mod tests {
         assert_eq!(m["d"], "fact", "set_fact/register beat role vars, as in Ansible");
         assert_eq!(m["e"], "extra", "extra vars beat role params");
         assert_eq!(m["inventory_hostname_short"], "h1");
+        assert_eq!(m["ansible_os_family"], "Debian");
+        assert_eq!(m["ansible_facts"]["os_family"], "Debian", "gathered facts also without the prefix");
     }
 
     #[test]
@@ -192,6 +212,7 @@ mod tests {
             HostLayers {
                 inventory: Arc::new(map(json!({"port": 80}))),
                 facts: Arc::new(map(json!({"x": 1}))),
+                gathered: Arc::new(Map::new()),
             },
         );
         let hv = Arc::new(HostVars { hosts, play: Arc::new(Map::new()) });

@@ -32,8 +32,10 @@ pub struct Play {
     pub hosts: String,
     /// `connection:`.
     pub connection: Option<String>,
-    /// `gather_facts:`.
+    /// `gather_facts:` (default true).
     pub gather_facts: Option<Value>,
+    /// `gather_subset:` for the implicit fact gathering.
+    pub gather_subset: Option<Value>,
     /// `become*`, `ignore_errors`, `no_log`, `check_mode`, `diff` for every task.
     pub flags: Flags,
     /// `vars:`.
@@ -63,6 +65,7 @@ const PLAY_KEYWORDS: &[&str] = &[
     "hosts",
     "connection",
     "gather_facts",
+    "gather_subset",
     "become",
     "become_user",
     "become_method",
@@ -94,7 +97,6 @@ const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
     "port",
     "throttle",
     "order",
-    "gather_subset",
     "gather_timeout",
     "fact_path",
     "become_exe",
@@ -169,6 +171,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         hosts: String::new(),
         connection: None,
         gather_facts: None,
+        gather_subset: None,
         flags: Flags::default(),
         vars: Map::new(),
         vars_files: Vec::new(),
@@ -193,6 +196,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "hosts" => hosts = Some(hosts_pattern(value)?),
             "connection" => play.connection = value.as_str().map(str::to_string),
             "gather_facts" => play.gather_facts = Some(value.to_value()),
+            "gather_subset" => play.gather_subset = Some(value.to_value()),
             "become" => play.flags.become_ = Some(value.to_value()),
             "become_user" => play.flags.become_user = Some(value.to_value()),
             "become_method" => play.flags.become_method = Some(value.to_value()),

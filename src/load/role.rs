@@ -1,5 +1,5 @@
 //! Roles: `roles/NAME/{tasks,handlers,defaults,vars,templates,files,meta}` found beside the
-//! playbook, on `ANSIBLE_ROLES_PATH`, or given as a path. Dependencies from `meta/main.yml` are
+//! playbook, on `roles_path` (`ANSIBLE_ROLES_PATH` or ansible.cfg), or given as a path. Dependencies from `meta/main.yml` are
 //! loaded first, like Ansible. Role parameters and conditions become block keywords.
 
 use std::path::{Path, PathBuf};
@@ -34,16 +34,11 @@ pub struct LoadedRole {
     pub handlers: Vec<Task>,
 }
 
-/// Directories searched for a role by name: `roles/` beside the playbook, `ANSIBLE_ROLES_PATH`,
-/// then the playbook directory itself.
+/// Directories searched for a role by name: `roles/` beside the playbook, `roles_path`
+/// (`ANSIBLE_ROLES_PATH`, ansible.cfg, or Ansible's default list), then the playbook directory.
 pub fn search_dirs(playbook_dir: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![playbook_dir.join("roles")];
-    if let Ok(p) = std::env::var("ANSIBLE_ROLES_PATH") {
-        dirs.extend(std::env::split_paths(&p).filter(|d| !d.as_os_str().is_empty()));
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".ansible/roles"));
-    }
+    dirs.extend(super::config::roles_path());
     dirs.push(playbook_dir.to_path_buf());
     dirs
 }

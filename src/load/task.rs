@@ -23,7 +23,7 @@ pub struct Task {
     pub kind: TaskKind,
     /// `when:` conditions, ANDed (parents' first).
     pub when: Vec<String>,
-    /// `loop:` / `with_items:` / `with_list:`.
+    /// `loop:` or a `with_<lookup>:` loop.
     pub looping: Option<Loop>,
     /// `loop_control:`.
     pub loop_control: LoopControl,
@@ -102,6 +102,8 @@ pub enum Meta {
     EndPlay,
     /// Stop the play for this host.
     EndHost,
+    /// Close the host's connection; the next task reconnects.
+    ResetConnection,
 }
 
 /// A loop source.
@@ -109,9 +111,7 @@ pub enum Meta {
 pub struct Loop {
     /// The list (or a template producing one).
     pub items: Value,
-    /// `with_items` flattens one level.
-    pub flatten: bool,
-    /// Keyword used, for error messages.
+    /// Keyword used (`loop`, `with_items`, `with_dict`...): it decides how items are made.
     pub keyword: &'static str,
 }
 
@@ -233,13 +233,6 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "name" => task.name = Some(scalar_string(value)?),
             "args" => args_kw = Some(value),
             "when" => task.when = conditions(value)?,
-            "loop" => task.looping = Some(Loop { items: value.to_value(), flatten: false, keyword: "loop" }),
-            "with_items" => {
-                task.looping = Some(Loop { items: value.to_value(), flatten: true, keyword: "with_items" })
-            }
-            "with_list" => {
-                task.looping = Some(Loop { items: value.to_value(), flatten: false, keyword: "with_list" })
-            }
             "loop_control" => task.loop_control = loop_control(value)?,
             "register" => task.register = Some(scalar_string(value)?),
             "notify" => task.notify = string_list(value)?,
@@ -263,11 +256,17 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             k if UNSUPPORTED.contains(&k) => {
                 return Err(LoadError::at(kpos, format!("task keyword '{k}' is not supported by hearth")));
             }
+            k if crate::execute::loops::KEYWORDS.contains(&k) => {
+                let keyword =
+                    crate::execute::loops::KEYWORDS.iter().copied().find(|w| *w == k).unwrap_or("loop");
+                task.looping = Some(Loop { items: value.to_value(), keyword });
+            }
             k if k.starts_with("with_") => {
                 return Err(LoadError::at(
                     kpos,
                     format!(
-                        "loop keyword '{k}' is not supported by hearth (supported: loop, with_items, with_list)"
+                        "loop keyword '{k}' is not supported by hearth (supported: {})",
+                        crate::execute::loops::KEYWORDS.join(", ")
                     ),
                 ));
             }
@@ -335,11 +334,12 @@ fn action_task(
                 "noop" => Meta::Noop,
                 "end_play" => Meta::EndPlay,
                 "end_host" => Meta::EndHost,
+                "reset_connection" => Meta::ResetConnection,
                 other => {
                     return Err(LoadError::at(
                         &value.pos,
                         format!(
-                            "meta: '{other}' is not supported (supported: flush_handlers, noop, end_play, end_host)"
+                            "meta: '{other}' is not supported (supported: flush_handlers, noop, end_play, end_host, reset_connection)"
                         ),
                     ));
                 }
@@ -403,7 +403,8 @@ fn check_syntax(task: &Task) -> Result<(), LoadError> {
     }
     if let Some(l) = &task.looping {
         crate::template::check_value_syntax(&l.items).map_err(|e| LoadError::at(&task.pos, e))?;
-        if !matches!(l.items, Value::Array(_) | Value::String(_)) {
+        let needs_list = matches!(l.keyword, "loop" | "with_items" | "with_list");
+        if needs_list && !matches!(l.items, Value::Array(_) | Value::String(_)) {
             return Err(LoadError::at(
                 &task.pos,
                 format!(

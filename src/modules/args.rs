@@ -133,6 +133,20 @@ pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
     })
 }
 
+/// serde helper for Ansible `list` parameters: a list, or a comma-separated string.
+pub fn de_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(match <Value as serde::Deserialize>::deserialize(d)? {
+        Value::Null => Vec::new(),
+        Value::Array(a) => a.iter().map(text).collect(),
+        Value::String(s) => s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+        other => vec![text(&other)],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

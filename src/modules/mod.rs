@@ -18,7 +18,9 @@ pub mod fail;
 pub mod file;
 pub mod fileedit;
 pub mod get_url;
+pub mod getent;
 pub mod group;
+pub mod include_vars;
 pub mod k8s;
 pub mod k8s_info;
 pub mod k8s_plan;
@@ -28,8 +30,10 @@ pub mod package;
 pub mod put;
 pub mod pyre;
 pub mod raw;
+pub mod replace;
 pub mod service;
 pub mod set_fact;
+pub mod setup;
 pub mod stat;
 pub mod systemd;
 pub mod systemd_unit;
@@ -259,14 +263,18 @@ pub static REGISTRY: &[Spec] = &[
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
     spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
+    spec!("getent", getent::Getent, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),
+    spec!("include_vars", include_vars::IncludeVars, FreeForm::Param("file")),
     spec!("k8s", k8s::K8s, FreeForm::KeyValue),
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("package", package::Package, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
+    spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("service", service::Service, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
+    spec!("setup", setup::Setup, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),

@@ -1,0 +1,137 @@
+//! `include_tasks` for the linear strategy: which file each host includes (templated name,
+//! loop, `when` on the include itself), the banner, `included:`/`skipping:` lines, and running
+//! the included tasks for the hosts that include the same file together. A child of `play`.
+
+use std::path::PathBuf;
+
+use super::PlayRun;
+use crate::execute::vars::context;
+use crate::load::task::{Task, TaskKind, load_task_file, push_down, resolve_task_file};
+use crate::report::{Event, HostResult, Status};
+use crate::value::{Map, Value};
+
+impl PlayRun<'_> {
+    /// `include_tasks`: loaded per host (the file name may be templated, the include may loop);
+    /// hosts that include the same file with the same loop item run it together.
+    pub(super) fn run_include(&mut self, t: &Task, file: &str, base: &std::path::Path, hosts: &[usize]) {
+        let mut groups: Vec<((PathBuf, Map), Vec<usize>)> = Vec::new();
+        let active: Vec<usize> = hosts.iter().copied().filter(|&h| self.hosts[h].active()).collect();
+        if active.is_empty() {
+            return;
+        }
+        let name = self.task_name(t, active[0]);
+        self.reporter.event(&Event::TaskStart { name, handler: false, hosts: active.len() });
+        for h in active {
+            match self.include_targets(t, file, base, h) {
+                Ok(targets) if targets.is_empty() => self.skip_host(h, t),
+                Ok(targets) => {
+                    for key in targets {
+                        match groups.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, members)) => members.push(h),
+                            None => groups.push((key, vec![h])),
+                        }
+                    }
+                }
+                Err(msg) => self.fail_host(h, t, format!("include_tasks: {msg}")),
+            }
+        }
+        for ((path, loop_vars), members) in groups {
+            let members: Vec<usize> = members.into_iter().filter(|&h| self.hosts[h].active()).collect();
+            match load_task_file(&path, t.role.clone(), 0) {
+                Ok(tasks) => {
+                    let names: Vec<&str> = members.iter().map(|&h| self.hosts[h].name.as_str()).collect();
+                    self.reporter.event(&Event::Included {
+                        file: path.display().to_string(),
+                        hosts: names.join(", "),
+                    });
+                    for &h in &members {
+                        self.hosts[h].stats.ok += 1;
+                    }
+                    let mut vars = t.vars.clone();
+                    vars.extend(loop_vars);
+                    let wrapper = Task {
+                        vars,
+                        flags: t.flags.clone(),
+                        kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
+                        ..Task::default()
+                    };
+                    if let TaskKind::Block { block, .. } = push_down(wrapper).kind {
+                        self.run_tasks(&block, &members);
+                    }
+                }
+                Err(e) => {
+                    for &h in &members {
+                        self.fail_host(h, t, e.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The (file, loop variables) pairs one host includes; empty when `when` is false.
+    fn include_targets(
+        &self,
+        t: &Task,
+        file: &str,
+        base: &std::path::Path,
+        h: usize,
+    ) -> Result<Vec<(PathBuf, Map)>, String> {
+        let hv = self.hostvars();
+        let vars = self.vars_for(t, h);
+        let items: Vec<Option<Value>> = match &t.looping {
+            None => vec![None],
+            Some(l) => {
+                let rendered =
+                    self.templar.render_value(&l.items, &context(&vars, &hv)).map_err(|e| e.message)?;
+                let mut dirs: Vec<PathBuf> = t.role.iter().map(|r| r.path.clone()).collect();
+                dirs.push(base.to_path_buf());
+                dirs.push(self.play.dir.clone());
+                crate::execute::loops::items(l.keyword, rendered, &dirs, "files")?
+                    .into_iter()
+                    .map(Some)
+                    .collect()
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let mut lv = Map::new();
+            if let Some(item) = item {
+                lv.insert(t.loop_control.loop_var.clone(), item);
+            }
+            let mut v = vars.clone();
+            v.extend(lv.clone());
+            let ctx = context(&v, &hv);
+            let mut pass = true;
+            for c in &t.when {
+                pass &= self.templar.eval_bool(c, &ctx).map_err(|e| e.message)?;
+            }
+            if !pass {
+                continue;
+            }
+            let name = self.templar.render_str(file, &ctx).map_err(|e| e.message)?;
+            out.push((resolve_task_file(base, &name, t.role.as_deref()), lv));
+        }
+        Ok(out)
+    }
+
+    /// An include whose `when` is false (or whose loop is empty) on this host.
+    fn skip_host(&mut self, h: usize, t: &Task) {
+        let mut result = Map::new();
+        result.insert("changed".into(), Value::Bool(false));
+        result.insert("skipped".into(), Value::Bool(true));
+        let host = &mut self.hosts[h];
+        host.stats.skipped += 1;
+        let reason = t.when.last().map(|c| format!("when: {c} is false"));
+        self.reporter.event(&Event::Host(HostResult {
+            host: host.name.clone(),
+            delegated_to: None,
+            status: Status::Skipped,
+            item: None,
+            result,
+            diffs: Vec::new(),
+            reason,
+            ignored: false,
+            verbose_always: false,
+        }));
+    }
+}

@@ -1,0 +1,107 @@
+//! Facts: what a host is (distribution, architecture, memory, addresses, service manager...),
+//! gathered with one shell script in one round trip, parsed by pure functions, and shaped like
+//! Ansible 2.18's `setup` output (`ansible_*` names). The engine stores them per host; this
+//! module does not decide precedence or caching.
+
+pub mod distribution;
+pub mod hardware;
+pub mod network;
+pub mod parse;
+pub mod script;
+
+use crate::transport::{Cmd, Transport, TransportError};
+use crate::value::{Map, Value};
+pub use parse::Subset;
+
+/// Runs the gather script on the host and parses its output (every subset).
+pub fn gather(host: &dyn Transport) -> Result<Vec<(String, Value, Subset)>, TransportError> {
+    let out = host.run(&Cmd::shell(script::GATHER_SCRIPT))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(parse::parse(&text))
+}
+
+/// Why a `gather_subset` or `filter` is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    /// A subset name Ansible does not know.
+    #[error(
+        "Bad subset '{0}' given to Ansible. gather_subset options allowed: all, min, hardware, network, virtual, facter, ohai (and the names of fact collectors), optionally prefixed with '!'"
+    )]
+    Subset(String),
+    /// A filter that is not a valid glob.
+    #[error("setup: invalid filter '{0}': {1}")]
+    Filter(String, String),
+}
+
+/// Collector names Ansible accepts in `gather_subset` that hearth answers from the minimal set.
+const MIN_NAMES: &[&str] = &[
+    "min",
+    "distribution",
+    "platform",
+    "user",
+    "env",
+    "service_mgr",
+    "pkg_mgr",
+    "lsb",
+    "date_time",
+    "apparmor",
+    "caps",
+    "cmdline",
+    "dns",
+    "fips",
+    "local",
+    "python",
+    "selinux",
+    "ssh_pub_keys",
+];
+
+/// Keeps the facts of the selected subsets whose names match one of the `filter` globs
+/// (all when `filter` is empty), like `setup`'s `gather_subset` and `filter`.
+pub fn select(
+    facts: Vec<(String, Value, Subset)>,
+    subsets: &[String],
+    filter: &[String],
+) -> Result<Map, SelectError> {
+    let (mut min, mut hw, mut net) = (true, false, false);
+    let tokens: Vec<&str> =
+        if subsets.is_empty() { vec!["all"] } else { subsets.iter().map(String::as_str).collect() };
+    let mut all_off = false;
+    for t in &tokens {
+        let (neg, name) = match t.strip_prefix('!') {
+            Some(n) => (true, n),
+            None => (false, *t),
+        };
+        match name {
+            "all" if neg => all_off = true,
+            "all" => (hw, net) = (true, true),
+            "hardware" | "devices" => hw = !neg,
+            "network" | "interfaces" => net = !neg,
+            "min" if neg => min = false,
+            "virtual" | "facter" | "ohai" => {}
+            n if MIN_NAMES.contains(&n) => {}
+            other => return Err(SelectError::Subset(other.to_string())),
+        }
+    }
+    if all_off {
+        let positive = |n: &str| tokens.contains(&n);
+        hw = positive("hardware") || positive("devices");
+        net = positive("network") || positive("interfaces");
+    }
+    let patterns = filter
+        .iter()
+        .map(|f| glob::Pattern::new(f).map_err(|e| SelectError::Filter(f.clone(), e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(facts
+        .into_iter()
+        .filter(|(_, _, s)| match s {
+            Subset::Min => min,
+            Subset::Hardware => hw,
+            Subset::Network => net,
+        })
+        .filter(|(k, _, _)| patterns.is_empty() || patterns.iter().any(|p| p.matches(k)))
+        .map(|(k, v, _)| (k, v))
+        .collect())
+}
+
+#[cfg(test)]
+mod fixtures_tests;

@@ -1,0 +1,86 @@
+//! The few `ansible.cfg` settings hearth honours (today: `[defaults] roles_path`), read from the
+//! file Ansible would pick: `$ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg`,
+//! `/etc/ansible/ansible.cfg`. Other settings are ignored, never guessed at.
+
+use std::path::{Path, PathBuf};
+
+/// The config file Ansible would use, if any.
+pub fn config_file() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("ANSIBLE_CONFIG") {
+        candidates.push(PathBuf::from(p));
+    }
+    candidates.push(PathBuf::from("ansible.cfg"));
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".ansible.cfg"));
+    }
+    candidates.push(PathBuf::from("/etc/ansible/ansible.cfg"));
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// A value of an INI file's section (`key = value` or `key: value`; `#`/`;` comments).
+pub fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut current = String::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            current = name.trim().to_string();
+            continue;
+        }
+        let Some((k, v)) = l.split_once(['=', ':']) else { continue };
+        if current == section && k.trim() == key {
+            return Some(v.trim().to_string());
+        }
+    }
+    None
+}
+
+/// Colon-separated paths with `~` expanded and relative ones taken from `base`.
+pub fn split_paths(value: &str, base: &Path) -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    value
+        .split(':')
+        .filter(|p| !p.is_empty())
+        .map(|p| match (p.strip_prefix("~/"), &home) {
+            (Some(rest), Some(h)) => h.join(rest),
+            _ if p == "~" => home.clone().unwrap_or_else(|| PathBuf::from(p)),
+            _ => base.join(p),
+        })
+        .collect()
+}
+
+/// `roles_path`: `ANSIBLE_ROLES_PATH`, else ansible.cfg's, else Ansible's default list.
+pub fn roles_path() -> Vec<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Some(env) = std::env::var("ANSIBLE_ROLES_PATH").ok().filter(|v| !v.is_empty()) {
+        return split_paths(&env, &cwd);
+    }
+    if let Some(file) = config_file()
+        && let Ok(text) = std::fs::read_to_string(&file)
+        && let Some(v) = ini_value(&text, "defaults", "roles_path")
+    {
+        let base = file.parent().map(Path::to_path_buf).unwrap_or(cwd);
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        return split_paths(&v, &base);
+    }
+    split_paths("~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles", &cwd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_roles_path_from_defaults() {
+        let cfg = "# c\n[ssh_connection]\nroles_path = no\n[defaults]\ninventory = hosts\nroles_path = roles:/opt/roles\n";
+        assert_eq!(ini_value(cfg, "defaults", "roles_path").as_deref(), Some("roles:/opt/roles"));
+        assert_eq!(
+            split_paths("roles:/opt/roles", Path::new("/p")),
+            vec![PathBuf::from("/p/roles"), PathBuf::from("/opt/roles")]
+        );
+        assert_eq!(ini_value(cfg, "defaults", "nope"), None);
+    }
+}

@@ -1,0 +1,208 @@
+//! Facts: "Gathering Facts" values against Ansible's `setup` on this machine (when
+//! `HEARTH_ANSIBLE_PLAYBOOK` is set, like tests/compat.rs), facts of lab hosts over SSH, the
+//! community-shaped role on lab hosts, and `meta: reset_connection` picking up a new group.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::lab::Lab;
+use crate::support::{Project, Run};
+
+/// Facts both tools must report identically on the same machine.
+const SAME: &[&str] = &[
+    "distribution",
+    "distribution_release",
+    "distribution_version",
+    "distribution_major_version",
+    "distribution_file_variety",
+    "os_family",
+    "architecture",
+    "machine",
+    "system",
+    "kernel",
+    "kernel_version",
+    "hostname",
+    "nodename",
+    "fqdn",
+    "domain",
+    "machine_id",
+    "memtotal_mb",
+    "swaptotal_mb",
+    "processor_vcpus",
+    "processor_count",
+    "processor_cores",
+    "processor_threads_per_core",
+    "processor_nproc",
+    "pkg_mgr",
+    "service_mgr",
+    "user_id",
+    "user_uid",
+    "user_gid",
+    "user_dir",
+    "user_shell",
+    "default_ipv4",
+];
+
+const DUMP: &str = "- hosts: localhost\n  tasks:\n    - copy:\n        dest: \"{{ root }}/facts.json\"\n        content: \"{{ ansible_facts | to_json }}\"\n";
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("facts json")
+}
+
+#[test]
+fn gathered_facts_match_ansible_setup_on_this_machine() {
+    let Some(ansible) = std::env::var_os("HEARTH_ANSIBLE_PLAYBOOK") else {
+        eprintln!("note: HEARTH_ANSIBLE_PLAYBOOK unset, skipping the comparison with Ansible's facts");
+        return;
+    };
+    let (a, h) = (Project::new(), Project::new());
+    a.write("play.yml", DUMP);
+    h.write("play.yml", DUMP);
+    let python = Path::new(&ansible).with_file_name("python3");
+    let out = Command::new(&ansible)
+        .args(["-i", "localhost,", "-c", "local", "play.yml", "-e"])
+        .arg(format!("ansible_python_interpreter={}", python.display()))
+        .arg("-e")
+        .arg(format!("root={}", a.root()))
+        .current_dir(a.path(""))
+        .output()
+        .expect("run ansible-playbook");
+    Run::from(out).code(0);
+    let root = format!("root={}", h.root());
+    h.hearth(&["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e", &root]).code(0);
+    let (fa, fh) = (read_json(&a.path("facts.json")), read_json(&h.path("facts.json")));
+    let mut diffs = Vec::new();
+    for k in SAME {
+        if fa.get(*k) != fh.get(*k) {
+            diffs.push(format!("{k}: ansible {:?} hearth {:?}", fa.get(*k), fh.get(*k)));
+        }
+    }
+    // Ansible lists addresses in directory order of /sys/class/net: compare them as sets.
+    let sorted = |v: &Value| {
+        let mut a: Vec<String> = v.as_array().into_iter().flatten().map(|x| x.to_string()).collect();
+        a.sort();
+        a
+    };
+    if sorted(&fa["all_ipv4_addresses"]) != sorted(&fh["all_ipv4_addresses"]) {
+        diffs
+            .push(format!("all_ipv4_addresses: {} / {}", fa["all_ipv4_addresses"], fh["all_ipv4_addresses"]));
+    }
+    assert!(diffs.is_empty(), "facts differ from Ansible's:\n{}", diffs.join("\n"));
+}
+
+#[test]
+fn gather_facts_false_skips_the_gathering_task() {
+    let p = Project::new();
+    p.write("a.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{{ ansible_distribution | default('none') }}\"\n");
+    let r = p.hearth(&["apply", "a.yml", "-i", "localhost,", "-c", "local"]);
+    r.code(0).stdout_has("\"msg\": \"none\"");
+    assert!(!r.stdout.contains("Gathering Facts"));
+    assert_eq!(r.recap("localhost", "ok"), 1);
+    p.write("b.yml", "- hosts: localhost\n  tasks: []\n- hosts: localhost\n  gather_subset: ['!all']\n  tasks:\n    - assert: {that: [ansible_facts.distribution is defined, ansible_memtotal_mb is not defined, ansible_version.major == 2]}\n");
+    let r = p.hearth(&["apply", "b.yml", "-i", "localhost,", "-c", "local", "--tags", "nothing"]);
+    // Gathering Facts is not subject to --tags (Ansible tags it `always`): one per play.
+    r.code(0);
+    assert_eq!(r.recap("localhost", "ok"), 2, "{}", r.stdout);
+}
+
+const LAB_FACTS: &str = "- hosts: HOSTS\n  tasks:\n    - copy:\n        dest: /tmp/hearth-facts.json\n        content: \"{{ ansible_facts | to_json }}\"\n    - getent: {database: passwd, key: root}\n    - copy:\n        dest: /tmp/hearth-getent.txt\n        content: \"{{ getent_passwd.root[4] }} {{ ansible_facts.getent_passwd.root[5] }}\\n\"\n";
+
+#[test]
+fn lab_hosts_report_their_own_facts_over_ssh() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    p.write("site.yml", &LAB_FACTS.replace("HOSTS", &names(lab)));
+    let inv = lab.inventory.display().to_string();
+    let started = std::time::Instant::now();
+    let r = p.hearth(&["apply", "site.yml", "-i", &inv]);
+    let took = started.elapsed();
+    r.code(0);
+    for (i, (name, addr)) in lab.hosts.iter().enumerate() {
+        assert_eq!(r.recap(name, "ok"), 4, "{}", r.stdout);
+        let f: Value = serde_json::from_str(&lab.ok(i, "root", "cat /tmp/hearth-facts.json")).expect("json");
+        assert_eq!(f["default_ipv4"]["address"], addr.as_str(), "{name}");
+        assert_eq!(f["nodename"], lab.ok(i, "root", "uname -n").trim(), "{name}");
+        assert_eq!(f["architecture"], lab.ok(i, "root", "uname -m").trim(), "{name}");
+        let id = lab.ok(i, "root", ". /etc/os-release; echo $ID");
+        assert_eq!(f["distribution"].as_str().map(str::to_lowercase).as_deref(), Some(id.trim()), "{name}");
+        assert!(f["memtotal_mb"].as_u64().is_some_and(|m| m > 0));
+        assert_eq!(lab.ok(i, "root", "cat /tmp/hearth-getent.txt").trim(), "/root /bin/bash");
+    }
+    eprintln!("gathering facts + 3 tasks on {} lab hosts took {took:?}", lab.hosts.len());
+}
+
+/// The community-shaped role of tests/compat/role_community on lab hosts over SSH.
+#[test]
+fn community_role_runs_on_lab_hosts() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/role_community");
+    copy_dir(&case, &p.path(""));
+    let dir = "/tmp/hearth-role-case";
+    for i in 0..lab.hosts.len() {
+        lab.ok(i, "root", &format!("rm -rf {dir} && mkdir {dir}"));
+    }
+    let inv = lab.inventory.display().to_string();
+    let root = format!("root={dir}");
+    let play = std::fs::read_to_string(p.path("play.yml"))
+        .expect("play")
+        .replace("hosts: localhost", &format!("hosts: {}", names(lab)));
+    p.write("play.yml", &play);
+    let first = p.hearth(&["apply", "play.yml", "-i", &inv, "-e", &root]);
+    first.code(0);
+    let second = p.hearth(&["apply", "play.yml", "-i", &inv, "-e", &root]);
+    second.code(0);
+    for (i, (name, _)) in lab.hosts.iter().enumerate() {
+        assert_eq!(
+            (first.recap(name, "ok"), first.recap(name, "changed"), first.recap(name, "skipped")),
+            (23, 15, 2),
+            "{}",
+            first.stdout
+        );
+        assert_eq!(second.recap(name, "changed"), 0, "{}", second.stdout);
+        // lab.ok trims the output: compare without the final newline.
+        let file = |f: &str| format!("{}\n", lab.ok(i, "root", &format!("cat {dir}/{f}")).trim_end());
+        assert_eq!(file("handlers-seen.txt"), "restart homelab-app\nreload homelab-app homelab-app-rh\n");
+        assert_eq!(file("packages.txt"), "curl ca-certificates for homelab-app\n");
+        let arch = lab.ok(i, "root", "uname -m");
+        let conf = format!("# homelab-app 1.4.2\nport = 8080\nusers = root\narch = {}\n", arch.trim());
+        assert_eq!(file("app.conf"), conf);
+        assert_eq!(file("server.conf"), "# seeded\nport = 8081\nfamily = Debian\n");
+    }
+}
+
+/// `meta: reset_connection`: a group added to the login user shows only after reconnecting.
+#[test]
+fn reset_connection_picks_up_new_groups() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    lab.ok(1, "root", "groupadd -f hearthreset && gpasswd -d hearth hearthreset >/dev/null 2>&1; true");
+    p.write(
+        "site.yml",
+        "- hosts: lab2_user\n  gather_facts: false\n  tasks:\n    - command: id -Gn\n      register: before\n    - command: usermod -aG hearthreset hearth\n      become: true\n    - command: id -Gn\n      register: stale\n    - meta: reset_connection\n    - command: id -Gn\n      register: fresh\n    - assert:\n        that:\n          - \"'hearthreset' not in before.stdout.split()\"\n          - \"'hearthreset' not in stale.stdout.split()\"\n          - \"'hearthreset' in fresh.stdout.split()\"\n",
+    );
+    let inv = lab.inventory.display().to_string();
+    let r = p.hearth(&["apply", "site.yml", "-i", &inv]);
+    lab.ok(1, "root", "gpasswd -d hearth hearthreset >/dev/null 2>&1; groupdel hearthreset; true");
+    r.code(0);
+}
+
+/// The lab's root logins as a host pattern (the inventory also has `labN_user` aliases).
+fn names(lab: &Lab) -> String {
+    lab.hosts.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("readdir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}

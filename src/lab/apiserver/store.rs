@@ -93,7 +93,8 @@ impl Store {
         self.rv
     }
 
-    fn key(rt: &ResourceType, ns: &str, name: &str) -> Key {
+    /// The store key of an object.
+    pub fn key(rt: &ResourceType, ns: &str, name: &str) -> Key {
         (
             rt.group.clone(),
             rt.plural.clone(),

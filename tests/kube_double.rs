@@ -124,6 +124,8 @@ fn kubectl_server_side_apply_round_trip() {
     let out = c.ok(&["apply", "--server-side", "-f", "-"], MANIFESTS);
     assert!(out.contains("deployment.apps/web serverside-applied"), "{out}");
 
+    let table = c.ok(&["get", "deployments", "-n", "demo"], "");
+    assert!(table.lines().nth(1).is_some_and(|l| l.starts_with("web ")), "{table}");
     let d = c.json(&["get", "deployment", "web", "-n", "demo", "--show-managed-fields"]);
     assert_eq!(d["metadata"]["generation"], 1);
     assert_eq!(d["spec"]["replicas"], 2);

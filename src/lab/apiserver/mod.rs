@@ -9,12 +9,15 @@ mod defaults;
 mod fields;
 mod http;
 mod merge;
+mod objects;
 mod openapi;
 pub mod resources;
 pub mod rollout;
 mod selector;
 mod status;
 mod store;
+#[cfg(test)]
+mod store_tests;
 mod tls;
 mod validate;
 mod watch;
@@ -90,7 +93,7 @@ impl Default for Options {
 
 /// A random-enough token (hex) for a throwaway server.
 pub fn random_token() -> String {
-    format!("{}{}", store::new_uid(), store::new_uid()).replace('-', "")
+    format!("{}{}", objects::new_uid(), objects::new_uid()).replace('-', "")
 }
 
 /// A running server; stops when dropped (or on `stop`).

@@ -154,6 +154,11 @@ pub enum LabCommand {
     },
     /// Print an Ansible inventory for the lab's hosts (YAML).
     Inventory,
+    /// Print the path of the kubeconfig of the lab's Kubernetes API double.
+    Kubeconfig,
+    /// Internal: serve the lab's Kubernetes API double until killed.
+    #[command(hide = true)]
+    ServeApi,
     /// Internal: build a host's root inside its namespaces and exec its sshd.
     #[command(hide = true)]
     Boot {

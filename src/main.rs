@@ -277,6 +277,7 @@ fn lab_command(args: LabArgs) -> Result<u8, Failure> {
             let _ = writeln!(out, "lab {:?} is up: {} host(s)", state.name, state.hosts.len());
             let _ = write!(out, "{}", lab_table(&lab::status(&state)));
             let _ = writeln!(out, "inventory: {}", state.inventory.display());
+            let _ = writeln!(out, "kubeconfig: {} ({})", state.kubeconfig.display(), state.api_url());
         }
         LabCommand::Down => {
             lab::down(&name).map_err(fail)?;
@@ -289,6 +290,7 @@ fn lab_command(args: LabArgs) -> Result<u8, Failure> {
                 let v = serde_json::json!({
                     "name": state.name, "bridge": state.bridge, "client_key": state.client_key,
                     "known_hosts": state.known_hosts, "inventory": state.inventory, "hosts": hosts,
+                    "kubeconfig": state.kubeconfig, "api_url": state.api_url(),
                 });
                 let _ = writeln!(out, "{v:#}");
             } else {
@@ -304,6 +306,11 @@ fn lab_command(args: LabArgs) -> Result<u8, Failure> {
             let state = lab::load(&name).map_err(fail)?;
             let _ = write!(out, "{}", lab::inventory::render(&state));
         }
+        LabCommand::Kubeconfig => {
+            let state = lab::load(&name).map_err(fail)?;
+            let _ = writeln!(out, "{}", state.kubeconfig.display());
+        }
+        LabCommand::ServeApi => lab::kubeapi::serve(&name).map_err(fail)?,
         LabCommand::Boot { host } => lab::boot(&name, &host).map_err(fail)?,
         LabCommand::Watch { owner_pid, owner_start } => {
             lab::watch(&name, owner_pid, owner_start).map_err(fail)?

@@ -124,6 +124,8 @@ fn kubectl_server_side_apply_round_trip() {
     let out = c.ok(&["apply", "--server-side", "-f", "-"], MANIFESTS);
     assert!(out.contains("deployment.apps/web serverside-applied"), "{out}");
 
+    let table = c.ok(&["get", "deployments", "-n", "demo"], "");
+    assert!(table.lines().nth(1).is_some_and(|l| l.starts_with("web ")), "{table}");
     let d = c.json(&["get", "deployment", "web", "-n", "demo", "--show-managed-fields"]);
     assert_eq!(d["metadata"]["generation"], 1);
     assert_eq!(d["spec"]["replicas"], 2);
@@ -250,4 +252,39 @@ spec:
     assert_eq!(names("tier notin (front)"), ["b", "c"]);
     assert_eq!(names("!tier"), ["c"]);
     assert_eq!(names("tier!=back,tier"), ["a"]);
+}
+
+#[test]
+fn kube_rs_client_works_against_the_double() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+
+    let c = Cluster::start(Some(Duration::ZERO));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(&c.kubeconfig).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        let client = kube::Client::try_from(config).expect("client");
+        let discovery = kube::discovery::Discovery::new(client.clone()).run().await.expect("discovery");
+        assert!(discovery.groups().any(|g| g.name() == "apps"));
+
+        let nss: Api<Namespace> = Api::all(client.clone());
+        let names: Vec<String> =
+            nss.list(&ListParams::default()).await.expect("list").items.into_iter().filter_map(|n| n.metadata.name).collect();
+        assert!(names.contains(&"default".to_string()), "{names:?}");
+
+        let deploys: Api<Deployment> = Api::namespaced(client.clone(), "default");
+        let manifest = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}});
+        let dry = PatchParams::apply("hearth").dry_run();
+        deploys.patch("web", &dry, &Patch::Apply(&manifest)).await.expect("dry-run apply");
+        assert!(deploys.get_opt("web").await.expect("get").is_none(), "dry run persisted");
+        let d = deploys.patch("web", &PatchParams::apply("hearth"), &Patch::Apply(&manifest)).await.expect("apply");
+        assert_eq!(d.metadata.generation, Some(1));
+        let err = deploys.get("nope").await.expect_err("missing");
+        assert!(matches!(err, kube::Error::Api(ref s) if s.code == 404 && s.reason == "NotFound"), "{err:?}");
+        deploys.delete("web", &DeleteParams::default()).await.expect("delete");
+    });
 }

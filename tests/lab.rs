@@ -123,6 +123,8 @@ fn down_leaves_no_namespace_bridge_mount_process_or_file() {
         state["hosts"].as_array().unwrap().iter().map(|h| h["sshd_pid"].as_u64().unwrap()).collect();
     assert_eq!(sshd.len(), 2);
     assert!(sshd.iter().all(|pid| Path::new(&format!("/proc/{pid}")).exists()));
+    let api = state["api_pid"].as_u64().expect("the API double's pid");
+    assert!(Path::new(&format!("/proc/{api}")).exists(), "the API double is not running");
 
     let out = hearth_lab(&["down", "--name", &name]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -133,7 +135,7 @@ fn down_leaves_no_namespace_bridge_mount_process_or_file() {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(&dir) && !mounts.contains(&format!("hearth-{name}-")), "{mounts}");
     assert!(processes_with(&dir).is_empty() && processes_with(&format!("--name {name} ")).is_empty());
-    for pid in &sshd {
+    for pid in sshd.iter().chain([&api]) {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let zombie = stat.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z'));
         assert!(stat.is_empty() || zombie, "sshd {pid} still runs");
@@ -161,4 +163,31 @@ fn the_watchdog_removes_the_lab_when_its_owner_exits() {
     assert!(!dir.exists(), "the watchdog did not remove the lab");
     let netns = text(&Command::new("ip").args(["netns", "list"]).output().unwrap().stdout);
     assert!(!netns.contains(&format!("hearth-{name}-")), "{netns}");
+}
+
+#[test]
+fn the_kubernetes_api_double_serves_a_node_per_host() {
+    use k8s_openapi::api::core::v1::Node;
+    use kube::api::{Api, ListParams};
+
+    let Some(lab) = Lab::get() else { return };
+    let out = hearth_lab(&["kubeconfig", "--name", &lab.name]);
+    assert_eq!(text(&out.stdout).trim(), lab.kubeconfig.display().to_string());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let nodes = rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(&lab.kubeconfig).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        let client = kube::Client::try_from(config).expect("client");
+        Api::<Node>::all(client)
+            .list(&ListParams::default().labels("kubernetes.io/os=linux"))
+            .await
+            .expect("list nodes")
+    });
+    let names: Vec<String> = nodes.items.iter().filter_map(|n| n.metadata.name.clone()).collect();
+    let expected: Vec<String> = lab.hosts.iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(names, expected);
+    let labels = nodes.items[0].metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("kubernetes.io/hostname"), Some(&expected[0]));
+    let address = &nodes.items[0].status.as_ref().unwrap().addresses.as_ref().unwrap()[0].address;
+    assert_eq!(address, lab.address(0));
 }

@@ -7,6 +7,7 @@
 
 pub mod apiserver;
 pub mod inventory;
+pub mod kubeapi;
 pub mod network;
 pub mod procs;
 pub mod rootfs;
@@ -110,6 +111,14 @@ pub enum LabError {
         /// What happened.
         why: String,
         /// The boot and sshd log.
+        log: String,
+    },
+    /// The lab's Kubernetes API double did not come up.
+    #[error("lab Kubernetes API double: {why}; its log:\n{log}")]
+    ApiNotStarted {
+        /// What happened.
+        why: String,
+        /// Its log.
         log: String,
     },
     /// `boot` for a host the lab does not have.
@@ -281,7 +290,8 @@ fn build(lab: &mut LabState) -> Result<(), LabError> {
     for host in &lab.hosts {
         network::create_host(lab, host)?;
     }
-    start_hosts(lab)
+    start_hosts(lab)?;
+    kubeapi::start(lab)
 }
 
 /// Spawns the sshd of every host that has none running, then waits until all answer.

@@ -12,6 +12,9 @@ use super::LabError;
 /// Where labs live unless `HEARTH_LAB_DIR` says otherwise (hidden inside lab hosts).
 pub const DEFAULT_ROOT: &str = "/var/lib/hearth/lab";
 
+/// Port of the lab's Kubernetes API double on the bridge address.
+pub const API_PORT: u16 = 6443;
+
 /// Everything a lab created: enough to tear it down without any other knowledge.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LabState {
@@ -33,6 +36,12 @@ pub struct LabState {
     pub inventory: PathBuf,
     /// PID of the watchdog that tears the lab down when its owner exits.
     pub watchdog_pid: Option<u32>,
+    /// Kubeconfig of the lab's Kubernetes API double (written once it serves).
+    #[serde(default)]
+    pub kubeconfig: PathBuf,
+    /// PID of the detached `hearth lab serve-api` running the API double.
+    #[serde(default)]
+    pub api_pid: Option<u32>,
     /// The hosts, in order (`lab1`, `lab2`, ...).
     pub hosts: Vec<HostState>,
 }
@@ -77,6 +86,8 @@ impl LabState {
             known_hosts: dir.join("known_hosts"),
             inventory: dir.join("inventory.yml"),
             watchdog_pid: None,
+            kubeconfig: dir.join("kubeconfig"),
+            api_pid: None,
             hosts,
             dir,
         }
@@ -107,6 +118,11 @@ impl LabState {
             .map_err(|e| LabError::State { path: path.clone(), source: e })?;
         fs::write(&tmp, text).map_err(|e| LabError::io(&tmp, e))?;
         fs::rename(&tmp, &path).map_err(|e| LabError::io(&path, e))
+    }
+
+    /// URL of the lab's Kubernetes API double (the machine's bridge address).
+    pub fn api_url(&self) -> String {
+        format!("https://{}:{API_PORT}", self.gateway)
     }
 
     /// Lab host by inventory name.

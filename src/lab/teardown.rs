@@ -22,6 +22,7 @@ pub fn down(name: &str) -> Result<(), LabError> {
     let dir = root.join(name);
     if let Some(lab) = LabState::load(&root, name)? {
         stop_watchdog(&lab);
+        super::kubeapi::stop(&lab);
         for host in &lab.hosts {
             stop_host(host);
             network::remove_host(host)?;

@@ -20,6 +20,8 @@ pub struct Lab {
     pub known_hosts: PathBuf,
     /// The lab's inventory file.
     pub inventory: PathBuf,
+    /// Kubeconfig of the lab's Kubernetes API double.
+    pub kubeconfig: PathBuf,
     /// Host names and addresses, in order.
     pub hosts: Vec<(String, String)>,
 }
@@ -81,6 +83,7 @@ impl Lab {
             key: path("client_key"),
             known_hosts: path("known_hosts"),
             inventory: path("inventory"),
+            kubeconfig: path("kubeconfig"),
             hosts,
         }
     }

@@ -14,6 +14,7 @@ use hyper::{Method, Request, Response};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use super::merge::merge_patch;
 use super::openapi;
 use super::resources::{self, ResourceType};
 use super::rollout;
@@ -209,6 +210,23 @@ async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let mut store = shared.store.lock().map_err(|_| ApiError::no_route())?;
     let name = name.map(str::to_string);
     let rt = &rt;
+    if let (Some("status"), Some(n), false) = (sub, &name, method == Method::GET) {
+        let current = store.get(rt, &ns, n)?;
+        let body = parse_body(&bytes)?;
+        let status = match (method, content_type.as_str()) {
+            (Method::PUT, _) => body["status"].clone(),
+            (Method::PATCH, "application/merge-patch+json" | "application/strategic-merge-patch+json") => {
+                merge_patch(&current, &body)["status"].clone()
+            }
+            (Method::PATCH, other) => return Err(ApiError::unsupported_media(other)),
+            _ => return Err(ApiError::method_not_allowed()),
+        };
+        if !opts.dry_run {
+            let generation = current["metadata"]["generation"].as_i64().unwrap_or(1);
+            store.set_status(&Store::key(rt, &ns, n), generation, status, &opts.manager);
+        }
+        return Ok(json(200, &store.get(rt, &ns, n)?));
+    }
     match (method, name) {
         (Method::GET, None) => {
             let labels = q.get("labelSelector").map_or("", String::as_str);

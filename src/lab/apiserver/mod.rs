@@ -9,12 +9,15 @@ mod defaults;
 mod fields;
 mod http;
 mod merge;
+mod objects;
 mod openapi;
 pub mod resources;
 pub mod rollout;
 mod selector;
 mod status;
 mod store;
+#[cfg(test)]
+mod store_tests;
 mod tls;
 mod validate;
 mod watch;
@@ -90,7 +93,7 @@ impl Default for Options {
 
 /// A random-enough token (hex) for a throwaway server.
 pub fn random_token() -> String {
-    format!("{}{}", store::new_uid(), store::new_uid()).replace('-', "")
+    format!("{}{}", objects::new_uid(), objects::new_uid()).replace('-', "")
 }
 
 /// A running server; stops when dropped (or on `stop`).
@@ -242,7 +245,7 @@ impl ApiServer {
         f.write_all(self.kubeconfig_yaml().as_bytes()).map_err(err)
     }
 
-    /// Creates an object directly (e.g. lab Nodes), as field manager `hearth-lab`.
+    /// Creates an object directly (e.g. lab Nodes, with their status), as field manager `hearth-lab`.
     pub fn create(&self, obj: Value) -> Result<Value, ApiServerError> {
         let mut store = self.store.lock().map_err(|_| ApiServerError::Refused("store poisoned".into()))?;
         let av = obj["apiVersion"].as_str().unwrap_or_default();
@@ -254,7 +257,15 @@ impl ApiServer {
             .ok_or_else(|| ApiServerError::Refused(format!("no kind {kind} in {av}")))?;
         let ns = obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string();
         let opts = WriteOpts { manager: "hearth-lab".into(), ..WriteOpts::default() };
-        store.create(&rt, &ns, obj, &opts).map_err(|e| ApiServerError::Refused(e.message))
+        let status = obj.get("status").cloned();
+        let created = store.create(&rt, &ns, obj, &opts).map_err(|e| ApiServerError::Refused(e.message))?;
+        let Some(status) = status.filter(|_| rt.has_status) else { return Ok(created) };
+        let name = created["metadata"]["name"].as_str().unwrap_or_default();
+        let key = Store::key(&rt, &ns, name);
+        let generation = created["metadata"]["generation"].as_i64().unwrap_or(1);
+        store.set_status(&key, generation, status, "hearth-lab");
+        store.events.clear();
+        store.object(&key).cloned().ok_or_else(|| ApiServerError::Refused(format!("{name} vanished")))
     }
 
     /// Blocks until the server stops (it runs until the process ends or `stop` is called).

@@ -22,6 +22,7 @@ pub mod group;
 pub mod k8s;
 pub mod k8s_info;
 pub mod k8s_plan;
+pub mod k8s_result;
 pub mod lineinfile;
 pub mod mode;
 pub mod package;

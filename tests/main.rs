@@ -13,6 +13,7 @@ mod files;
 mod get_url;
 mod inventory;
 mod k8s;
+mod k8s_patch;
 mod kube_double;
 mod lab;
 mod language;

@@ -13,6 +13,7 @@ use ::kube::discovery::ApiResource;
 use super::config::{self, ClientKey};
 use super::error::{KubeError, from_kube};
 use crate::transport::runner::block_on;
+use crate::value::Value;
 
 /// A connected cluster: the client, where it points, and what it serves.
 pub struct Cluster {
@@ -41,6 +42,40 @@ pub struct Resolved {
     pub resource: ApiResource,
     /// Whether objects of this kind live in a namespace.
     pub namespaced: bool,
+}
+
+impl Resolved {
+    /// The kind `api_version` + `kind` as the CustomResourceDefinition `crd` would serve it, if
+    /// it defines that kind: for a custom resource whose CRD an earlier document of the same
+    /// task creates (discovery cannot know it before the CRD is applied).
+    pub fn from_crd(crd: &Value, api_version: &str, kind: &str) -> Option<Resolved> {
+        let is_crd = crd.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition")
+            && crd
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"));
+        let spec = crd.get("spec").filter(|_| is_crd)?;
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        let group = text(spec.get("group"))?;
+        let names = spec.get("names")?;
+        let plural = text(names.get("plural"))?;
+        let (_, version) = api_version.split_once('/').filter(|(g, _)| *g == group)?;
+        let versions = spec.get("versions").and_then(Value::as_array);
+        let serves = versions
+            .is_some_and(|vs| vs.iter().any(|v| text(v.get("name")).as_deref() == Some(version)))
+            || text(spec.get("version")).as_deref() == Some(version);
+        if text(names.get("kind")).as_deref() != Some(kind) || !serves {
+            return None;
+        }
+        let resource = ApiResource {
+            group,
+            version: version.into(),
+            api_version: api_version.into(),
+            kind: kind.into(),
+            plural,
+        };
+        Some(Resolved { resource, namespaced: text(spec.get("scope")).as_deref() != Some("Cluster") })
+    }
 }
 
 /// Runs a future on the shared runtime, turning a runtime failure into a [`KubeError`].
@@ -138,5 +173,39 @@ impl Cluster {
             .filter(|r| !r.name.contains('/'))
             .map(|r| Served { kind: r.kind, plural: r.name, namespaced: r.namespaced })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_crd_in_the_task_resolves_the_kinds_it_defines() {
+        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "scope": "Namespaced",
+                "names": {"kind": "Widget", "plural": "widgets"},
+                "versions": [{"name": "v1", "served": true, "storage": true}]}});
+        let r = Resolved::from_crd(&crd, "example.com/v1", "Widget").unwrap();
+        assert_eq!(
+            (r.resource.plural.as_str(), r.resource.group.as_str(), r.namespaced),
+            ("widgets", "example.com", true)
+        );
+        assert!(Resolved::from_crd(&crd, "example.com/v2", "Widget").is_none());
+        assert!(Resolved::from_crd(&crd, "other.com/v1", "Widget").is_none());
+        assert!(Resolved::from_crd(&crd, "example.com/v1", "Gadget").is_none());
+        let mut cluster = crd.clone();
+        cluster["spec"]["scope"] = json!("Cluster");
+        assert!(!Resolved::from_crd(&cluster, "example.com/v1", "Widget").unwrap().namespaced);
+        assert!(
+            Resolved::from_crd(
+                &json!({"kind": "ConfigMap", "spec": crd["spec"]}),
+                "example.com/v1",
+                "Widget"
+            )
+            .is_none()
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Object operations over kube-rs's dynamic API (`Api<DynamicObject>`), synchronous for the
-//! modules: get, server-side apply (optionally `dryRun=All`), delete, list. Objects travel as
+//! modules: get, server-side apply and merge / strategic-merge patch (optionally `dryRun=All`),
+//! delete, list. Objects travel as
 //! JSON values so comparing, masking and diffing stay plain data. Every error names the object.
 //! Not here: deciding what to do (the `k8s` module) or waiting (see `wait`).
 
@@ -21,6 +22,26 @@ pub struct ApplyOpts {
     pub field_manager: String,
     /// Force conflicting fields over to this manager.
     pub force: bool,
+}
+
+/// A patch content type for `state: patched` (`merge_type:`). JSON patch (a list of
+/// operations) is not offered: a definition is a mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeType {
+    /// `application/strategic-merge-patch+json` (built-in kinds; CRs answer 415).
+    StrategicMerge,
+    /// `application/merge-patch+json` (RFC 7386; any kind).
+    Merge,
+}
+
+impl MergeType {
+    /// The `merge_type:` spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            MergeType::StrategicMerge => "strategic-merge",
+            MergeType::Merge => "merge",
+        }
+    }
 }
 
 /// One object on one cluster: where it lives and how messages name it.
@@ -71,6 +92,25 @@ impl ObjectRef {
             api.patch(&self.name, &params, &Patch::Apply(desired)).await.map_err(|e| self.fail(e))
         })?;
         self.to_value(applied)
+    }
+
+    /// Patches the object with `patch` as `merge_type` says, as field manager `manager`; with
+    /// `dry_run` nothing is persisted. A missing object is a 404 error.
+    pub fn patch(
+        &self,
+        patch: &Value,
+        merge_type: MergeType,
+        manager: &str,
+        dry_run: bool,
+    ) -> Result<Value, KubeError> {
+        let params = PatchParams { dry_run, field_manager: Some(manager.into()), ..Default::default() };
+        let body = match merge_type {
+            MergeType::StrategicMerge => Patch::Strategic(patch),
+            MergeType::Merge => Patch::Merge(patch),
+        };
+        let api = self.api();
+        let patched = run(async { api.patch(&self.name, &params, &body).await.map_err(|e| self.fail(e)) })?;
+        self.to_value(patched)
     }
 
     /// Deletes the object (dependents are removed in the background). A 404 is not an error.

@@ -4,9 +4,12 @@
 //! present` server-side applies them, `absent` deletes them. Whether anything changes is decided
 //! by a server-side dry-run apply compared with the live object, so check mode is the dry-run
 //! and `--diff` shows live vs. dry-run YAML (Secret values masked). Runs on the control node
-//! whatever the play's hosts are. This file reads parameters and sources; deciding and acting
-//! per object is in `k8s_plan`. Not supported: `apply: false` semantics (always server-side
-//! apply), `state: patched`, `generate_name`, `delete_options`, `continue_on_error`.
+//! whatever the play's hosts are. `state: patched` patches objects that exist (merge or
+//! strategic-merge patch, or server-side apply with `apply: true`) and never creates one. Kinds
+//! are resolved per object in order; a kind defined by a CRD earlier in the same task resolves
+//! from that CRD. This file reads parameters and sources; deciding and acting per object is in
+//! `k8s_plan`. Not supported: `apply: false` semantics for `present` (always server-side apply),
+//! `merge_type: json`, `generate_name`, `delete_options`, `continue_on_error`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +17,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::args::{de_bool, de_int, de_opt_bool};
-use super::k8s_plan::{self, Waiting};
+use super::k8s_plan::{self, PatchWith, Target, Waiting};
 use super::{Ctx, Module, ModuleError, Plan};
-use crate::kube::client::{self, Cluster};
+use crate::kube::client::{self, Cluster, Resolved};
 use crate::kube::definition::{self, Defaults};
 use crate::kube::error::target;
-use crate::kube::ops::{ApplyOpts, FIELD_MANAGER, ObjectRef};
+use crate::kube::ops::{ApplyOpts, FIELD_MANAGER, MergeType, ObjectRef};
 use crate::kube::wait::WaitCondition;
 use crate::kube::{KubeError, config};
 use crate::value::{Map, Value};
@@ -28,7 +31,8 @@ use crate::value::{Map, Value};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct K8s {
-    /// `present` (create or update by server-side apply) or `absent` (delete).
+    /// `present` (create or update by server-side apply), `absent` (delete) or `patched`
+    /// (patch objects that exist, never create).
     #[serde(default)]
     pub state: State,
     /// The objects: a mapping, a list of mappings, or multi-document YAML text.
@@ -48,9 +52,13 @@ pub struct K8s {
     pub api_version: Option<String>,
     /// Name for an object that does not set one.
     pub name: Option<String>,
-    /// Accepted for compatibility: hearth always uses server-side apply.
+    /// With `state: patched`: server-side apply instead of a patch. Otherwise accepted for
+    /// compatibility (`present` always uses server-side apply).
     #[serde(default, deserialize_with = "de_bool")]
     pub apply: bool,
+    /// With `state: patched`: the patch type(s) to try in order, `strategic-merge` and/or
+    /// `merge` (default both: strategic merge, merge where the server refuses it, as for CRs).
+    pub merge_type: Option<Value>,
     /// Server-side apply options: `field_manager` (default `hearth`), `force_conflicts`.
     pub server_side_apply: Option<ServerSideApply>,
     /// Take over fields other field managers own (same as `server_side_apply.force_conflicts`).
@@ -86,6 +94,8 @@ pub enum State {
     Present,
     /// Delete.
     Absent,
+    /// Patch what exists; skip what does not.
+    Patched,
 }
 
 /// `server_side_apply:`.
@@ -124,16 +134,26 @@ pub fn fail(e: KubeError) -> ModuleError {
 impl Module for K8s {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
         let objects = self.objects(ctx)?;
+        let patch_with = self.patch_with()?;
         let cluster =
             connect(self.kubeconfig.as_ref(), self.context.as_deref(), self.validate_certs).map_err(fail)?;
-        let mut items = Vec::new();
+        let mut targets: Vec<Target> = Vec::new();
         for mut obj in objects {
             let (api_version, kind, name) = definition::identity(&obj);
             let (api_version, kind, name) = (api_version.to_string(), kind.to_string(), name.to_string());
             let own_ns = obj.get("metadata").and_then(|m| m.get("namespace")).and_then(Value::as_str);
             let guess = own_ns.or(self.namespace.as_deref());
-            let resolved =
-                cluster.resolve(&api_version, &kind, &target(&kind, guess, &name)).map_err(fail)?;
+            let (resolved, crd_in_task) =
+                match cluster.resolve(&api_version, &kind, &target(&kind, guess, &name)) {
+                    Ok(r) => (r, false),
+                    Err(e @ KubeError::UnknownKind(_)) => {
+                        // A CRD earlier in this task defines the kind: discovery cannot know it yet.
+                        let from_task =
+                            targets.iter().find_map(|t| Resolved::from_crd(&t.desired, &api_version, &kind));
+                        (from_task.ok_or_else(|| fail(e))?, true)
+                    }
+                    Err(e) => return Err(fail(e)),
+                };
             let namespace = definition::place(
                 &mut obj,
                 resolved.namespaced,
@@ -141,18 +161,25 @@ impl Module for K8s {
                 &cluster.default_namespace,
             );
             let oref = ObjectRef { cluster: cluster.clone(), resolved, namespace, name };
-            items.push((oref, Value::Object(obj)));
+            targets.push(Target { oref, desired: Value::Object(obj), crd_in_task });
         }
         let waiting = self.waiting()?;
         match self.state {
-            State::Present => k8s_plan::present(items, self.apply_opts(), waiting),
-            State::Absent => k8s_plan::absent(items, waiting),
+            State::Present => k8s_plan::present(targets, self.apply_opts(), waiting),
+            State::Absent => k8s_plan::absent(targets, waiting),
+            State::Patched => k8s_plan::patched(targets, self.apply_opts(), &patch_with, waiting),
         }
         .map_err(fail)
     }
 }
 
 impl K8s {
+    /// How `state: patched` changes objects (checks `merge_type` whatever the state).
+    fn patch_with(&self) -> Result<PatchWith, ModuleError> {
+        let types = merge_types(self.merge_type.as_ref())?;
+        Ok(if self.apply { PatchWith::Apply } else { PatchWith::Patch(types) })
+    }
+
     fn apply_opts(&self) -> ApplyOpts {
         let ssa = self.server_side_apply.as_ref();
         ApplyOpts {
@@ -201,6 +228,32 @@ impl K8s {
         };
         definition::objects(&source, &defaults).map_err(|e| ModuleError::msg(e.to_string()))
     }
+}
+
+/// `merge_type:` (a name or a list of names) as patch types to try in order.
+fn merge_types(v: Option<&Value>) -> Result<Vec<MergeType>, ModuleError> {
+    let names: Vec<&Value> = match v {
+        None | Some(Value::Null) => return Ok(vec![MergeType::StrategicMerge, MergeType::Merge]),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let types = names
+        .into_iter()
+        .map(|n| match n.as_str() {
+            Some("merge") => Ok(MergeType::Merge),
+            Some("strategic-merge") => Ok(MergeType::StrategicMerge),
+            Some("json") => Err(ModuleError::msg(
+                "merge_type json (a JSON patch) is not supported: use merge or strategic-merge",
+            )),
+            _ => Err(ModuleError::msg(format!(
+                "merge_type must be merge or strategic-merge (or a list of them), not {n}"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if types.is_empty() {
+        return Err(ModuleError::msg("merge_type must name at least one patch type"));
+    }
+    Ok(types)
 }
 
 fn read_file(path: &std::path::Path) -> Result<String, ModuleError> {
@@ -268,6 +321,22 @@ mod tests {
     }
 
     #[test]
+    fn merge_types_default_to_strategic_then_merge_and_refuse_json() {
+        use MergeType::*;
+        assert_eq!(merge_types(None).unwrap(), [StrategicMerge, Merge]);
+        assert_eq!(merge_types(Some(&json!("merge"))).unwrap(), [Merge]);
+        assert_eq!(merge_types(Some(&json!(["merge", "strategic-merge"]))).unwrap(), [Merge, StrategicMerge]);
+        assert!(merge_types(Some(&json!("json"))).unwrap_err().to_string().contains("not supported"));
+        assert!(merge_types(Some(&json!("bogus"))).unwrap_err().to_string().contains("not \"bogus\""));
+        assert!(merge_types(Some(&json!([]))).is_err());
+        let p: K8s =
+            serde_json::from_value(json!({"state": "patched", "apply": true, "definition": {}})).unwrap();
+        assert!(matches!(p.patch_with().unwrap(), PatchWith::Apply));
+        let p: K8s = serde_json::from_value(json!({"state": "present", "merge_type": "json"})).unwrap();
+        assert!(p.patch_with().is_err());
+    }
+
+    #[test]
     fn parameters_take_ansible_forms_and_defaults() {
         let p: K8s = serde_json::from_value(json!({"state": "absent", "kind": "Secret", "name": "s",
             "verify_ssl": "no", "wait": "yes", "wait_timeout": "30",
@@ -286,7 +355,7 @@ mod tests {
             (d.apply_opts().field_manager.as_str(), d.apply_opts().force, d.wait_timeout),
             ("hearth", false, 120)
         );
-        assert!(serde_json::from_value::<K8s>(json!({"state": "patched"})).is_err());
+        assert!(serde_json::from_value::<K8s>(json!({"state": "replaced"})).is_err());
         assert!(serde_json::from_value::<K8s>(json!({"wait_condition": {"typo": "x"}})).is_err());
     }
 }

@@ -1,19 +1,26 @@
 //! Deciding and acting per object for the `k8s` module. Present: read the live object, ask the
 //! server for a dry-run apply, compare both without server-set fields; equal → ok, else a change
-//! whose action applies for real (and waits, with `wait`). Absent: a change to delete what
-//! exists. Diffs are live vs. dry-run YAML with Secret values masked; results carry the objects
-//! with Secret values masked too (so `-v` output and registered results never show them).
+//! whose action applies for real (and waits, with `wait`). Patched: the same with a dry-run
+//! patch (or apply), for objects that exist only — a missing one is skipped with a message.
+//! Absent: a change to delete what exists. Diffs are live vs. dry-run YAML with Secret values
+//! masked; results carry the objects with Secret values masked too (so `-v` output and
+//! registered results never show them). A custom resource whose CustomResourceDefinition an
+//! earlier document of the task creates cannot be dry-run: it is planned as its definition.
 //! Not here: parameters and definition sources (`k8s`), API calls (`crate::kube::ops`).
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::k8s_result::{Entry, failed, result_fields, with_results};
 use super::{Action, Diff, ModuleError, Plan};
 use crate::kube::KubeError;
 use crate::kube::compare::{mask_pair, redact, unchanged, yaml_text};
-use crate::kube::ops::{ApplyOpts, ObjectRef};
+use crate::kube::ops::{ApplyOpts, MergeType, ObjectRef};
 use crate::kube::wait::{WaitCondition, poll, readiness};
 use crate::value::{Map, Value};
+
+/// How long a custom resource waits for its just-created CustomResourceDefinition to be served.
+const CRD_ESTABLISH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `wait`, `wait_timeout`, `wait_sleep`, `wait_condition` as one value.
 #[derive(Debug, Clone)]
@@ -26,6 +33,26 @@ pub struct Waiting {
     pub max_sleep: Duration,
     /// The condition to wait for instead of the kind's own readiness.
     pub condition: Option<WaitCondition>,
+}
+
+/// One object of the task, resolved to its resource.
+pub struct Target {
+    /// Where the object lives.
+    pub oref: ObjectRef,
+    /// The object as defined.
+    pub desired: Value,
+    /// Its kind is defined by a CustomResourceDefinition created by an earlier document of the
+    /// task (so the server does not serve it yet).
+    pub crd_in_task: bool,
+}
+
+/// How `state: patched` changes an existing object.
+#[derive(Debug, Clone)]
+pub enum PatchWith {
+    /// Server-side apply (`apply: true`).
+    Apply,
+    /// A patch of the first of these content types the server accepts (415 → the next).
+    Patch(Vec<MergeType>),
 }
 
 /// What has to happen to one object.
@@ -53,77 +80,160 @@ struct Item {
     /// The object as it is, or `None`.
     live: Option<Value>,
     /// The object as the dry-run says it would be (the definition when the dry-run could not run
-    /// because its namespace is created by an earlier document of the same task).
+    /// because its namespace or CRD is created by an earlier document of the same task).
     planned: Option<Value>,
     change: Option<Method>,
+    /// A patch content type to change with instead of server-side apply.
+    patch: Option<MergeType>,
+    /// Why the object is planned as its definition, or why it is skipped.
+    note: Option<String>,
+    crd_in_task: bool,
+}
+
+impl Item {
+    fn new(t: Target, live: Option<Value>) -> Item {
+        let Target { oref, desired, crd_in_task } = t;
+        Item { oref, desired, live, planned: None, change: None, patch: None, note: None, crd_in_task }
+    }
 }
 
 /// Plans `state: present` for objects in order.
-pub fn present(
-    objects: Vec<(ObjectRef, Value)>,
-    opts: ApplyOpts,
-    waiting: Waiting,
-) -> Result<Plan, KubeError> {
+pub fn present(targets: Vec<Target>, opts: ApplyOpts, waiting: Waiting) -> Result<Plan, KubeError> {
     let mut new_namespaces = HashSet::new();
     let mut items = Vec::new();
-    for (oref, desired) in objects {
-        let live = oref.get()?;
-        let planned = match oref.apply(&desired, &opts, true) {
-            Ok(p) => p,
+    for t in targets {
+        let mut item = Item::new(t, None);
+        item.live = item.oref.get()?;
+        let (planned, note) = match item.oref.apply(&item.desired, &opts, true) {
+            Ok(p) => (p, None),
+            Err(e) if e.is_not_found() && item.crd_in_task => {
+                (item.desired.clone(), Some("its CustomResourceDefinition is created by this task".into()))
+            }
             // The namespace is created by an earlier document: the dry-run cannot know it yet.
             Err(e)
                 if e.is_not_found()
-                    && oref.namespace.as_ref().is_some_and(|ns| new_namespaces.contains(ns)) =>
+                    && item.oref.namespace.as_ref().is_some_and(|ns| new_namespaces.contains(ns)) =>
             {
-                desired.clone()
+                (item.desired.clone(), None)
             }
             Err(e) => return Err(e),
         };
-        if live.is_none()
-            && oref.resolved.resource.kind == "Namespace"
-            && oref.resolved.resource.group.is_empty()
+        if item.live.is_none()
+            && item.oref.resolved.resource.kind == "Namespace"
+            && item.oref.resolved.resource.group.is_empty()
         {
-            new_namespaces.insert(oref.name.clone());
+            new_namespaces.insert(item.oref.name.clone());
         }
-        let change = match &live {
+        item.change = match &item.live {
             None => Some(Method::Create),
             Some(l) if unchanged(l, &planned) => None,
             Some(_) => Some(Method::Update),
         };
-        items.push(Item { oref, desired, live, planned: Some(planned), change });
+        item.planned = Some(planned);
+        item.note = note;
+        items.push(item);
     }
     Ok(finish(items, opts, waiting))
 }
 
-/// Plans `state: absent`: delete what exists.
-pub fn absent(objects: Vec<(ObjectRef, Value)>, waiting: Waiting) -> Result<Plan, KubeError> {
+/// Plans `state: patched`: objects that exist are patched (or applied) when a dry-run says the
+/// patch changes them; missing ones are skipped with a note, never created.
+pub fn patched(
+    targets: Vec<Target>,
+    opts: ApplyOpts,
+    with: &PatchWith,
+    waiting: Waiting,
+) -> Result<Plan, KubeError> {
     let mut items = Vec::new();
-    for (oref, desired) in objects {
-        let live = oref.get()?;
-        let change = live.as_ref().map(|_| Method::Delete);
-        items.push(Item { oref, desired, live, planned: None, change });
+    for t in targets {
+        let live = if t.crd_in_task { None } else { t.oref.get()? };
+        let mut item = Item::new(t, live);
+        let Some(live) = &item.live else {
+            item.note = Some(format!(
+                "{} does not exist; it is not created, as state is 'patched'",
+                item.oref.target()
+            ));
+            items.push(item);
+            continue;
+        };
+        let planned = match with {
+            PatchWith::Apply => item.oref.apply(&item.desired, &opts, true)?,
+            PatchWith::Patch(types) => {
+                let (planned, used) = dry_run_patch(&item.oref, &item.desired, types, &opts)?;
+                item.patch = Some(used);
+                planned
+            }
+        };
+        item.change = (!unchanged(live, &planned)).then_some(Method::Update);
+        item.planned = Some(planned);
+        items.push(item);
+    }
+    Ok(finish(items, opts, waiting))
+}
+
+/// A dry-run patch with the first content type the server accepts (a 415 tries the next).
+fn dry_run_patch(
+    oref: &ObjectRef,
+    patch: &Value,
+    types: &[MergeType],
+    opts: &ApplyOpts,
+) -> Result<(Value, MergeType), KubeError> {
+    let mut last = None;
+    for t in types {
+        match oref.patch(patch, *t, &opts.field_manager, true) {
+            Ok(v) => return Ok((v, *t)),
+            Err(e @ KubeError::Api { code: 415, .. }) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| KubeError::Config("merge_type must name at least one patch type".into())))
+}
+
+/// Plans `state: absent`: delete what exists.
+pub fn absent(targets: Vec<Target>, waiting: Waiting) -> Result<Plan, KubeError> {
+    let mut items = Vec::new();
+    for t in targets {
+        let live = if t.crd_in_task { None } else { t.oref.get()? };
+        let mut item = Item::new(t, live);
+        item.change = item.live.as_ref().map(|_| Method::Delete);
+        items.push(item);
     }
     Ok(finish(items, ApplyOpts { field_manager: String::new(), force: false }, waiting))
 }
 
 fn finish(items: Vec<Item>, opts: ApplyOpts, waiting: Waiting) -> Plan {
     let changed: Vec<&Item> = items.iter().filter(|i| i.change.is_some()).collect();
-    let planned_view: Vec<Entry> = items.iter().map(Entry::planned).collect();
-    if changed.is_empty() {
-        let names: Vec<String> = items.iter().map(|i| i.oref.target()).collect();
-        let reason = if items.iter().all(|i| i.live.is_none()) {
+    let planned_view: Vec<Entry> = items.iter().map(Item::entry).collect();
+    let skipped: Vec<String> =
+        items.iter().filter(|i| i.change.is_none()).filter_map(|i| i.note.clone()).collect();
+    let mut plan = if changed.is_empty() {
+        let names: Vec<String> = items.iter().filter(|i| i.note.is_none()).map(|i| i.oref.target()).collect();
+        let reason = if names.is_empty() {
+            skipped.join("; ")
+        } else if items.iter().all(|i| i.live.is_none()) {
             format!("{}: already absent", names.join(", "))
         } else {
-            format!("{}: up to date (a server-side dry-run apply changes nothing)", names.join(", "))
+            format!("{}: up to date (a server-side dry-run changes nothing)", names.join(", "))
         };
-        return with_results(Plan::ok(reason), &planned_view);
+        with_results(Plan::ok(reason), &planned_view)
+    } else {
+        let summary: Vec<String> = changed
+            .iter()
+            .map(|i| {
+                let why = i.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+                format!("{} {}{why}", i.change_name(), i.oref.target())
+            })
+            .collect();
+        let diffs: Vec<Diff> = changed.iter().map(|i| i.diff()).collect();
+        let action: Action = Box::new(move |_ctx| act(items, &opts, &waiting));
+        let mut plan = with_results(Plan::change(summary.join("; "), action), &planned_view);
+        plan.diffs = diffs;
+        plan
+    };
+    if !skipped.is_empty() {
+        plan.result.insert("msg".into(), skipped.join("; ").into());
+        plan.result.insert("warnings".into(), skipped.into_iter().map(Value::String).collect());
     }
-    let summary: Vec<String> =
-        changed.iter().map(|i| format!("{} {}", i.change_name(), i.oref.target())).collect();
-    let diffs: Vec<Diff> = changed.iter().map(|i| i.diff()).collect();
-    let action: Action = Box::new(move |_ctx| act(items, &opts, &waiting));
-    let mut plan = with_results(Plan::change(summary.join("; "), action), &planned_view);
-    plan.diffs = diffs;
     plan
 }
 
@@ -139,7 +249,10 @@ impl Item {
         let (before, after) = mask_pair(normalized(self.live.as_ref()).as_ref(), normalized(after).as_ref());
         let after_header = match self.change {
             Some(Method::Delete) => format!("{target} (deleted)"),
-            _ if self.planned.as_ref() == Some(&self.desired) => format!("{target} (definition)"),
+            _ if self.planned.as_ref() == Some(&self.desired) => match &self.note {
+                Some(note) => format!("{target} (definition: {note})"),
+                None => format!("{target} (definition)"),
+            },
             _ => format!("{target} (server-side dry-run)"),
         };
         Diff {
@@ -151,15 +264,10 @@ impl Item {
     }
 }
 
-/// One object's part of the result.
-struct Entry {
-    changed: bool,
-    method: Option<&'static str>,
-    object: Value,
-}
-
-impl Entry {
-    fn planned(i: &Item) -> Entry {
+impl Item {
+    /// This object's part of the result as planned.
+    fn entry(&self) -> Entry {
+        let i = self;
         let object = match i.change {
             None | Some(Method::Delete) => i.live.clone(),
             Some(_) => i.planned.clone(),
@@ -170,40 +278,6 @@ impl Entry {
             object: object.map(|o| redact(&o)).unwrap_or_else(|| Value::Object(Map::new())),
         }
     }
-}
-
-/// `result` (the object, or `{results: [...]}` for several), `method` for a single object.
-fn with_results(mut plan: Plan, entries: &[Entry]) -> Plan {
-    let fields = result_fields(entries);
-    plan.result.extend(fields);
-    plan
-}
-
-fn result_fields(entries: &[Entry]) -> Map {
-    let mut m = Map::new();
-    if let [one] = entries {
-        m.insert("result".into(), one.object.clone());
-        if let Some(method) = one.method {
-            m.insert("method".into(), method.into());
-        }
-        return m;
-    }
-    let results: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            let mut r = Map::new();
-            r.insert("changed".into(), e.changed.into());
-            if let Some(method) = e.method {
-                r.insert("method".into(), method.into());
-            }
-            r.insert("result".into(), e.object.clone());
-            Value::Object(r)
-        })
-        .collect();
-    let mut wrapper = Map::new();
-    wrapper.insert("results".into(), Value::Array(results));
-    m.insert("result".into(), Value::Object(wrapper));
-    m
 }
 
 /// Applies or deletes each changed object in order, waiting after each when asked.
@@ -221,7 +295,7 @@ fn act(items: Vec<Item>, opts: &ApplyOpts, waiting: &Waiting) -> Result<Map, Mod
                 item.live.clone().unwrap_or_default()
             }
             Some(_) => {
-                let applied = item.oref.apply(&item.desired, opts, false).map_err(|e| failed(e, &entries))?;
+                let applied = change(&item, opts).map_err(|e| failed(e, &entries))?;
                 if waiting.enabled { wait_ready(&item.oref, waiting, applied)? } else { applied }
             }
         };
@@ -234,10 +308,23 @@ fn act(items: Vec<Item>, opts: &ApplyOpts, waiting: &Waiting) -> Result<Map, Mod
     Ok(result_fields(&entries))
 }
 
-fn failed(e: KubeError, done: &[Entry]) -> ModuleError {
-    ModuleError::Failed {
-        msg: e.to_string(),
-        result: if done.is_empty() { Map::new() } else { result_fields(done) },
+/// Applies or patches one object for real. A custom resource whose CRD this task just created
+/// is retried while the server does not serve its kind yet (a real CRD takes a moment).
+fn change(item: &Item, opts: &ApplyOpts) -> Result<Value, KubeError> {
+    let once = || match item.patch {
+        Some(t) => item.oref.patch(&item.desired, t, &opts.field_manager, false),
+        None => item.oref.apply(&item.desired, opts, false),
+    };
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match once() {
+            Err(e) if e.is_not_found() && item.crd_in_task && start.elapsed() < CRD_ESTABLISH_TIMEOUT => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -279,27 +366,4 @@ fn wait_gone(oref: &ObjectRef, waiting: &Waiting) -> Result<(), String> {
     state.map_err(|_| {
         format!("{} still exists {} after it was deleted", oref.target(), seconds(waiting.timeout))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn entry(changed: bool, method: Option<&'static str>, name: &str) -> Entry {
-        Entry { changed, method, object: json!({"metadata": {"name": name}}) }
-    }
-
-    #[test]
-    fn one_object_is_the_result_and_several_are_results() {
-        let one = result_fields(&[entry(true, Some("create"), "a")]);
-        assert_eq!(Value::Object(one), json!({"result": {"metadata": {"name": "a"}}, "method": "create"}));
-        let two = result_fields(&[entry(false, None, "a"), entry(true, Some("update"), "b")]);
-        assert_eq!(
-            Value::Object(two),
-            json!({"result": {"results": [
-                {"changed": false, "result": {"metadata": {"name": "a"}}},
-                {"changed": true, "method": "update", "result": {"metadata": {"name": "b"}}}]}})
-        );
-    }
 }

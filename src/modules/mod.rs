@@ -24,6 +24,7 @@ pub mod include_vars;
 pub mod k8s;
 pub mod k8s_info;
 pub mod k8s_plan;
+pub mod k8s_result;
 pub mod lineinfile;
 pub mod mode;
 pub mod package;

@@ -25,6 +25,10 @@ pub struct Service {
     pub use_: Option<String>,
 }
 
+/// Service managers hearth recognises and does not drive (only systemd is driven).
+const OTHER_INIT_SYSTEMS: &[&str] =
+    &["sysvinit", "upstart", "openrc", "runit", "svc", "openwrt_init", "bsdinit", "launchd", "dinit", "smf"];
+
 impl Module for Service {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
         let name = self.name.as_str();
@@ -38,7 +42,10 @@ impl Module for Service {
             }
             Some(m) => Some(m.to_string()),
         };
-        if let Some(m) = manager.as_deref().filter(|m| *m != "systemd") {
+        // Like Ansible's `service` action: a fact naming another known init system is final; an
+        // unknown one (PID 1 is some other program, as in containers and the lab) falls back
+        // to probing for systemctl, as Ansible's generic service module does.
+        if let Some(m) = manager.as_deref().filter(|m| OTHER_INIT_SYSTEMS.contains(m)) {
             return Err(ModuleError::msg(format!(
                 "service {name}: the host's service manager is {m}; hearth manages services only through systemd"
             )));

@@ -20,5 +20,6 @@ mod remote;
 mod services;
 mod ssh;
 mod stack;
+mod uri;
 mod users;
 mod wait_for;

@@ -24,5 +24,6 @@ mod services;
 mod ssh;
 mod stack;
 mod stack_lab;
+mod uri;
 mod users;
 mod wait_for;

@@ -343,7 +343,8 @@ fn invoke(
             (if changed { Status::Changed } else { Status::Ok }, Some(summary))
         }
         Outcome::Run(_) if check => {
-            result.insert("msg".into(), Value::String("Command would have run if not in check mode".into()));
+            // A module may say why itself (uri: "does not support check mode").
+            result.entry("msg").or_insert_with(|| "Command would have run if not in check mode".into());
             return Ok(Single {
                 status: Status::Skipped,
                 result: with_flags(result, false, false),

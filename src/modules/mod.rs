@@ -39,6 +39,7 @@ pub mod stat;
 pub mod systemd;
 pub mod systemd_unit;
 pub mod template;
+pub mod uri;
 pub mod user;
 pub mod user_db;
 pub mod wait_for;
@@ -281,6 +282,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
+    spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
     spec!("wait_for", wait_for::WaitFor, FreeForm::KeyValue),
 ];

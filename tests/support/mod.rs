@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod aptrepo;
+pub mod gitlab_api;
+pub mod http;
 pub mod kube;
 pub mod lab;
 

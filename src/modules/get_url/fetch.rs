@@ -45,8 +45,38 @@ pub fn probe_tool(host: &dyn Transport) -> Result<Tool, ModuleError> {
     }
 }
 
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+/// A curl config string: double-quoted, with `\\`, `"`, and line breaks/tabs escaped.
+pub fn quoted(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => q.push_str("\\\\"),
+            '"' => q.push_str("\\\""),
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// curl config lines every request shares: quiet errors, timeout, TLS check, headers, basic auth.
+pub fn curl_common(r: &Request) -> String {
+    let mut c = String::from("silent\nshow-error\n");
+    c.push_str(&format!("connect-timeout = {}\n", r.timeout.max(1)));
+    if !r.validate_certs {
+        c.push_str("insecure\n");
+    }
+    for (k, v) in &r.headers {
+        c.push_str(&format!("header = {}\n", quoted(&format!("{k}: {v}"))));
+    }
+    if let Some((u, p)) = &r.auth {
+        c.push_str(&format!("user = {}\n", quoted(&format!("{u}:{p}"))));
+    }
+    c
 }
 
 /// The tool's configuration text for a request (pure; newlines in values are rejected).
@@ -61,17 +91,8 @@ pub fn config(tool: Tool, r: &Request) -> Result<String, String> {
     let mut c = String::new();
     match tool {
         Tool::Curl => {
-            c.push_str("silent\nshow-error\nlocation\nfail\n");
-            c.push_str(&format!("connect-timeout = {}\n", r.timeout.max(1)));
-            if !r.validate_certs {
-                c.push_str("insecure\n");
-            }
-            for (k, v) in &r.headers {
-                c.push_str(&format!("header = {}\n", quoted(&format!("{k}: {v}"))));
-            }
-            if let Some((u, p)) = &r.auth {
-                c.push_str(&format!("user = {}\n", quoted(&format!("{u}:{p}"))));
-            }
+            c.push_str(&curl_common(r));
+            c.push_str("location\nfail\n");
         }
         Tool::Wget => {
             c.push_str(&format!("timeout = {}\ntries = 1\n", r.timeout.max(1)));

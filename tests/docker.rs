@@ -62,7 +62,11 @@ fn docker_role_installs_converges_and_reloads_once_on_change() {
     let first = p.hearth(&["apply", "playbooks/docker.yml", "-i", "inventory"]);
     first.code(0);
     for (i, (host, _)) in lab.hosts.iter().enumerate() {
-        assert!(first.recap(host, "changed") >= 6, "{host}: key, source, cache, install, daemon.json...:\n{}", first.stdout);
+        assert!(
+            first.recap(host, "changed") >= 6,
+            "{host}: key, source, cache, install, daemon.json...:\n{}",
+            first.stdout
+        );
         let status = lab.ok(i, "root", "dpkg-query -W -f '${Status}' docker.io");
         assert_eq!(status, "install ok installed", "{host}");
         assert_eq!(lab.ok(i, "root", "cat /etc/apt/keyrings/docker.asc"), repo.key.trim(), "{host}: key");

@@ -308,3 +308,13 @@ fn max_fail_percentage_stops_the_play() {
     let run = p.hearth(&["apply", "lenient.yml", "-i", "inv.ini"]);
     assert_eq!(run.stdout.matches("\"msg\": \"after\"").count(), 2, "33% failed <= 50%:\n{}", run.stdout);
 }
+
+#[test]
+fn set_fact_in_a_loop_sees_earlier_items() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play("    - set_fact:\n        xs: \"{{ xs | default([]) + [item] }}\"\n      loop: [a, b, c]\n    - debug: msg=\"{{ xs | join('-') }}\"\n"),
+    );
+    p.hearth(&["apply", "site.yml"]).code(0).stdout_has("\"msg\": \"a-b-c\"");
+}

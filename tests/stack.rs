@@ -59,7 +59,10 @@ fn token_set_once_reconfigure_only_on_change() {
     assert_eq!(again.recap("gitlab.lan", "changed"), 0);
     assert_eq!(reconfigures(&p), 1, "no reconfigure when nothing changed");
 
-    let rotated = p.hearth_env(&["apply", "playbooks/gitlab.yml"], &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "new-token")]);
+    let rotated = p.hearth_env(
+        &["apply", "playbooks/gitlab.yml"],
+        &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "new-token")],
+    );
     rotated.code(0);
     assert_eq!(reconfigures(&p), 2);
     assert_eq!(p.read("gitlab.rb").matches("initial_shared_runners_registration_token").count(), 1);
@@ -68,7 +71,10 @@ fn token_set_once_reconfigure_only_on_change() {
 #[test]
 fn missing_token_fails_clearly_without_touching_the_file() {
     let (p, path) = stack();
-    let run = p.hearth_env(&["apply", "playbooks/gitlab.yml"], &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "")]);
+    let run = p.hearth_env(
+        &["apply", "playbooks/gitlab.yml"],
+        &[("PATH", path.as_str()), ("HEARTH_RUNNER_TOKEN", "")],
+    );
     run.code(2);
     assert_eq!(p.read("gitlab.rb"), GITLAB_RB);
     assert_eq!(reconfigures(&p), 0);

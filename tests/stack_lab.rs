@@ -69,7 +69,14 @@ impl Stack {
             "inventory/group_vars/builders.yml",
             &format!("docker_apt_repo_url: {url}\ndocker_packages: [docker.io]\ndocker_insecure_registries: [\"gitlab.lan:5050\"]\n"),
         );
-        lab.ok(0, "root", &format!("mkdir -p /etc/gitlab && printf '%s' \"{}\" > /etc/gitlab/gitlab.rb", GITLAB_RB.replace('"', "\\\"")));
+        lab.ok(
+            0,
+            "root",
+            &format!(
+                "mkdir -p /etc/gitlab && printf '%s' \"{}\" > /etc/gitlab/gitlab.rb",
+                GITLAB_RB.replace('"', "\\\"")
+            ),
+        );
         let extra = vec![
             "-e".to_string(),
             format!("k8s_kubeconfig={}", lab.kubeconfig.display()),
@@ -139,7 +146,7 @@ fn the_stack_bootstraps_converges_rotates_and_plans() {
         let status = s.lab.ok(i, "root", "dpkg-query -W -f '${Status}' docker.io");
         assert_eq!(status, "install ok installed");
         assert!(s.lab.ok(i, "root", "cat /etc/docker/daemon.json").contains("gitlab.lan:5050"));
-        assert_eq!(s.node_label(i).as_deref(), Some("true"), "builder node labelled");
+        assert_eq!(s.node_label(i).as_deref(), Some("true"), "builder node labelled:\n{}", first.stdout);
     }
     assert_eq!(s.node_label(0), None, "the GitLab host's node is not a builder");
     let rb = s.gitlab_rb();
@@ -157,8 +164,16 @@ fn the_stack_bootstraps_converges_rotates_and_plans() {
     assert_eq!(d["spec"]["replicas"], 2);
     assert_eq!(spec["nodeSelector"][LABEL], "true");
     let init = &spec["initContainers"][0];
-    let args: Vec<&str> = init["command"].as_array().expect("command").iter().filter_map(Value::as_str).collect();
-    for want in ["register", "--non-interactive", "--url=http://gitlab.lan", "--executor=docker", "--docker-network-mode=host", "--docker-volumes=/var/run/docker.sock:/var/run/docker.sock"] {
+    let args: Vec<&str> =
+        init["command"].as_array().expect("command").iter().filter_map(Value::as_str).collect();
+    for want in [
+        "register",
+        "--non-interactive",
+        "--url=http://gitlab.lan",
+        "--executor=docker",
+        "--docker-network-mode=host",
+        "--docker-volumes=/var/run/docker.sock:/var/run/docker.sock",
+    ] {
         assert!(args.contains(&want), "{want} missing in {args:?}");
     }
     assert!(!args.iter().any(|a| a.starts_with("--tag-list")), "no server-side flags with a glrt- token");
@@ -168,7 +183,8 @@ fn the_stack_bootstraps_converges_rotates_and_plans() {
     assert_eq!(runner["lifecycle"]["preStop"]["exec"]["command"][1], "unregister");
     let volumes = spec["volumes"].to_string();
     assert!(volumes.contains("\"/var/run/docker.sock\""), "{volumes}");
-    let checksum = d["spec"]["template"]["metadata"]["annotations"]["hearth.dev/registration-checksum"].clone();
+    let checksum =
+        d["spec"]["template"]["metadata"]["annotations"]["hearth.dev/registration-checksum"].clone();
     assert!(checksum.as_str().is_some_and(|c| c.len() == 64), "{checksum}");
     assert_eq!(d["status"]["availableReplicas"], 2, "the rollout was waited for");
     let generation = d["metadata"]["generation"].clone();
@@ -190,7 +206,10 @@ fn the_stack_bootstraps_converges_rotates_and_plans() {
     assert_eq!(secret["data"]["token"], base64::engine::general_purpose::STANDARD.encode(TOKEN2));
     let d = s.deployment();
     assert_ne!(d["metadata"]["generation"], generation, "the pods roll");
-    assert_ne!(d["spec"]["template"]["metadata"]["annotations"]["hearth.dev/registration-checksum"], checksum);
+    assert_ne!(
+        d["spec"]["template"]["metadata"]["annotations"]["hearth.dev/registration-checksum"],
+        checksum
+    );
 
     // 4. Drift: gitlab.rb edited by hand and the Deployment scaled; a plan shows both, changes nothing.
     s.lab.ok(0, "root", "sed -i \"s/= '.*'$/= 'hand-edited'/\" /etc/gitlab/gitlab.rb");

@@ -3,8 +3,8 @@
 //! run, across plays, like Ansible's.
 
 pub mod connect;
-mod nolog;
 pub mod loops;
+mod nolog;
 pub mod play;
 pub mod state;
 pub mod tags;

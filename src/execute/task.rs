@@ -179,8 +179,11 @@ fn run_loop(
     let lc = &task.loop_control;
     let mut results = Vec::new();
     let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+    // Facts earlier items set (`set_fact: xs="{{ xs | default([]) + [item] }}"`) are seen by
+    // the next ones, as in Ansible's loop.
+    let mut item_facts = Map::new();
     for (i, item) in items.iter().enumerate() {
-        let mut lv = Map::new();
+        let mut lv = item_facts.clone();
         lv.insert(lc.loop_var.clone(), item.clone());
         lv.insert("ansible_loop_var".into(), Value::String(lc.loop_var.clone()));
         if let Some(iv) = &lc.index_var {
@@ -189,6 +192,11 @@ fn run_loop(
         }
         let vars = scoped_vars(task, host, env, Some(&lv));
         let mut single = run_single(task, spec, args, host, env, &vars);
+        if let (Some(Value::Object(f)), true) =
+            (single.result.get("ansible_facts"), single.status != Status::Failed)
+        {
+            item_facts.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         let label = item_label(lc.label.as_deref(), item, env, &vars);
         single.result.insert(lc.loop_var.clone(), item.clone());
         single.result.insert("ansible_loop_var".into(), Value::String(lc.loop_var.clone()));

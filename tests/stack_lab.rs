@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::aptrepo::AptRepo;
+use crate::support::gitlab_api::GitlabApi;
 use crate::support::kube::get;
 use crate::support::lab::Lab;
 use crate::support::{Project, Run};
@@ -229,6 +230,33 @@ fn the_stack_bootstraps_converges_rotates_and_plans() {
     refused.code(2).stdout_has(&format!("build nodes without Docker: {}", s.lab.hosts[0].0));
     assert_eq!(s.node_label(0), None, "nothing labelled");
     assert_eq!(s.deployment()["metadata"]["generation"], generation, "nothing applied");
+    std::fs::remove_file(s.p.path("inventory/more.yml")).expect("remove more.yml");
+
+    // 6. The runner created through GitLab's REST API (a double): exactly once, its token only
+    //    in the Secret.
+    let api = GitlabApi::start("127.0.0.1", "admin-pat-e2e");
+    let via_api = ["-e", "runner_create_via_api=true", "-e", "gitlab_api_token=admin-pat-e2e"];
+    let gitlab = format!("gitlab_url={}", api.url);
+    let args: Vec<&str> = via_api.iter().copied().chain(["-e", gitlab.as_str()]).collect();
+    let created = s.hearth("apply", Some("playbooks/runner.yml"), "", &args);
+    created.code(0);
+    assert_eq!(api.created(), 1, "one runner created");
+    let token = api.runners()[0].token.clone();
+    assert!(token.starts_with("glrt-"), "{token}");
+    no_token(&created, &token);
+    no_token(&created, "admin-pat-e2e");
+    let secret = s.object("v1", "Secret", Some("gitlab-runner"), "gitlab-runner-token").expect("the Secret");
+    assert_eq!(secret["data"]["token"], base64::engine::general_purpose::STANDARD.encode(&token));
+    assert!(!s.deployment().to_string().contains(&token), "the token is only in the Secret");
+    let generation = s.deployment()["metadata"]["generation"].clone();
+
+    let reused = s.hearth("apply", Some("playbooks/runner.yml"), "", &args);
+    reused.code(0);
+    assert_eq!(api.created(), 1, "no second runner");
+    assert_eq!(reused.recap("localhost", "changed"), 0, "{}", reused.stdout);
+    let secret = s.object("v1", "Secret", Some("gitlab-runner"), "gitlab-runner-token").expect("the Secret");
+    assert_eq!(secret["data"]["token"], base64::engine::general_purpose::STANDARD.encode(&token), "kept");
+    assert_eq!(s.deployment()["metadata"]["generation"], generation, "no rollout");
 }
 
 /// Scales the Deployment by hand, as someone with kubectl would (another field manager).

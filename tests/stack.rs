@@ -87,3 +87,40 @@ fn shipped_inventory_parses() {
     let run = p.hearth(&["inventory", "-i", &format!("{repo}/inventory"), "--graph"]);
     run.code(0).stdout_has("@gitlab:").stdout_has("@builders:");
 }
+
+#[test]
+fn sample_gitlab_ci_is_written_where_asked() {
+    let p = Project::new();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    for f in ["playbooks/gitlab-ci-sample.yml", "templates/gitlab-ci.yml.j2", "inventory/group_vars/all.yml"]
+    {
+        p.write(f, &std::fs::read_to_string(format!("{repo}/{f}")).expect("shipped file"));
+    }
+    let dest = p.path("app/.gitlab-ci.yml").display().to_string();
+    std::fs::create_dir_all(p.path("app")).expect("app dir");
+    let run = p.hearth(&[
+        "apply",
+        "playbooks/gitlab-ci-sample.yml",
+        "-i",
+        "inventory",
+        "-e",
+        &format!("dest={dest}"),
+    ]);
+    run.code(0);
+    let ci = p.read("app/.gitlab-ci.yml");
+    assert!(ci.contains("tags: [docker]"), "{ci}");
+    assert!(ci.contains("docker login -u \"$CI_REGISTRY_USER\" --password-stdin \"$CI_REGISTRY\""), "{ci}");
+    assert!(
+        ci.contains("docker push \"${CI_REGISTRY_IMAGE}/${CI_JOB_NAME}:${CI_COMMIT_TAG:-latest}\""),
+        "{ci}"
+    );
+    let again = p.hearth(&[
+        "apply",
+        "playbooks/gitlab-ci-sample.yml",
+        "-i",
+        "inventory",
+        "-e",
+        &format!("dest={dest}"),
+    ]);
+    assert_eq!(again.recap("localhost", "changed"), 0);
+}

@@ -7,18 +7,10 @@ use std::time::Instant;
 
 use crate::support::aptrepo::{AptRepo, COMPONENT, HELLO};
 use crate::support::lab::Lab;
-use crate::support::{Project, Run};
+use crate::support::{Project, Run, play_on as play};
 
 fn apply(p: &Project, lab: &Lab, args: &[&str]) -> Run {
-    let inv = lab.inventory.display().to_string();
-    let mut all = vec!["apply"];
-    all.extend_from_slice(args);
-    all.extend(["-i", inv.as_str(), "site.yml"]);
-    p.hearth(&all)
-}
-
-fn play(host: &str, tasks: &str) -> String {
-    format!("- hosts: {host}\n  gather_facts: false\n  tasks:\n{tasks}")
+    lab.apply(p, &[args, &["site.yml"]].concat())
 }
 
 /// `version status` of a package on host `i` per dpkg, or "" when unknown.

@@ -6,18 +6,10 @@ use sha2::Digest;
 
 use crate::support::aptrepo::AptRepo;
 use crate::support::lab::Lab;
-use crate::support::{Project, Run, hex};
+use crate::support::{Project, Run, hex, play_on as play};
 
 fn apply(p: &Project, lab: &Lab, args: &[&str]) -> Run {
-    let inv = lab.inventory.display().to_string();
-    let mut all = vec!["apply"];
-    all.extend_from_slice(args);
-    all.extend(["-i", inv.as_str(), "site.yml"]);
-    p.hearth(&all)
-}
-
-fn play(host: &str, tasks: &str) -> String {
-    format!("- hosts: {host}\n  gather_facts: false\n  tasks:\n{tasks}")
+    lab.apply(p, &[args, &["site.yml"]].concat())
 }
 
 #[test]

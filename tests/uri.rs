@@ -9,13 +9,9 @@ use std::os::unix::fs::PermissionsExt;
 
 use crate::support::gitlab_api::GitlabApi;
 use crate::support::lab::Lab;
-use crate::support::{Project, Run};
+use crate::support::{Project, Run, play_on as play};
 
 const TOKEN: &str = "glpat-Sup3rS3cretAp1Token";
-
-fn play(host: &str, tasks: &str) -> String {
-    format!("- hosts: {host}\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 /// A `curl` on PATH that logs its argv to `argv.log` in the project, then runs the real one.
 fn curl_spy(p: &Project) -> String {

@@ -153,3 +153,8 @@ impl Run {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A one-play playbook on `hosts` (no facts) with these task lines.
+pub fn play_on(hosts: &str, tasks: &str) -> String {
+    format!("- hosts: {hosts}\n  gather_facts: false\n  tasks:\n{tasks}")
+}

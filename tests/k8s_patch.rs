@@ -65,6 +65,7 @@ fn patching_a_missing_node_is_ok_with_a_message_and_creates_nothing() {
     run.code(0);
     assert_eq!(run.recap("localhost", "changed"), 0);
     run.stdout_has("Node worker-9 does not exist; it is not created, as state is 'patched'");
+    run.stdout_has("[WARNING]: Node worker-9 does not exist");
     assert!(k.get("v1", "Node", None, "worker-9").is_none(), "patched must never create");
 }
 

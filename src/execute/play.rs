@@ -225,6 +225,11 @@ impl PlayRun<'_> {
             let receivers: Vec<usize> = if run_once { everyone.clone() } else { vec![h] };
             for l in &out.lines {
                 self.reporter.event(&Event::Host(l.clone()));
+                // A module's `warnings`, printed after its result as Ansible's callback does.
+                let warnings = l.result.get("warnings").and_then(Value::as_array);
+                for w in warnings.into_iter().flatten().filter_map(Value::as_str) {
+                    self.reporter.event(&Event::Warning(w.to_string()));
+                }
             }
             for r in receivers {
                 self.apply(r, t, &out);

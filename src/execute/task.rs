@@ -274,12 +274,10 @@ fn item_label(label: Option<&str>, item: &Value, env: &Env, vars: &Map) -> Strin
     }
 }
 
-/// A value as Ansible prints it in item labels: strings bare, the rest as JSON-ish text.
+/// A value as Ansible prints it in item labels: Python's `str()` (strings bare, mappings and
+/// lists as their repr: `{'a': True}`).
 fn plain(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::template::pyrepr::py_str(&minijinja::Value::from(minijinja::value::Serde(v)))
 }
 
 fn run_single(task: &Task, spec: &Spec, args: &Value, host: &HostState, env: &Env, vars: &Map) -> Single {

@@ -171,6 +171,17 @@ fn wait_times_out_naming_what_is_unready() {
     run.code(2);
     assert_eq!(run.recap("localhost", "failed"), 1);
     run.stdout_has("Deployment ci/gitlab-runner not ready after 2s: ").stdout_has("of 2 replicas available");
+    // A re-run changes nothing but still waits, and fails again: never ok on an unready rollout.
+    let again =
+        k.run(&runner(&vars(2, "v17.0.0", "never"), "        wait: true\n        wait_timeout: 1\n"), &[]);
+    again.code(2).stdout_has("Deployment ci/gitlab-runner not ready after 1s: ");
+    assert_eq!(again.recap("localhost", "changed"), 0);
+    // Check mode does not wait.
+    let check = k.run(
+        &runner(&vars(2, "v17.0.0", "never"), "        wait: true\n        wait_timeout: 1\n"),
+        &["--check"],
+    );
+    check.code(0);
 }
 
 /// A lone Deployment in `files/deploy.yaml` (wait_condition applies to every object of a task).

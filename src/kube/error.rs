@@ -31,6 +31,9 @@ pub enum KubeError {
     /// The definition does not describe objects.
     #[error(transparent)]
     Definition(#[from] DefinitionError),
+    /// A waited-for object did not become ready in time (the message says what was missing).
+    #[error("{0}")]
+    NotReady(String),
 }
 
 impl KubeError {

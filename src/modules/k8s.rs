@@ -163,7 +163,10 @@ impl Module for K8s {
             let oref = ObjectRef { cluster: cluster.clone(), resolved, namespace, name };
             targets.push(Target { oref, desired: Value::Object(obj), crd_in_task });
         }
-        let waiting = self.waiting()?;
+        let mut waiting = self.waiting()?;
+        // Unchanged objects are still waited for (a re-run after a timeout must not report ok
+        // on an unready Deployment), except in check mode, where nothing waits.
+        waiting.when_unchanged = !ctx.vars.get_attr("ansible_check_mode").is_ok_and(|v| v.is_true());
         match self.state {
             State::Present => k8s_plan::present(targets, self.apply_opts(), waiting),
             State::Absent => k8s_plan::absent(targets, waiting),
@@ -197,6 +200,7 @@ impl K8s {
             timeout: Duration::from_secs(self.wait_timeout.unsigned_abs()),
             max_sleep: Duration::from_secs(self.wait_sleep.unsigned_abs()),
             condition: self.wait_condition.clone(),
+            when_unchanged: false,
         })
     }
 

@@ -33,6 +33,8 @@ pub struct Waiting {
     pub max_sleep: Duration,
     /// The condition to wait for instead of the kind's own readiness.
     pub condition: Option<WaitCondition>,
+    /// Also wait for objects that need no change (not in check mode).
+    pub when_unchanged: bool,
 }
 
 /// One object of the task, resolved to its resource.
@@ -133,7 +135,7 @@ pub fn present(targets: Vec<Target>, opts: ApplyOpts, waiting: Waiting) -> Resul
         item.note = note;
         items.push(item);
     }
-    Ok(finish(items, opts, waiting))
+    finish(items, opts, waiting)
 }
 
 /// Plans `state: patched`: objects that exist are patched (or applied) when a dry-run says the
@@ -168,7 +170,7 @@ pub fn patched(
         item.planned = Some(planned);
         items.push(item);
     }
-    Ok(finish(items, opts, waiting))
+    finish(items, opts, waiting)
 }
 
 /// A dry-run patch with the first content type the server accepts (a 415 tries the next).
@@ -198,14 +200,17 @@ pub fn absent(targets: Vec<Target>, waiting: Waiting) -> Result<Plan, KubeError>
         item.change = item.live.as_ref().map(|_| Method::Delete);
         items.push(item);
     }
-    Ok(finish(items, ApplyOpts { field_manager: String::new(), force: false }, waiting))
+    finish(items, ApplyOpts { field_manager: String::new(), force: false }, waiting)
 }
 
-fn finish(items: Vec<Item>, opts: ApplyOpts, waiting: Waiting) -> Plan {
+fn finish(items: Vec<Item>, opts: ApplyOpts, waiting: Waiting) -> Result<Plan, KubeError> {
     let changed: Vec<&Item> = items.iter().filter(|i| i.change.is_some()).collect();
     let planned_view: Vec<Entry> = items.iter().map(Item::entry).collect();
     let skipped: Vec<String> =
         items.iter().filter(|i| i.change.is_none()).filter_map(|i| i.note.clone()).collect();
+    if changed.is_empty() && waiting.enabled && waiting.when_unchanged {
+        wait_unchanged(&items, &waiting)?;
+    }
     let mut plan = if changed.is_empty() {
         let names: Vec<String> = items.iter().filter(|i| i.note.is_none()).map(|i| i.oref.target()).collect();
         let reason = if names.is_empty() {
@@ -234,7 +239,16 @@ fn finish(items: Vec<Item>, opts: ApplyOpts, waiting: Waiting) -> Plan {
         plan.result.insert("msg".into(), skipped.join("; ").into());
         plan.result.insert("warnings".into(), skipped.into_iter().map(Value::String).collect());
     }
-    plan
+    Ok(plan)
+}
+
+/// Waits for objects that needed no change to be ready, like a changed one would be: a re-run
+/// after a rollout that timed out must fail again, not report ok.
+fn wait_unchanged(items: &[Item], waiting: &Waiting) -> Result<(), KubeError> {
+    for item in items.iter().filter(|i| i.note.is_none() && i.live.is_some()) {
+        wait_ready(&item.oref, waiting, Value::Null).map_err(|e| KubeError::NotReady(e.to_string()))?;
+    }
+    Ok(())
 }
 
 impl Item {

@@ -24,7 +24,7 @@ pub enum Command {
     Plan(RunArgs),
     /// Show what the inventory resolves to (like ansible-inventory).
     Inventory(InventoryArgs),
-    /// Throwaway SSH test hosts on this machine (root): up, down, status, inventory.
+    /// Throwaway SSH test hosts on this machine (root): up, down, status, inventory, demo.
     /// Log in as root or as `hearth` (sudo password `hearth-lab`) with the lab's key.
     Lab(LabArgs),
 }
@@ -156,6 +156,14 @@ pub enum LabCommand {
     Inventory,
     /// Print the path of the kubeconfig of the lab's Kubernetes API double.
     Kubeconfig,
+    /// Bootstrap the whole homelab stack on a lab of 3 hosts with the shipped playbooks, twice
+    /// (the second run changes nothing), then remove the lab. Needs root; the first run needs
+    /// the Debian mirror once to fetch docker.io (cached in /var/cache/hearth/lab-mirror).
+    Demo {
+        /// Leave the lab (and its demo project) running afterwards.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Internal: serve the lab's Kubernetes API double until killed.
     #[command(hide = true)]
     ServeApi,

@@ -8,15 +8,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 
-use hearth::cli::{Cli, Command, InventoryArgs, LabArgs, LabCommand, Output, RunArgs};
-use hearth::execute::{self, ExecError, Options};
-use hearth::lab::{self, UpOptions};
+use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs};
+use hearth::execute::{self, ExecError, Options, Summary};
 use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
 use hearth::load::yaml;
 use hearth::modules::args::split_kv;
 use hearth::report::{JsonReporter, ProgressReporter, Reporter, TextReporter};
 use hearth::value::{Map, Value};
+
+mod main_lab;
 
 /// ansible-playbook's exit codes.
 mod exit {
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => run(args, false),
         Command::Plan(args) => run(args, true),
         Command::Inventory(args) => show_inventory(args),
-        Command::Lab(args) => lab_command(args),
+        Command::Lab(args) => main_lab::lab_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -88,12 +89,18 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         ssh_persist: args.ssh_persist,
     };
     check_limit(&inv, opts.limit.as_deref())?;
-    let mut reporter = reporter(&args, &opts);
+    let mut reporter = reporter(args.output(), args.no_progress, &opts);
     let pool = execute::Pool::default();
+    closing_on_interrupt(&pool, || {
+        run_playbooks(&playbooks, &mut inv, &opts, reporter.as_mut(), &pool, &mut Vec::new())
+    })
+}
+
+/// Runs `f`; on Ctrl-C meanwhile, closes every connection of `pool` at once: commands still
+/// running on hosts end now instead of at their own pace, and no ssh master outlives the run.
+fn closing_on_interrupt<T>(pool: &execute::Pool, f: impl FnOnce() -> T) -> T {
     let finished = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
-        // On Ctrl-C, close every connection at once: commands still running on hosts end now
-        // instead of at their own pace, and no ssh master outlives the run.
         s.spawn(|| {
             while !finished.load(std::sync::atomic::Ordering::SeqCst) {
                 if execute::interrupted() {
@@ -103,19 +110,21 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
         });
-        let result = run_playbooks(&playbooks, &mut inv, &opts, reporter.as_mut(), &pool);
+        let result = f();
         finished.store(true, std::sync::atomic::Ordering::SeqCst);
         result
     })
 }
 
-/// Runs the playbooks in order, stopping after the first one that fails or is interrupted.
+/// Runs the playbooks in order, stopping after the first one that fails or is interrupted;
+/// each playbook's recap counters go to `summaries`.
 fn run_playbooks(
     playbooks: &[PathBuf],
     inv: &mut Inventory,
     opts: &Options,
     reporter: &mut dyn Reporter,
     pool: &execute::Pool,
+    summaries: &mut Vec<Summary>,
 ) -> Result<u8, Failure> {
     let mut code = exit::OK;
     for path in playbooks {
@@ -141,6 +150,7 @@ fn run_playbooks(
         } else if summary.any_failed() {
             code = code.max(exit::HOST_FAILED);
         }
+        summaries.push(summary);
         if code != exit::OK {
             break;
         }
@@ -149,11 +159,11 @@ fn run_playbooks(
 }
 
 /// JSON lines, live progress (text on a terminal), or plain text (pipes, files, CI logs).
-fn reporter(args: &RunArgs, opts: &Options) -> Box<dyn Reporter> {
+fn reporter(output: Output, no_progress: bool, opts: &Options) -> Box<dyn Reporter> {
     let out = std::io::stdout();
-    match args.output() {
+    match output {
         Output::Json => Box::new(JsonReporter::new(out, opts.diff)),
-        Output::Text if out.is_terminal() && !args.no_progress => {
+        Output::Text if out.is_terminal() && !no_progress => {
             Box::new(ProgressReporter::new(out, opts.verbosity, opts.diff))
         }
         Output::Text => Box::new(TextReporter::new(out, opts.verbosity, opts.diff)),
@@ -265,68 +275,4 @@ fn show_inventory(args: InventoryArgs) -> Result<u8, Failure> {
     // A closed pipe (`| head`) is not an error worth a message.
     let _ = writeln!(out, "{}", text.trim_end());
     Ok(exit::OK)
-}
-
-fn lab_command(args: LabArgs) -> Result<u8, Failure> {
-    let fail = |e: lab::LabError| Failure::new(exit::ERROR, e);
-    let name = args.name;
-    let mut out = std::io::stdout().lock();
-    match args.command {
-        LabCommand::Up { count, owner_pid } => {
-            let state = lab::up(&UpOptions { name, count, owner_pid }).map_err(fail)?;
-            let _ = writeln!(out, "lab {:?} is up: {} host(s)", state.name, state.hosts.len());
-            let _ = write!(out, "{}", lab_table(&lab::status(&state)));
-            let _ = writeln!(out, "inventory: {}", state.inventory.display());
-            let _ = writeln!(out, "kubeconfig: {} ({})", state.kubeconfig.display(), state.api_url());
-        }
-        LabCommand::Down => {
-            lab::down(&name).map_err(fail)?;
-            let _ = writeln!(out, "lab {name:?} is down");
-        }
-        LabCommand::Status { json } => {
-            let state = lab::load(&name).map_err(fail)?;
-            let hosts = lab::status(&state);
-            if json {
-                let v = serde_json::json!({
-                    "name": state.name, "bridge": state.bridge, "client_key": state.client_key,
-                    "known_hosts": state.known_hosts, "inventory": state.inventory, "hosts": hosts,
-                    "kubeconfig": state.kubeconfig, "api_url": state.api_url(),
-                });
-                let _ = writeln!(out, "{v:#}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "lab {:?} (bridge {}, gateway {})",
-                    state.name, state.bridge, state.gateway
-                );
-                let _ = write!(out, "{}", lab_table(&hosts));
-            }
-        }
-        LabCommand::Inventory => {
-            let state = lab::load(&name).map_err(fail)?;
-            let _ = write!(out, "{}", lab::inventory::render(&state));
-        }
-        LabCommand::Kubeconfig => {
-            let state = lab::load(&name).map_err(fail)?;
-            let _ = writeln!(out, "{}", state.kubeconfig.display());
-        }
-        LabCommand::ServeApi => lab::kubeapi::serve(&name).map_err(fail)?,
-        LabCommand::Boot { host } => lab::boot(&name, &host).map_err(fail)?,
-        LabCommand::Watch { owner_pid, owner_start } => {
-            lab::watch(&name, owner_pid, owner_start).map_err(fail)?
-        }
-    }
-    Ok(exit::OK)
-}
-
-/// One line per lab host: name, address, sshd PID, whether it answers.
-fn lab_table(hosts: &[lab::HostStatus]) -> String {
-    hosts
-        .iter()
-        .map(|h| {
-            let pid = h.sshd_pid.map_or_else(|| "-".to_string(), |p| p.to_string());
-            let state = if h.answers { "sshd answers" } else { "sshd DOWN" };
-            format!("{:<8} {:<15} pid {:<8} {state}\n", h.name, h.address, pid)
-        })
-        .collect()
 }

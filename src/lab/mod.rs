@@ -6,12 +6,15 @@
 //! the hosts to the outside world. The lab code never prints: `main` shows what these return.
 
 pub mod apiserver;
+pub mod demo;
 pub mod inventory;
 pub mod kubeapi;
+pub mod mirror;
 pub mod network;
 pub mod procs;
 pub mod rootfs;
 pub mod run;
+mod shipped;
 pub mod sshd;
 pub mod standin;
 pub mod state;
@@ -120,6 +123,18 @@ pub enum LabError {
         why: String,
         /// Its log.
         log: String,
+    },
+    /// Fetching docker.io's packages for the lab's package mirror failed.
+    #[error(
+        "could not fetch docker.io's packages for the lab's package mirror: this needs the Debian mirror \
+         of this machine's apt sources once (afterwards {} is reused): {why}",
+        cache.display()
+    )]
+    Download {
+        /// The package cache.
+        cache: PathBuf,
+        /// What apt-get said.
+        why: String,
     },
     /// `boot` for a host the lab does not have.
     #[error("lab has no host {0:?}")]

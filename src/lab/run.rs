@@ -33,6 +33,23 @@ pub fn run_with_input(cmd: &mut Command, input: Option<&str>) -> Result<(), LabE
     })
 }
 
+/// Runs a command to completion and returns its stdout (lossy UTF-8); non-zero exit is an error.
+pub fn run_output(cmd: &mut Command) -> Result<String, LabError> {
+    let shown = describe(cmd);
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| LabError::Spawn { command: shown.clone(), source: e })?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    Err(LabError::Command {
+        command: shown,
+        status: out.status.to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    })
+}
+
 /// The command as a readable line for error messages.
 pub fn describe(cmd: &Command) -> String {
     let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
@@ -49,6 +66,13 @@ mod tests {
         let err = run(Command::new("sh").args(["-c", "echo boom >&2; exit 3"])).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("boom") && text.contains("sh -c"), "{text}");
+    }
+
+    #[test]
+    fn output_is_returned_and_failures_carry_stderr() {
+        assert_eq!(run_output(Command::new("sh").args(["-c", "echo hi"])).unwrap(), "hi\n");
+        let err = run_output(Command::new("sh").args(["-c", "echo bad >&2; exit 1"])).unwrap_err();
+        assert!(err.to_string().contains("bad"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::LabError;
 /// Every shipped file: path relative to the repository root, content.
 pub const FILES: &[(&str, &str)] = &[
     ("playbooks/docker.yml", include_str!("../../playbooks/docker.yml")),
+    ("playbooks/gitlab-ci-sample.yml", include_str!("../../playbooks/gitlab-ci-sample.yml")),
     ("playbooks/gitlab.yml", include_str!("../../playbooks/gitlab.yml")),
     (
         "playbooks/roles/docker/defaults/main.yml",

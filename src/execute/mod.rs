@@ -9,6 +9,7 @@ pub mod play;
 pub mod state;
 pub mod tags;
 pub mod task;
+mod task_loop;
 pub mod vars;
 
 use std::collections::BTreeSet;

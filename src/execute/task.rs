@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use super::nolog;
 use super::state::{Env, HostState};
+pub use super::task_loop::lookup_subdir;
+use super::task_loop::run_loop;
 use super::vars::{TaskScope, context, task_vars};
-use crate::load::task::{Loop, Task, TaskKind};
+use crate::load::task::{Task, TaskKind};
 use crate::modules::{Ctx, Diff, ModuleError, Outcome, SearchPath, Spec, args::parse_bool};
 use crate::report::{HostResult, Status};
 use crate::template::{TemplateError, truthy};
@@ -46,11 +48,11 @@ impl TaskOutcome {
 }
 
 /// One module run (a task without loop, or one loop item).
-struct Single {
-    status: Status,
-    result: Map,
-    diffs: Vec<Diff>,
-    reason: Option<String>,
+pub(super) struct Single {
+    pub(super) status: Status,
+    pub(super) result: Map,
+    pub(super) diffs: Vec<Diff>,
+    pub(super) reason: Option<String>,
 }
 
 /// Runs `task` (a module task) on `host`.
@@ -118,7 +120,7 @@ fn take_facts(out: &mut TaskOutcome, module: &str) {
     }
 }
 
-fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>) -> Map {
+pub(super) fn scoped_vars(task: &Task, host: &HostState, env: &Env, loop_vars: Option<&Map>) -> Map {
     let scope = TaskScope {
         host: &host.name,
         layers: &host.layers,
@@ -151,136 +153,14 @@ fn flag(env: &Env, v: &Option<Value>, vars: &Map) -> Option<bool> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_loop(
+pub(super) fn run_single(
     task: &Task,
     spec: &Spec,
     args: &Value,
-    l: &Loop,
     host: &HostState,
     env: &Env,
-    base_vars: &Map,
-    no_log: bool,
-) -> TaskOutcome {
-    let mut out = TaskOutcome::default();
-    let items = match loop_items(task, l, env, base_vars) {
-        Ok(items) => items,
-        Err(msg) => {
-            let single = failed(msg, Map::new());
-            out.status = Some(Status::Failed);
-            out.lines.push(line(host, task, None, &single, no_log));
-            out.result = single.result;
-            return out;
-        }
-    };
-    if items.is_empty() {
-        return empty_loop(host, task, no_log);
-    }
-    let lc = &task.loop_control;
-    let mut results = Vec::new();
-    let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
-    // Facts earlier items set (`set_fact: xs="{{ xs | default([]) + [item] }}"`) are seen by
-    // the next ones, as in Ansible's loop.
-    let mut item_facts = Map::new();
-    for (i, item) in items.iter().enumerate() {
-        let mut lv = item_facts.clone();
-        lv.insert(lc.loop_var.clone(), item.clone());
-        lv.insert("ansible_loop_var".into(), Value::String(lc.loop_var.clone()));
-        if let Some(iv) = &lc.index_var {
-            lv.insert(iv.clone(), Value::from(i));
-            lv.insert("ansible_index_var".into(), Value::String(iv.clone()));
-        }
-        let vars = scoped_vars(task, host, env, Some(&lv));
-        let mut single = run_single(task, spec, args, host, env, &vars);
-        if let (Some(Value::Object(f)), true) =
-            (single.result.get("ansible_facts"), single.status != Status::Failed)
-        {
-            item_facts.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        let label = item_label(lc.label.as_deref(), item, env, &vars);
-        single.result.insert(lc.loop_var.clone(), item.clone());
-        single.result.insert("ansible_loop_var".into(), Value::String(lc.loop_var.clone()));
-        any_changed |= single.status == Status::Changed;
-        any_failed |= single.status == Status::Failed;
-        all_skipped &= single.status == Status::Skipped;
-        out.lines.push(line(host, task, Some(label), &single, no_log));
-        results.push(Value::Object(single.result));
-    }
-    let status = if any_failed {
-        Status::Failed
-    } else if any_changed {
-        Status::Changed
-    } else if all_skipped {
-        Status::Skipped
-    } else {
-        Status::Ok
-    };
-    out.status = Some(status);
-    out.result.insert("changed".into(), Value::Bool(any_changed));
-    out.result.insert("failed".into(), Value::Bool(any_failed));
-    if status == Status::Skipped {
-        out.result.insert("skipped".into(), Value::Bool(true));
-    }
-    let msg = if any_failed { "One or more items failed" } else { "All items completed" };
-    out.result.insert("msg".into(), Value::String(msg.into()));
-    out.result.insert("results".into(), Value::Array(results));
-    out
-}
-
-/// Ansible skips a task whose loop has no items and registers why.
-fn empty_loop(host: &HostState, task: &Task, no_log: bool) -> TaskOutcome {
-    let mut r = Map::new();
-    r.insert("changed".into(), Value::Bool(false));
-    r.insert("skipped".into(), Value::Bool(true));
-    r.insert("skipped_reason".into(), Value::String("No items in the list".into()));
-    r.insert("results".into(), Value::Array(Vec::new()));
-    let single = Single {
-        status: Status::Skipped,
-        result: r,
-        diffs: vec![],
-        reason: Some("the loop has no items".into()),
-    };
-    TaskOutcome {
-        status: Some(Status::Skipped),
-        lines: vec![line(host, task, None, &single, no_log)],
-        result: single.result,
-        ..TaskOutcome::default()
-    }
-}
-
-fn loop_items(task: &Task, l: &Loop, env: &Env, vars: &Map) -> Result<Vec<Value>, String> {
-    let ctx = context(vars, &env.hostvars);
-    let rendered = env.templar.render_value(&l.items, &ctx).map_err(|e| e.message)?;
-    let dirs = search_path(task, env).dirs;
-    super::loops::items(l.keyword, rendered, &dirs, lookup_subdir(task))
-}
-
-/// The subdirectory Ansible gives `with_first_found` and friends: after the module's kind.
-pub fn lookup_subdir(task: &Task) -> &'static str {
-    match &task.kind {
-        TaskKind::Module { spec, .. } if spec.name.contains("template") => "templates",
-        TaskKind::Module { spec, .. } if spec.name.contains("var") => "vars",
-        _ => "files",
-    }
-}
-
-fn item_label(label: Option<&str>, item: &Value, env: &Env, vars: &Map) -> String {
-    match label {
-        Some(tpl) => {
-            let ctx = context(vars, &env.hostvars);
-            env.templar.render_str(tpl, &ctx).unwrap_or_else(|_| tpl.to_string())
-        }
-        None => plain(item),
-    }
-}
-
-/// A value as Ansible prints it in item labels: Python's `str()` (strings bare, mappings and
-/// lists as their repr: `{'a': True}`).
-fn plain(v: &Value) -> String {
-    crate::template::pyrepr::py_str(&minijinja::Value::from(minijinja::value::Serde(v)))
-}
-
-fn run_single(task: &Task, spec: &Spec, args: &Value, host: &HostState, env: &Env, vars: &Map) -> Single {
+    vars: &Map,
+) -> Single {
     let ctx = context(vars, &env.hostvars);
     for cond in &task.when {
         match env.templar.eval_bool(cond, &ctx) {
@@ -513,7 +393,7 @@ fn skipped(cond: &str) -> Single {
     }
 }
 
-fn failed(msg: String, mut result: Map) -> Single {
+pub(super) fn failed(msg: String, mut result: Map) -> Single {
     result.insert("changed".into(), result.get("changed").cloned().unwrap_or(Value::Bool(false)));
     result.insert("failed".into(), Value::Bool(true));
     result.insert("msg".into(), Value::String(msg));
@@ -538,7 +418,13 @@ fn module_failure(e: ModuleError) -> Single {
     }
 }
 
-fn line(host: &HostState, task: &Task, item: Option<String>, single: &Single, no_log: bool) -> HostResult {
+pub(super) fn line(
+    host: &HostState,
+    task: &Task,
+    item: Option<String>,
+    single: &Single,
+    no_log: bool,
+) -> HostResult {
     let result = if no_log {
         let mut m = Map::new();
         m.insert("censored".into(), Value::String(NO_LOG_MSG.into()));

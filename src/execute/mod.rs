@@ -93,7 +93,10 @@ pub fn run_playbook(
         }
         run_play(play, inv, opts, &templar, &mut all, &mut summary, reporter, pool)?;
     }
-    reporter.event(&Event::Recap(summary.stats.iter().map(|(h, s)| (h.clone(), s.clone())).collect()));
+    // Sorted by host name, as Ansible's default callback prints its recap.
+    let mut recap: Vec<(String, Stats)> = summary.stats.iter().map(|(h, s)| (h.clone(), s.clone())).collect();
+    recap.sort_by(|a, b| a.0.cmp(&b.0));
+    reporter.event(&Event::Recap(recap));
     Ok(summary)
 }
 

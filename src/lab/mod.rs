@@ -7,6 +7,7 @@
 
 pub mod apiserver;
 pub mod demo;
+pub mod http;
 pub mod inventory;
 pub mod kubeapi;
 pub mod mirror;

@@ -11,10 +11,14 @@ use crate::support::lab::Lab;
 fn project(lab: &Lab, repo_url: &str) -> Project {
     let p = Project::new();
     let repo = env!("CARGO_MANIFEST_DIR");
-    for f in ["docker.yml", "roles/docker/defaults/main.yml", "roles/docker/tasks/main.yml"] {
-        p.write(&format!("playbooks/{f}"), &read(&format!("{repo}/playbooks/{f}")));
-    }
-    for f in ["roles/docker/handlers/main.yml", "roles/docker/templates/daemon.json.j2"] {
+    let files = [
+        "docker.yml",
+        "roles/docker/defaults/main.yml",
+        "roles/docker/tasks/main.yml",
+        "roles/docker/handlers/main.yml",
+        "roles/docker/templates/daemon.json.j2",
+    ];
+    for f in files {
         p.write(&format!("playbooks/{f}"), &read(&format!("{repo}/playbooks/{f}")));
     }
     p.write("inventory/lab.yml", &read(&lab.inventory.display().to_string()));

@@ -117,3 +117,15 @@ fn daemon_reload_and_masking() {
     unmask.code(0);
     assert_eq!(unmask.recap("lab1", "changed"), 1);
 }
+
+#[test]
+fn service_refuses_another_known_init_system_by_its_fact() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - service: {name: hearth-none, state: started}\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-c", "local", "-e", "ansible_service_mgr=openrc"]);
+    run.code(2)
+        .stdout_has("the host's service manager is openrc; hearth manages services only through systemd");
+}

@@ -4,8 +4,6 @@
 //! runner objects. The shipped playbooks, templates and group_vars run unchanged; the test only
 //! adds an inventory naming the lab's hosts and points the knobs at the lab.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::support::aptrepo::AptRepo;
@@ -21,26 +19,6 @@ const GITLAB_RB: &str = "external_url 'http://gitlab.lan'\n\
 # gitlab_rails['other'] = true\n";
 const LABEL: &str = "hearth.dev/docker-builder";
 
-/// Every shipped file the stack needs, copied into a project.
-fn copy_repo(p: &Project) {
-    let repo = env!("CARGO_MANIFEST_DIR");
-    let mut files = Vec::new();
-    for dir in ["playbooks", "templates", "inventory/group_vars"] {
-        walk(&Path::new(repo).join(dir), &mut files);
-    }
-    for f in files {
-        let rel = f.strip_prefix(repo).expect("under the repo").display().to_string();
-        p.write(&rel, &std::fs::read_to_string(&f).expect("shipped file"));
-    }
-}
-
-fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let path = e.path();
-        if path.is_dir() { walk(&path, out) } else { out.push(path) }
-    }
-}
-
 struct Stack {
     lab: Lab,
     p: Project,
@@ -54,7 +32,8 @@ impl Stack {
         let repo = AptRepo::get(shared);
         let url = repo.url_on(&lab);
         let p = Project::new();
-        copy_repo(&p);
+        // The shipped playbooks, templates and group_vars, as the binary embeds them for the demo.
+        hearth::lab::shipped::write_all(&p.path("")).expect("write the shipped files");
         let name = |i: usize| lab.hosts[i].0.clone();
         p.write("inventory/lab.yml", &std::fs::read_to_string(&lab.inventory).expect("lab inventory"));
         p.write(

@@ -15,7 +15,7 @@ pub mod network;
 pub mod procs;
 pub mod rootfs;
 pub mod run;
-mod shipped;
+pub mod shipped;
 pub mod sshd;
 pub mod standin;
 pub mod state;

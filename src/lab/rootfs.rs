@@ -63,8 +63,9 @@ pub fn mount_system(root: &Path, hide: &Path) -> Result<(), LabError> {
     mount(&["-t", "tmpfs", "-o", "mode=0755,nosuid,nodev", "run"], &under("run"))?;
     mount(&["-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmp"], &under("tmp"))?;
     make_dir(&under("run/sshd"), 0o755)?;
-    // systemd's "booted" canary: lab hosts present themselves as systemd hosts (facts say
-    // `ansible_service_mgr: systemd`), and the systemctl stand-in answers for systemd.
+    // systemd's "booted" canary, which service tools (Ansible's generic service module among
+    // them) check before using systemctl: here the systemctl stand-in answers. PID 1 stays the
+    // machine's, so the `ansible_service_mgr` fact still names that program.
     make_dir(&under("run/systemd"), 0o755)?;
     make_dir(&under("run/systemd/system"), 0o755)?;
     make_dir(&under("run/lock"), 0o1777)

@@ -52,6 +52,7 @@ cases!(
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
     role_community,
+    role_entry_keywords,
     stat_register,
     template_basic,
     template_whitespace,
@@ -128,10 +129,11 @@ fn run_ansible(ansible: &Path, dir: &Path) -> Run {
     let python = ansible.with_file_name("python3");
     let out = Command::new(ansible)
         .args(["-i", "localhost,", "-c", "local", "play.yml", "-e"])
-        .arg(format!("ansible_python_interpreter={}", python.display()))
-        .arg("-e")
         .arg(format!("root={}", dir.display()))
         .current_dir(dir)
+        // As configuration, not an extra var, so that a case can set its own (to become a user
+        // who cannot read the venv).
+        .env("ANSIBLE_PYTHON_INTERPRETER", &python)
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_STDOUT_CALLBACK", "default")
         .env("ANSIBLE_RETRY_FILES_ENABLED", "false")

@@ -158,3 +158,14 @@ fn missing_vars_file_and_role() {
         apply("- hosts: localhost\n  gather_facts: false\n  vars_files: [missing.yml]\n  tasks: []\n");
     run.code(4).stderr_has("vars file not found: missing.yml");
 }
+
+#[test]
+fn unsupported_keyword_on_a_role_entry_is_named_not_taken_as_a_parameter() {
+    let p = Project::new();
+    p.write("roles/r/tasks/main.yml", "- debug: msg=hi\n");
+    p.write("site.yml", "- hosts: localhost\n  roles:\n    - role: r\n      throttle: 1\n");
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(4);
+    run.stderr_has("site.yml:4:7");
+    run.stderr_has("role keyword 'throttle' is not supported by hearth");
+}

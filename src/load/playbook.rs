@@ -301,12 +301,15 @@ fn roles(node: &Node, dir: &Path) -> Result<Roles, LoadError> {
                 when: entry.when.clone(),
                 tags: entry.tags.clone(),
                 params: entry.vars.clone(),
+                flags: entry.flags.clone(),
+                delegate_to: entry.delegate_to.clone(),
                 kind: TaskKind::Block { block: loaded.tasks, rescue: Vec::new(), always: Vec::new() },
                 role: Some(loaded.role.clone()),
                 ..Task::default()
             };
             tasks.push(push_down(wrapper));
-            handlers.extend(loaded.handlers);
+            // The entry's keywords (become, no_log...) reach the role's handlers too, as in Ansible.
+            handlers.extend(with_flags(loaded.handlers, &entry.flags));
             all.push(loaded.role);
         }
     }
@@ -317,17 +320,46 @@ struct RoleEntry {
     when: Vec<String>,
     tags: Vec<String>,
     vars: Map,
+    flags: Flags,
+    delegate_to: Option<String>,
 }
 
+/// Keywords Ansible accepts on a `roles:` entry that hearth does not implement: rejected by
+/// name, since reading one as a role parameter would silently change its meaning.
+const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
+    "any_errors_fatal",
+    "become_exe",
+    "become_flags",
+    "collections",
+    "connection",
+    "debugger",
+    "delegate_facts",
+    "ignore_unreachable",
+    "module_defaults",
+    "port",
+    "throttle",
+    "timeout",
+];
+
+/// Reads a `roles:` entry: a name, or a mapping of `role:` (or `name:`), Ansible's keywords
+/// (`when`, `tags`, `vars`, `become*`, `ignore_errors`, `no_log`, ...) and role parameters
+/// (every other key).
 fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
-    let mut entry = RoleEntry { when: Vec::new(), tags: Vec::new(), vars: Map::new() };
+    let mut entry = RoleEntry {
+        when: Vec::new(),
+        tags: Vec::new(),
+        vars: Map::new(),
+        flags: Flags::default(),
+        delegate_to: None,
+    };
     if let Some(name) = item.as_str() {
         return Ok((name.to_string(), entry));
     }
     let map =
         item.as_map().ok_or_else(|| LoadError::at(&item.pos, "a role entry must be a name or a mapping"))?;
     let mut name = None;
-    for (k, _, v) in map {
+    for (k, kpos, v) in map {
+        let f = &mut entry.flags;
         match k.as_str() {
             "role" | "name" => name = v.as_str().map(str::to_string),
             "when" => {
@@ -338,6 +370,18 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
             }
             "tags" => entry.tags = tag_list(v)?,
             "vars" => entry.vars.extend(mapping(v, "vars")?),
+            "become" => f.become_ = Some(v.to_value()),
+            "become_user" => f.become_user = Some(v.to_value()),
+            "become_method" => f.become_method = Some(v.to_value()),
+            "ignore_errors" => f.ignore_errors = Some(v.to_value()),
+            "no_log" => f.no_log = Some(v.to_value()),
+            "run_once" => f.run_once = Some(v.to_value()),
+            "check_mode" => f.check_mode = Some(v.to_value()),
+            "diff" => f.diff = Some(v.to_value()),
+            "delegate_to" => entry.delegate_to = Some(value_text(&v.to_value())),
+            k if UNSUPPORTED_ROLE_KEYWORDS.contains(&k) || k == "environment" || k == "remote_user" => {
+                return Err(LoadError::at(kpos, format!("role keyword '{k}' is not supported by hearth")));
+            }
             other => {
                 entry.vars.insert(other.to_string(), v.to_value());
             }
@@ -352,6 +396,19 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// `tasks` with the keywords of `flags` where they set none themselves.
+fn with_flags(tasks: Vec<Task>, flags: &Flags) -> Vec<Task> {
+    let parent = Task {
+        flags: flags.clone(),
+        kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
+        ..Task::default()
+    };
+    match push_down(parent).kind {
+        TaskKind::Block { block, .. } => block,
+        _ => Vec::new(),
     }
 }
 

@@ -45,6 +45,7 @@ cases!(
     language_handlers,
     language_loops_when,
     language_register_set_fact,
+    language_until_retries,
     lineinfile_absent,
     lineinfile_backrefs_search_string,
     lineinfile_create_mode,

@@ -318,3 +318,40 @@ fn set_fact_in_a_loop_sees_earlier_items() {
     );
     p.hearth(&["apply", "site.yml"]).code(0).stdout_has("\"msg\": \"a-b-c\"");
 }
+
+#[test]
+fn until_retries_print_ansibles_retry_lines_live_and_in_json() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play(
+            r#"    - name: wait for {{ 'the file' }}
+      shell: test -f ready || { touch ready; exit 1; }
+      register: r
+      until: r.rc == 0
+      retries: 2
+      delay: 0
+    - name: exhausted
+      command: /bin/false
+      register: never
+      retries: 1
+      delay: 0
+      no_log: true
+"#,
+        ),
+    );
+    let run = p.hearth(&["apply", "site.yml", "-vv"]);
+    run.code(2)
+        .stdout_has("FAILED - RETRYING: [localhost]: wait for the file (2 retries left).Result was: {")
+        .stdout_has("FAILED - RETRYING: [localhost]: exhausted (1 retries left).Result was: {\"censored\"");
+    assert_eq!(run.recap("localhost", "failed"), 1);
+    let json = p.hearth(&["apply", "site.yml", "--output", "json"]);
+    assert!(json.stdout.contains("\"event\":\"retry\""), "{}", json.stdout);
+}
+
+#[test]
+fn until_on_a_block_is_an_error() {
+    let p = Project::new();
+    p.write("site.yml", &play("    - block:\n        - debug: msg=x\n      until: true\n"));
+    p.hearth(&["apply", "site.yml"]).code(4).stderr_has("'until' is not a valid keyword for a block");
+}

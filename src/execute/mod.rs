@@ -6,6 +6,7 @@ pub mod connect;
 pub mod loops;
 mod nolog;
 pub mod play;
+mod retry;
 pub mod state;
 pub mod tags;
 pub mod task;

@@ -265,8 +265,18 @@ impl PlayRun<'_> {
     }
 
     /// Runs the task on every target, at most `--forks` at once, and tells the reporter as each
-    /// host finishes (for progress displays); outcomes come back in target order.
+    /// host finishes (for progress displays) and what hosts report while they run (retries);
+    /// outcomes come back in target order.
     fn parallel(&mut self, t: &Task, targets: &[usize]) -> Vec<TaskOutcome> {
+        /// What workers send to the reporting thread.
+        enum Msg {
+            Done(usize, Box<TaskOutcome>),
+            Live(Event),
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+        let live_tx = tx.clone();
+        // The receiver lives until every outcome arrived; a send cannot fail before that.
+        let live = move |ev: Event| drop(live_tx.send(Msg::Live(ev)));
         let env = Env {
             templar: self.templar,
             play: &self.layers,
@@ -274,26 +284,13 @@ impl PlayRun<'_> {
             opts: self.opts,
             playbook_dir: &self.play.dir,
             local: &self.local,
+            live: &live,
         };
-        let workers = self.opts.forks.clamp(1, targets.len());
+        let workers = self.opts.forks.clamp(1, targets.len().max(1));
         let states = &self.hosts;
         let reporter = &mut *self.reporter;
-        let done = |reporter: &mut dyn Reporter, h: usize, out: &TaskOutcome| {
-            reporter.event(&Event::HostDone { host: states[h].name.clone(), status: out.status() });
-        };
-        if workers == 1 {
-            return targets
-                .iter()
-                .map(|&h| {
-                    let out = task::run(t, &states[h], &env);
-                    done(reporter, h, &out);
-                    out
-                })
-                .collect();
-        }
         let next = AtomicUsize::new(0);
         let mut slots: Vec<Option<TaskOutcome>> = targets.iter().map(|_| None).collect();
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, TaskOutcome)>();
         std::thread::scope(|s| {
             for _ in 0..workers {
                 let tx = tx.clone();
@@ -302,15 +299,22 @@ impl PlayRun<'_> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&h) = targets.get(i) else { break };
-                        // The receiver lives until every worker is done; a send cannot fail.
-                        let _ = tx.send((i, task::run(t, &states[h], env)));
+                        let _ = tx.send(Msg::Done(i, Box::new(task::run(t, &states[h], env))));
                     }
                 });
             }
-            drop(tx);
-            for (i, out) in rx {
-                done(reporter, targets[i], &out);
-                slots[i] = Some(out);
+            let mut left = targets.len();
+            while left > 0 {
+                let Ok(msg) = rx.recv() else { break };
+                match msg {
+                    Msg::Live(ev) => reporter.event(&ev),
+                    Msg::Done(i, out) => {
+                        let host = states[targets[i]].name.clone();
+                        reporter.event(&Event::HostDone { host, status: out.status() });
+                        slots[i] = Some(*out);
+                        left -= 1;
+                    }
+                }
             }
         });
         slots.into_iter().map(Option::unwrap_or_default).collect()

@@ -56,6 +56,8 @@ pub struct Env<'a> {
     pub playbook_dir: &'a Path,
     /// The control node, for `delegate_to: localhost`.
     pub local: &'a Local,
+    /// Reports an event while the task still runs (a retry), from any worker thread.
+    pub live: &'a (dyn Fn(crate::report::Event) + Sync),
 }
 
 /// One host during a play.

@@ -20,7 +20,7 @@ use crate::value::{Map, Value};
 /// Placeholder that `default(omit)` renders to; parameters equal to it are dropped.
 pub const OMIT: &str = "__omit_place_holder__hearth";
 
-const NO_LOG_MSG: &str =
+pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /// What a task did on one host, for the engine to apply and report.
@@ -174,12 +174,22 @@ pub(super) fn run_single(
             }
         }
     }
-    let mut single = match invoke(task, spec, args, host, env, vars, &ctx) {
-        Ok(s) => s,
-        Err(s) => *s,
+    let attempt = |attempts: Option<u32>| {
+        let mut single = match invoke(task, spec, args, host, env, vars, &ctx) {
+            Ok(s) => s,
+            Err(s) => *s,
+        };
+        // Visible to changed_when/failed_when, as in Ansible.
+        if let Some(n) = attempts {
+            single.result.insert("attempts".into(), Value::from(n));
+        }
+        apply_overrides(task, env, vars, &mut single);
+        single
     };
-    apply_overrides(task, env, vars, &mut single);
-    single
+    match &task.retry {
+        None => attempt(None),
+        Some(retry) => super::retry::with_retries(task, retry, &host.name, env, vars, attempt),
+    }
 }
 
 /// Renders the arguments, builds and plans the module, and acts unless in check mode.

@@ -41,6 +41,8 @@ pub struct Task {
     pub flags: Flags,
     /// Effective tags (own plus inherited).
     pub tags: Vec<String>,
+    /// `until:`/`retries:`/`delay:` (not inherited, as in Ansible).
+    pub retry: Option<Retry>,
     /// `delegate_to:` (only `localhost` is supported so far).
     pub delegate_to: Option<String>,
     /// Task-level (and inherited block) variables.
@@ -106,6 +108,17 @@ pub enum Meta {
     ResetConnection,
 }
 
+/// `until`, `retries` and `delay`: run the task again until the condition holds.
+#[derive(Debug, Clone, Default)]
+pub struct Retry {
+    /// `until:` conditions (ANDed); empty means "until the task does not fail", as in Ansible.
+    pub until: Vec<String>,
+    /// `retries:` (may be templated); Ansible's default is 3 when only `until` is set.
+    pub retries: Option<Value>,
+    /// `delay:` seconds between attempts (may be templated; default 5).
+    pub delay: Option<Value>,
+}
+
 /// A loop source.
 #[derive(Debug, Clone)]
 pub struct Loop {
@@ -160,6 +173,9 @@ const KEYWORDS: &[&str] = &[
     "block",
     "rescue",
     "always",
+    "until",
+    "retries",
+    "delay",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
@@ -174,17 +190,14 @@ const UNSUPPORTED: &[&str] = &[
     "collections",
     "connection",
     "debugger",
-    "delay",
     "delegate_facts",
     "environment",
     "ignore_unreachable",
     "module_defaults",
     "port",
     "remote_user",
-    "retries",
     "throttle",
     "timeout",
-    "until",
 ];
 
 /// Where task files are being read from, for relative includes and role context.
@@ -250,6 +263,9 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "tags" => task.tags = tag_list(value)?,
             "delegate_to" => task.delegate_to = Some(scalar_string(value)?),
             "vars" => task.vars = mapping(value, "vars")?,
+            "until" => task.retry.get_or_insert_with(Retry::default).until = conditions(value)?,
+            "retries" => task.retry.get_or_insert_with(Retry::default).retries = Some(value.to_value()),
+            "delay" => task.retry.get_or_insert_with(Retry::default).delay = Some(value.to_value()),
             "block" => block_parts[0] = Some(value),
             "rescue" => block_parts[1] = Some(value),
             "always" => block_parts[2] = Some(value),
@@ -292,6 +308,16 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             return Err(LoadError::at(kpos, format!("'{k}' is not a valid keyword for a block")));
         }
         (None, [block, rescue, always]) => {
+            if task.retry.is_some() {
+                let k = entries
+                    .iter()
+                    .map(|(k, _, _)| k.as_str())
+                    .find(|k| ["until", "retries", "delay"].contains(k));
+                return Err(LoadError::at(
+                    &node.pos,
+                    format!("'{}' is not a valid keyword for a block", k.unwrap_or("until")),
+                ));
+            }
             if block.is_none() {
                 return Err(LoadError::at(&node.pos, "'rescue' and 'always' need a 'block'"));
             }
@@ -392,8 +418,13 @@ pub fn resolve_task_file(base: &Path, file: &str, role: Option<&Role>) -> PathBu
 
 /// Jinja syntax errors and literal loop values that can never work are load errors.
 fn check_syntax(task: &Task) -> Result<(), LoadError> {
-    let conds =
-        task.when.iter().chain(task.changed_when.iter().flatten()).chain(task.failed_when.iter().flatten());
+    let until = task.retry.iter().flat_map(|r| r.until.iter());
+    let conds = task
+        .when
+        .iter()
+        .chain(task.changed_when.iter().flatten())
+        .chain(task.failed_when.iter().flatten())
+        .chain(until);
     for c in conds {
         crate::template::check_expression_syntax(c).map_err(|e| LoadError::at(&task.pos, e))?;
     }

@@ -44,6 +44,9 @@ pub fn encode(ev: &Event, diff: bool) -> Value {
             json!({"event": "host_done", "host": host, "status": status_name(*status)})
         }
         Event::Host(r) => host_result(r, diff),
+        Event::Retry { host, task, left, result } => {
+            json!({"event": "retry", "host": host, "task": task, "retries_left": left, "result": result})
+        }
         Event::Included { file, hosts } => json!({"event": "included", "file": file, "hosts": hosts}),
         Event::Warning(w) => json!({"event": "warning", "message": w}),
         Event::Recap(stats) => {

@@ -84,6 +84,17 @@ pub enum Event {
     HostDone { host: String, status: Status },
     /// One host's result for the current task.
     Host(HostResult),
+    /// A task with `until` did not meet its condition and runs again on `host`.
+    Retry {
+        /// The host.
+        host: String,
+        /// The task's name (without the role prefix, as Ansible prints it).
+        task: String,
+        /// Attempts left.
+        left: u32,
+        /// The attempt's result (censored under `no_log`).
+        result: crate::value::Map,
+    },
     /// `include_tasks` loaded a file for these hosts.
     Included { file: String, hosts: String },
     /// A warning for the user.

@@ -104,6 +104,13 @@ impl<W: Write> Reporter for TextReporter<W> {
             }
             Event::Host(r) => self.host(r),
             Event::HostDone { .. } => {}
+            Event::Retry { host, task, left, result } => {
+                let mut l = format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left).");
+                if self.verbosity >= 2 {
+                    l.push_str(&format!("Result was: {}", compact(&shown(result))));
+                }
+                self.line(&l);
+            }
             Event::Included { file, hosts } => self.line(&format!("included: {file} for {hosts}")),
             Event::Warning(w) => self.line(&format!("[WARNING]: {w}")),
             Event::Recap(stats) => self.recap(stats),

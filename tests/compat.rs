@@ -42,6 +42,7 @@ cases!(
     filters_lists,
     filters_serialize,
     filters_text,
+    language_environment,
     language_handlers,
     language_loops_when,
     language_register_set_fact,

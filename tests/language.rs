@@ -355,3 +355,12 @@ fn until_on_a_block_is_an_error() {
     p.write("site.yml", &play("    - block:\n        - debug: msg=x\n      until: true\n"));
     p.hearth(&["apply", "site.yml"]).code(4).stderr_has("'until' is not a valid keyword for a block");
 }
+
+#[test]
+fn environment_that_is_not_a_mapping_fails_the_task_with_ansibles_message() {
+    let p = Project::new();
+    p.write("site.yml", &play("    - command: env\n      environment: \"{{ 'x' }}\"\n"));
+    p.hearth(&["apply", "site.yml"])
+        .code(2)
+        .stdout_has("environment must be a dictionary, received x (<class 'str'>)");
+}

@@ -3,6 +3,7 @@
 //! run, across plays, like Ansible's.
 
 pub mod connect;
+mod environment;
 pub mod loops;
 mod nolog;
 pub mod play;

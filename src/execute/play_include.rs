@@ -52,6 +52,7 @@ impl PlayRun<'_> {
                     let wrapper = Task {
                         vars,
                         flags: t.flags.clone(),
+                        environment: t.environment.clone(),
                         kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
                         ..Task::default()
                     };

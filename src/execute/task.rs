@@ -213,7 +213,9 @@ fn invoke(
     let transport = becomes.as_deref().unwrap_or(base);
     let search = search_path(task, env);
     // One probe answers a module's repeated reads of a path within this task.
-    let cached = crate::transport::cache::Cached::new(transport);
+    let task_env = super::environment::task_environment(task, env, ctx)
+        .map_err(|msg| Box::new(failed(msg, Map::new())))?;
+    let cached = crate::transport::cache::Cached::new(transport).with_env(task_env);
     let mctx = Ctx { host: &cached, vars: ctx, templar: env.templar, search: &search, diff: env.opts.diff };
     let plan = module.plan(&mctx).map_err(|e| Box::new(module_failure(e)))?;
     if above_verbosity(&plan.result, env) {

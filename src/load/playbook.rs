@@ -38,6 +38,8 @@ pub struct Play {
     pub gather_subset: Option<Value>,
     /// `become*`, `ignore_errors`, `no_log`, `check_mode`, `diff` for every task.
     pub flags: Flags,
+    /// `environment:` for every task and handler.
+    pub environment: Vec<Value>,
     /// `vars:`.
     pub vars: Map,
     /// `vars_files:` names (may be templated), with their positions.
@@ -85,12 +87,12 @@ const PLAY_KEYWORDS: &[&str] = &[
     "force_handlers",
     "any_errors_fatal",
     "max_fail_percentage",
+    "environment",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
     "strategy",
     "vars_prompt",
-    "environment",
     "remote_user",
     "module_defaults",
     "collections",
@@ -173,6 +175,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         gather_facts: None,
         gather_subset: None,
         flags: Flags::default(),
+        environment: Vec::new(),
         vars: Map::new(),
         vars_files: Vec::new(),
         sections: [Vec::new(), Vec::new(), Vec::new()],
@@ -197,6 +200,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "connection" => play.connection = value.as_str().map(str::to_string),
             "gather_facts" => play.gather_facts = Some(value.to_value()),
             "gather_subset" => play.gather_subset = Some(value.to_value()),
+            "environment" => play.environment = vec![value.to_value()],
             "become" => play.flags.become_ = Some(value.to_value()),
             "become_user" => play.flags.become_user = Some(value.to_value()),
             "become_method" => play.flags.become_method = Some(value.to_value()),
@@ -303,13 +307,14 @@ fn roles(node: &Node, dir: &Path) -> Result<Roles, LoadError> {
                 params: entry.vars.clone(),
                 flags: entry.flags.clone(),
                 delegate_to: entry.delegate_to.clone(),
+                environment: entry.environment.clone(),
                 kind: TaskKind::Block { block: loaded.tasks, rescue: Vec::new(), always: Vec::new() },
                 role: Some(loaded.role.clone()),
                 ..Task::default()
             };
             tasks.push(push_down(wrapper));
             // The entry's keywords (become, no_log...) reach the role's handlers too, as in Ansible.
-            handlers.extend(with_flags(loaded.handlers, &entry.flags));
+            handlers.extend(inheriting(loaded.handlers, &entry.flags, &entry.environment));
             all.push(loaded.role);
         }
     }
@@ -322,6 +327,7 @@ struct RoleEntry {
     vars: Map,
     flags: Flags,
     delegate_to: Option<String>,
+    environment: Vec<Value>,
 }
 
 /// Keywords Ansible accepts on a `roles:` entry that hearth does not implement: rejected by
@@ -351,6 +357,7 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
         vars: Map::new(),
         flags: Flags::default(),
         delegate_to: None,
+        environment: Vec::new(),
     };
     if let Some(name) = item.as_str() {
         return Ok((name.to_string(), entry));
@@ -379,7 +386,8 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
             "check_mode" => f.check_mode = Some(v.to_value()),
             "diff" => f.diff = Some(v.to_value()),
             "delegate_to" => entry.delegate_to = Some(value_text(&v.to_value())),
-            k if UNSUPPORTED_ROLE_KEYWORDS.contains(&k) || k == "environment" || k == "remote_user" => {
+            "environment" => entry.environment = vec![v.to_value()],
+            k if UNSUPPORTED_ROLE_KEYWORDS.contains(&k) || k == "remote_user" => {
                 return Err(LoadError::at(kpos, format!("role keyword '{k}' is not supported by hearth")));
             }
             other => {
@@ -399,10 +407,11 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// `tasks` with the keywords of `flags` where they set none themselves.
-fn with_flags(tasks: Vec<Task>, flags: &Flags) -> Vec<Task> {
+/// `tasks` with the keywords of `flags` where they set none themselves, and `environment`.
+fn inheriting(tasks: Vec<Task>, flags: &Flags, environment: &[Value]) -> Vec<Task> {
     let parent = Task {
         flags: flags.clone(),
+        environment: environment.to_vec(),
         kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
         ..Task::default()
     };
@@ -416,10 +425,12 @@ fn with_flags(tasks: Vec<Task>, flags: &Flags) -> Vec<Task> {
 /// by every task, like a block's; handlers inherit the keywords but not the tags.
 fn apply_play_keywords(play: &mut Play, tags: &[String]) {
     let flags = play.flags.clone();
+    let environment = play.environment.clone();
     let wrap = |tasks: Vec<Task>, tags: &[String]| -> Vec<Task> {
         let parent = Task {
             tags: tags.to_vec(),
             flags: flags.clone(),
+            environment: environment.clone(),
             kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
             ..Task::default()
         };

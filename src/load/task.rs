@@ -41,6 +41,8 @@ pub struct Task {
     pub flags: Flags,
     /// Effective tags (own plus inherited).
     pub tags: Vec<String>,
+    /// `environment:` mappings (or templates giving one), outermost first; later ones win.
+    pub environment: Vec<Value>,
     /// `until:`/`retries:`/`delay:` (not inherited, as in Ansible).
     pub retry: Option<Retry>,
     /// `delegate_to:` (only `localhost` is supported so far).
@@ -176,6 +178,7 @@ const KEYWORDS: &[&str] = &[
     "until",
     "retries",
     "delay",
+    "environment",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
@@ -191,7 +194,6 @@ const UNSUPPORTED: &[&str] = &[
     "connection",
     "debugger",
     "delegate_facts",
-    "environment",
     "ignore_unreachable",
     "module_defaults",
     "port",
@@ -266,6 +268,7 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "until" => task.retry.get_or_insert_with(Retry::default).until = conditions(value)?,
             "retries" => task.retry.get_or_insert_with(Retry::default).retries = Some(value.to_value()),
             "delay" => task.retry.get_or_insert_with(Retry::default).delay = Some(value.to_value()),
+            "environment" => task.environment = vec![value.to_value()],
             "block" => block_parts[0] = Some(value),
             "rescue" => block_parts[1] = Some(value),
             "always" => block_parts[2] = Some(value),
@@ -525,6 +528,7 @@ pub fn push_down(mut parent: Task) -> Task {
         }
         parent.when.clear();
         parent.notify.clear();
+        parent.environment.clear();
     }
     parent.kind = kind;
     parent
@@ -563,6 +567,9 @@ fn inherit(child: &mut Task, parent: &Task) {
     if child.delegate_to.is_none() {
         child.delegate_to.clone_from(&parent.delegate_to);
     }
+    let mut env = parent.environment.clone();
+    env.append(&mut child.environment);
+    child.environment = env;
     if let TaskKind::Block { .. } = child.kind {
         // Already pushed into grandchildren when the child was parsed; push the new part too.
         let taken = std::mem::take(child);

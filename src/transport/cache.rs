@@ -12,12 +12,21 @@ use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, Transport
 pub struct Cached<'a> {
     inner: &'a dyn Transport,
     probes: Mutex<HashMap<String, Probe>>,
+    /// The task's `environment:`, given to every command it runs.
+    env: Vec<(String, String)>,
 }
 
 impl<'a> Cached<'a> {
     /// Wraps a connection for one task.
     pub fn new(inner: &'a dyn Transport) -> Cached<'a> {
-        Cached { inner, probes: Mutex::new(HashMap::new()) }
+        Cached { inner, probes: Mutex::new(HashMap::new()), env: Vec::new() }
+    }
+
+    /// Every command the task runs also gets `env` (a variable the module sets itself wins, as a
+    /// module's own environment does in Ansible).
+    pub fn with_env(mut self, env: Vec<(String, String)>) -> Cached<'a> {
+        self.env = env;
+        self
     }
 
     fn probed(&self, path: &str) -> Result<Probe, TransportError> {
@@ -41,7 +50,14 @@ impl Transport for Cached<'_> {
 
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError> {
         self.forget();
-        self.inner.run(cmd)
+        if self.env.is_empty() {
+            return self.inner.run(cmd);
+        }
+        let mut with_env = cmd.clone();
+        let own: Vec<String> = cmd.env.iter().map(|(k, _)| k.clone()).collect();
+        let task_env = self.env.iter().filter(|(k, _)| !own.contains(k)).cloned();
+        with_env.env = task_env.chain(cmd.env.iter().cloned()).collect();
+        self.inner.run(&with_env)
     }
 
     fn stat(&self, path: &str, follow: bool) -> Result<Option<FileStat>, TransportError> {

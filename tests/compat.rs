@@ -44,6 +44,7 @@ cases!(
     filters_text,
     language_environment,
     language_handlers,
+    language_include_role,
     language_loops_when,
     language_register_set_fact,
     language_until_retries,

@@ -98,6 +98,11 @@ impl PlayRun<'_> {
                         self.run_include(t, file, base, hosts);
                     }
                 }
+                TaskKind::IncludeRole(ri) => {
+                    if selected(&t.tags, &self.opts.tags, &self.opts.skip_tags) {
+                        self.run_include_role(t, ri, hosts);
+                    }
+                }
                 TaskKind::Meta(m) => self.run_meta(*m, t, hosts),
             }
         }

@@ -187,7 +187,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         max_fail_percentage: None,
         dir: dir.to_path_buf(),
     };
-    let src = Source { base: dir.to_path_buf(), role: None, depth: 0 };
+    let src = Source::play(dir);
     let mut tags = Vec::new();
     let mut name = None;
     let mut hosts = None;
@@ -215,7 +215,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "post_tasks" => play.sections[2] = parse_tasks(value, &src)?,
             "handlers" => play.handlers = parse_tasks(value, &src)?,
             "roles" => {
-                let (t, h, r) = roles(value, dir)?;
+                let (t, h, r) = roles(value, &src)?;
                 role_tasks = t;
                 role_handlers = h;
                 play.roles = r;
@@ -259,6 +259,17 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
     play.sections[1] = role_tasks;
     role_handlers.append(&mut play.handlers);
     play.handlers = role_handlers;
+    for sunk in src.take_roles() {
+        // A role included several times (or also under `roles:`) has its handlers once.
+        for h in sunk.role.handlers {
+            if !play.handlers.iter().any(|known| known.pos == h.pos) {
+                play.handlers.push(h);
+            }
+        }
+        if sunk.public && !play.roles.iter().any(|r| r.path == sunk.role.role.path) {
+            play.roles.push(sunk.role.role);
+        }
+    }
     apply_play_keywords(&mut play, &tags);
     check_notify(&play)?;
     Ok(play)
@@ -292,14 +303,14 @@ fn vars_files(node: &Node) -> Result<Vec<(String, Pos)>, LoadError> {
 type Roles = (Vec<Task>, Vec<Task>, Vec<Arc<Role>>);
 
 /// Expands `roles:` into one block per role (carrying the entry's when/tags/vars) and handlers.
-fn roles(node: &Node, dir: &Path) -> Result<Roles, LoadError> {
+fn roles(node: &Node, src: &Source) -> Result<Roles, LoadError> {
     let items = node.as_seq().ok_or_else(|| LoadError::at(&node.pos, "'roles' must be a list"))?;
     let mut tasks = Vec::new();
     let mut handlers = Vec::new();
     let mut all = Vec::new();
     for item in items {
         let (name, entry) = role_entry(item)?;
-        for loaded in load_role(&name, dir, &item.pos, 0)? {
+        for loaded in load_role(&name, src, &item.pos)? {
             let wrapper = Task {
                 pos: item.pos.clone(),
                 when: entry.when.clone(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::LoadError;
-use super::task::{Task, load_task_file};
+use super::task::{Source, Task, load_task_file};
 use super::yaml::{self, Node, Pos};
 use crate::value::{Map, Value};
 
@@ -34,6 +34,20 @@ pub struct LoadedRole {
     pub handlers: Vec<Task>,
 }
 
+/// Which files of a role to read (`tasks_from`, `vars_from`, `defaults_from`,
+/// `handlers_from` of `include_role`/`import_role`); `None` means `main`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleFiles {
+    /// `tasks/NAME`.
+    pub tasks: Option<String>,
+    /// `vars/NAME`.
+    pub vars: Option<String>,
+    /// `defaults/NAME`.
+    pub defaults: Option<String>,
+    /// `handlers/NAME`.
+    pub handlers: Option<String>,
+}
+
 /// Directories searched for a role by name: `roles/` beside the playbook, `roles_path`
 /// (`ANSIBLE_ROLES_PATH`, ansible.cfg, or Ansible's default list), then the playbook directory.
 pub fn search_dirs(playbook_dir: &Path) -> Vec<PathBuf> {
@@ -44,50 +58,78 @@ pub fn search_dirs(playbook_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Finds and loads a role with its dependencies (dependencies first in the returned list).
-pub fn load_role(
+pub fn load_role(name: &str, src: &Source, pos: &Pos) -> Result<Vec<LoadedRole>, LoadError> {
+    load_role_files(name, src, pos, &RoleFiles::default())
+}
+
+/// Like [`load_role`], reading the files `files` names; roles beside the role that asks
+/// (`src.role`) are found too, as Ansible finds them.
+pub fn load_role_files(
     name: &str,
-    playbook_dir: &Path,
+    src: &Source,
     pos: &Pos,
-    depth: usize,
+    files: &RoleFiles,
 ) -> Result<Vec<LoadedRole>, LoadError> {
-    if depth > 10 {
-        return Err(LoadError::at(pos, format!("role dependencies nested too deep at '{name}' (a cycle?)")));
+    if src.depth > 20 {
+        return Err(LoadError::at(pos, format!("roles nested too deep at '{name}' (a cycle?)")));
     }
-    let dirs = search_dirs(playbook_dir);
-    let path =
-        dirs.iter().map(|d| d.join(name)).find(|p| p.join("tasks").is_dir() || p.join("meta").is_dir());
-    let path = match path {
-        Some(p) => p,
-        None if Path::new(name).is_dir() => PathBuf::from(name),
-        None => {
-            return Err(LoadError::NotFound {
-                pos: pos.clone(),
-                what: "role",
-                path: PathBuf::from(name),
-                looked: dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
-            });
-        }
-    };
+    let mut dirs = search_dirs(&src.playbook_dir);
+    if let Some(siblings) = src.role.as_ref().and_then(|r| r.path.parent()) {
+        dirs.push(siblings.to_path_buf());
+    }
+    let path = find_role(name, &dirs, pos)?;
+    let deeper = src.file(&path.join("meta").join("main.yml"), src.role.clone());
     let mut loaded = Vec::new();
     for dep in dependencies(&path)? {
-        loaded.extend(load_role(&dep.0, playbook_dir, &dep.1, depth + 1)?);
+        loaded.extend(load_role(&dep.0, &deeper, &dep.1)?);
     }
     let role = Arc::new(Role {
         name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_string()),
-        defaults: vars_file(&path.join("defaults"))?,
-        vars: vars_file(&path.join("vars"))?,
+        defaults: vars_file(&path, "defaults", files.defaults.as_deref(), pos)?,
+        vars: vars_file(&path, "vars", files.vars.as_deref(), pos)?,
         path: path.clone(),
     });
-    let tasks = match main_file(&path.join("tasks")) {
-        Some(f) => load_task_file(&f, Some(role.clone()), 0)?,
+    let tasks = match role_file(&path, "tasks", files.tasks.as_deref(), pos)? {
+        Some(f) => load_task_file(&f, src, Some(role.clone()))?,
         None => Vec::new(),
     };
-    let handlers = match main_file(&path.join("handlers")) {
-        Some(f) => load_task_file(&f, Some(role.clone()), 0)?,
+    let handlers = match role_file(&path, "handlers", files.handlers.as_deref(), pos)? {
+        Some(f) => load_task_file(&f, src, Some(role.clone()))?,
         None => Vec::new(),
     };
     loaded.push(LoadedRole { role, tasks, handlers });
     Ok(loaded)
+}
+
+/// The role's directory: `NAME` in the first of `dirs` that has it, or `name` as a path.
+fn find_role(name: &str, dirs: &[PathBuf], pos: &Pos) -> Result<PathBuf, LoadError> {
+    let found =
+        dirs.iter().map(|d| d.join(name)).find(|p| p.join("tasks").is_dir() || p.join("meta").is_dir());
+    match found {
+        Some(p) => Ok(p),
+        None if Path::new(name).is_dir() => Ok(PathBuf::from(name)),
+        None => Err(LoadError::NotFound {
+            pos: pos.clone(),
+            what: "role",
+            path: PathBuf::from(name),
+            looked: dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// `SUB/main` (optional) or `SUB/NAME` (required when asked for), with `.yml`/`.yaml` or none.
+fn role_file(role: &Path, sub: &str, name: Option<&str>, pos: &Pos) -> Result<Option<PathBuf>, LoadError> {
+    let dir = role.join(sub);
+    let Some(name) = name else { return Ok(main_file(&dir)) };
+    let found =
+        ["", ".yml", ".yaml"].iter().map(|ext| dir.join(format!("{name}{ext}"))).find(|p| p.is_file());
+    match found {
+        Some(f) => Ok(Some(f)),
+        None => Err(LoadError::at(
+            pos,
+            format!("Could not find specified file in role: {sub}/{name} (looked in {})", dir.display()),
+        )),
+    }
 }
 
 /// `main.yml`, `main.yaml` or `main` in a role subdirectory.
@@ -95,8 +137,8 @@ fn main_file(dir: &Path) -> Option<PathBuf> {
     ["main.yml", "main.yaml", "main"].iter().map(|f| dir.join(f)).find(|p| p.is_file())
 }
 
-fn vars_file(dir: &Path) -> Result<Map, LoadError> {
-    let Some(file) = main_file(dir) else { return Ok(Map::new()) };
+fn vars_file(role: &Path, sub: &str, name: Option<&str>, pos: &Pos) -> Result<Map, LoadError> {
+    let Some(file) = role_file(role, sub, name, pos)? else { return Ok(Map::new()) };
     let node = yaml::parse_file(&file)?;
     match node.to_value() {
         Value::Object(m) => Ok(m),

@@ -85,6 +85,8 @@ pub enum TaskKind {
     Block { block: Vec<Task>, rescue: Vec<Task>, always: Vec<Task> },
     /// `include_tasks:` (file may be templated; loaded per host at run time).
     Include { file: String, base: PathBuf },
+    /// `include_role:` (run per host at run time).
+    IncludeRole(Box<super::role_include::RoleInclude>),
     /// `meta:` action.
     Meta(Meta),
 }
@@ -211,6 +213,51 @@ pub struct Source {
     pub role: Option<Arc<Role>>,
     /// Import depth, to stop import cycles.
     pub depth: usize,
+    /// The playbook's directory (roles are searched from it).
+    pub playbook_dir: PathBuf,
+    /// Roles that `import_role`/`include_role` loaded, for the play's handlers and variables.
+    pub roles: RoleSink,
+}
+
+/// Roles loaded while reading a play's tasks, shared by every [`Source`] of the play.
+pub type RoleSink = Arc<std::sync::Mutex<Vec<SunkRole>>>;
+
+/// A role an `import_role` or `include_role` loaded.
+#[derive(Debug)]
+pub struct SunkRole {
+    /// The role; its handlers join the play's.
+    pub role: super::role::LoadedRole,
+    /// Its defaults and vars are the play's from the start (`import_role`).
+    pub public: bool,
+}
+
+impl Source {
+    /// The top of a play: tasks in the playbook file itself.
+    pub fn play(playbook_dir: &Path) -> Source {
+        Source {
+            base: playbook_dir.to_path_buf(),
+            role: None,
+            depth: 0,
+            playbook_dir: playbook_dir.to_path_buf(),
+            roles: RoleSink::default(),
+        }
+    }
+
+    /// Reading `file` (one level deeper), for `role` or no role.
+    pub fn file(&self, file: &Path, role: Option<Arc<Role>>) -> Source {
+        Source {
+            base: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            role,
+            depth: self.depth + 1,
+            playbook_dir: self.playbook_dir.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+
+    /// Takes the roles loaded so far.
+    pub fn take_roles(&self) -> Vec<SunkRole> {
+        std::mem::take(&mut *self.roles.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
 }
 
 /// Parses a list of tasks (a `tasks:` value or a task file's top level).
@@ -228,11 +275,10 @@ pub fn parse_tasks(node: &Node, src: &Source) -> Result<Vec<Task>, LoadError> {
     }
 }
 
-/// Reads a task file (for `import_tasks`, `include_tasks` and roles).
-pub fn load_task_file(path: &Path, role: Option<Arc<Role>>, depth: usize) -> Result<Vec<Task>, LoadError> {
+/// Reads a task file (for `import_tasks`, `include_tasks` and roles) below `parent`.
+pub fn load_task_file(path: &Path, parent: &Source, role: Option<Arc<Role>>) -> Result<Vec<Task>, LoadError> {
     let node = yaml::parse_file(path)?;
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse_tasks(&node, &Source { base, role, depth })
+    parse_tasks(&node, &parent.file(path, role))
 }
 
 fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
@@ -356,6 +402,8 @@ fn action_task(
             }
             import_tasks(task, &file, kpos, src)
         }
+        "import_role" => super::role_include::import_role(task, kpos, value, src),
+        "include_role" => super::role_include::include_role(task, kpos, value, src),
         "meta" => {
             let action = value.as_str().unwrap_or_default();
             task.kind = TaskKind::Meta(match action {
@@ -405,7 +453,7 @@ fn import_tasks(mut task: Task, file: &str, kpos: &Pos, src: &Source) -> Result<
             looked: src.base.display().to_string(),
         });
     }
-    let tasks = load_task_file(&path, src.role.clone(), src.depth + 1)?;
+    let tasks = load_task_file(&path, src, src.role.clone())?;
     task.kind = TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() };
     Ok(push_down(task))
 }
@@ -584,10 +632,13 @@ impl Task {
             (Some(n), _) => n.clone(),
             (None, TaskKind::Module { spec, .. }) => spec.name.to_string(),
             (None, TaskKind::Include { .. }) => "include_tasks".to_string(),
+            (None, TaskKind::IncludeRole(ri)) => format!("include_role : {}", ri.name),
             (None, TaskKind::Meta(_)) => "meta".to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
         };
         match &self.role {
+            // Ansible names an include_role task without the role it sits in.
+            Some(_) if matches!(self.kind, TaskKind::IncludeRole(_)) => base,
             Some(r) => format!("{} : {base}", r.name),
             None => base,
         }

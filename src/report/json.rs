@@ -47,7 +47,13 @@ pub fn encode(ev: &Event, diff: bool) -> Value {
         Event::Retry { host, task, left, result } => {
             json!({"event": "retry", "host": host, "task": task, "retries_left": left, "result": result})
         }
-        Event::Included { file, hosts } => json!({"event": "included", "file": file, "hosts": hosts}),
+        Event::Included { file, hosts, item } => {
+            let mut v = json!({"event": "included", "file": file, "hosts": hosts});
+            if let (Some(item), Some(m)) = (item, v.as_object_mut()) {
+                m.insert("item".into(), Value::String(item.clone()));
+            }
+            v
+        }
         Event::Warning(w) => json!({"event": "warning", "message": w}),
         Event::Recap(stats) => {
             let hosts: Map = stats.iter().map(|(h, s)| (h.clone(), recap_stats(s))).collect();
@@ -152,7 +158,7 @@ mod tests {
             json!({"event": "host_done", "host": "h", "status": "unreachable"})
         );
         assert_eq!(
-            encode(&Event::Included { file: "x.yml".into(), hosts: "a, b".into() }, false),
+            encode(&Event::Included { file: "x.yml".into(), hosts: "a, b".into(), item: None }, false),
             json!({"event": "included", "file": "x.yml", "hosts": "a, b"})
         );
         assert_eq!(

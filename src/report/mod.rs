@@ -96,7 +96,7 @@ pub enum Event {
         result: crate::value::Map,
     },
     /// `include_tasks` loaded a file for these hosts.
-    Included { file: String, hosts: String },
+    Included { file: String, hosts: String, item: Option<String> },
     /// A warning for the user.
     Warning(String),
     /// The end of the run.

@@ -111,7 +111,10 @@ impl<W: Write> Reporter for TextReporter<W> {
                 }
                 self.line(&l);
             }
-            Event::Included { file, hosts } => self.line(&format!("included: {file} for {hosts}")),
+            Event::Included { file, hosts, item } => {
+                let item = item.as_ref().map(|i| format!(" => (item={i})")).unwrap_or_default();
+                self.line(&format!("included: {file} for {hosts}{item}"));
+            }
             Event::Warning(w) => self.line(&format!("[WARNING]: {w}")),
             Event::Recap(stats) => self.recap(stats),
         }

@@ -229,8 +229,12 @@ impl Templar {
                 return Err(TemplateError { message: format!("undefined variable in '{s}'") });
             }
             // Ansible keeps the text's final newlines on a rendered string (`"{{ x }}\n"`);
-            // only lists, mappings and booleans stay native values then.
-            if !s.ends_with('\n') || matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Bool) {
+            // lists, mappings and booleans stay native values then, and so does a number when
+            // one newline ends the text (Jinja drops it; a native result gets none back).
+            let one_newline = s.ends_with('\n') && !s.ends_with("\n\n");
+            let native = matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Bool)
+                || (one_newline && v.kind() == ValueKind::Number);
+            if !s.ends_with('\n') || native {
                 return to_value(&v);
             }
         }
@@ -358,6 +362,8 @@ mod tests {
         assert_eq!(t.render_value(&json!("{{ s }}\n"), &c).unwrap(), json!("x=1\n"));
         assert_eq!(t.render_value(&json!("{{ n }}\n\n"), &c).unwrap(), json!("3\n\n"));
         assert_eq!(t.render_value(&json!("{{ xs }}\n"), &c).unwrap(), json!([1, 2]));
+        // As ansible-playbook 2.18 writes `content: "{{ port }}\n"`: the bare number.
+        assert_eq!(t.render_value(&json!("{{ n }}\n"), &c).unwrap(), json!(3));
     }
 
     #[test]

@@ -42,6 +42,7 @@ cases!(
     filters_lists,
     filters_serialize,
     filters_text,
+    language_action_local_action,
     language_environment,
     language_handlers,
     language_include_role,

@@ -43,6 +43,9 @@ pub fn spec_for(vars: &Map, play_connection: Option<&str>, opts: &Options, impli
 #[derive(Default)]
 pub struct Pool {
     conns: Mutex<HashMap<String, Conn>>,
+    /// Held while a delegated task opens a connection, so two hosts delegating to the same
+    /// host at once share one master.
+    opening: Mutex<()>,
     /// How each host was connected, to reconnect it on `meta: reset_connection`.
     specs: Mutex<HashMap<String, Spec>>,
 }
@@ -73,6 +76,17 @@ impl Pool {
         };
         let mut conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
         conns.extend(opened);
+    }
+
+    /// The connection of `host` for a delegated task: the one already open, or a new one made
+    /// with `spec` (called only when none is open yet).
+    pub fn delegate(&self, host: &str, spec: impl FnOnce() -> Spec, opts: &Options) -> Conn {
+        let _one_at_a_time = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = self.conns.lock().unwrap_or_else(PoisonError::into_inner).get(host) {
+            return c.clone();
+        }
+        self.open(vec![(host.to_string(), spec())], opts);
+        self.get(host)
     }
 
     /// The connection of a host opened earlier.

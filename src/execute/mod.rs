@@ -145,8 +145,15 @@ fn run_play(
             local: Local,
             others: all.clone(),
             pool,
+            inv,
         };
         run.run();
+        // Facts delegated to hosts outside the batch (delegate_facts) are kept too.
+        for (name, layers) in std::mem::take(&mut run.others) {
+            if !run.hosts.iter().any(|h| h.name == name) {
+                all.insert(name, layers);
+            }
+        }
         for h in run.hosts {
             let stats = summary.stats.entry(h.name.clone()).or_default();
             add_stats(stats, &h.stats);
@@ -274,7 +281,7 @@ pub fn ansible_version() -> Value {
 
 /// The connection a host needs, from its variables with templates resolved
 /// (`ansible_host: "{{ ip }}"` is common).
-fn connection_spec(
+pub(crate) fn connection_spec(
     name: &str,
     play: &Play,
     inv: &Inventory,

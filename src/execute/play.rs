@@ -37,8 +37,10 @@ pub struct PlayRun<'a> {
     pub local: Local,
     /// Every inventory host's variables at play start (for `hostvars` of hosts outside the play).
     pub others: indexmap::IndexMap<String, super::vars::HostLayers>,
-    /// The run's connections (for `meta: reset_connection`).
+    /// The run's connections (for `meta: reset_connection` and `delegate_to`).
     pub pool: &'a super::Pool,
+    /// The inventory (connection variables of hosts a task delegates to).
+    pub inv: &'a crate::load::inventory::Inventory,
 }
 
 impl PlayRun<'_> {
@@ -282,7 +284,18 @@ impl PlayRun<'_> {
         let live_tx = tx.clone();
         // The receiver lives until every outcome arrived; a send cannot fail before that.
         let live = move |ev: Event| drop(live_tx.send(Msg::Live(ev)));
+        let (pool, inv, opts, templar, play, others) =
+            (self.pool, self.inv, self.opts, self.templar, self.play, &self.others);
+        let delegate = |name: &str| -> Result<Arc<dyn crate::transport::Transport>, String> {
+            // The implicit localhost is always the control node, whatever `-c` or the play say.
+            if inv.is_implicit(name) {
+                return Ok(Arc::new(Local));
+            }
+            let spec = || super::connection_spec(name, play, inv, opts, templar, others);
+            pool.delegate(name, spec, opts)
+        };
         let env = Env {
+            delegate: &delegate,
             templar: self.templar,
             play: &self.layers,
             hostvars: self.hostvars(),
@@ -325,9 +338,29 @@ impl PlayRun<'_> {
         slots.into_iter().map(Option::unwrap_or_default).collect()
     }
 
+    /// `delegate_facts`: facts a task gathered or set (`set_fact`) become the delegated host's,
+    /// in the play or not, as in Ansible.
+    fn delegate_facts(&mut self, to: &super::task::DelegatedFacts) {
+        let layers = match self.hosts.iter_mut().find(|o| o.name == to.host) {
+            Some(other) => Some(&mut other.layers),
+            None => self.others.get_mut(&to.host),
+        };
+        let Some(l) = layers else { return };
+        let copy = |m: &Map| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+        if !to.facts.is_empty() {
+            Arc::make_mut(&mut l.facts).extend(copy(&to.facts));
+        }
+        if !to.gathered.is_empty() {
+            Arc::make_mut(&mut l.gathered).extend(copy(&to.gathered));
+        }
+    }
+
     /// Applies an outcome to a host: counters, facts, notifications, failure.
     fn apply(&mut self, h: usize, t: &Task, out: &TaskOutcome) {
         let notify_targets = self.notify_targets(&t.notify);
+        if let Some(to) = &out.facts_to {
+            self.delegate_facts(to);
+        }
         let host = &mut self.hosts[h];
         if !out.facts.is_empty() {
             Arc::make_mut(&mut host.layers.facts)

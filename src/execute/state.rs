@@ -42,6 +42,9 @@ pub struct Options {
     pub ssh_persist: usize,
 }
 
+/// Opens (or finds) the connection of a host a task delegates to, or says why it cannot.
+pub type Delegate<'a> = dyn Fn(&str) -> super::connect::Conn + Sync + 'a;
+
 /// Read-only data shared by every host while one task runs.
 pub struct Env<'a> {
     /// The template engine.
@@ -56,6 +59,9 @@ pub struct Env<'a> {
     pub playbook_dir: &'a Path,
     /// The control node, for `delegate_to: localhost`.
     pub local: &'a Local,
+    /// The connection of a host a task delegates to (`delegate_to`), by inventory name or
+    /// address.
+    pub delegate: &'a Delegate<'a>,
     /// Reports an event while the task still runs (a retry), from any worker thread.
     pub live: &'a (dyn Fn(crate::report::Event) + Sync),
 }

@@ -38,6 +38,19 @@ pub struct TaskOutcome {
     pub gathered: Map,
     /// The failure was ignored.
     pub ignored: bool,
+    /// `delegate_facts`: facts that belong to the delegated host instead.
+    pub facts_to: Option<DelegatedFacts>,
+}
+
+/// Facts a task with `delegate_facts` gathered or set, for the host it delegated to.
+#[derive(Debug, Default)]
+pub struct DelegatedFacts {
+    /// The delegated host's inventory name.
+    pub host: String,
+    /// `set_fact` facts.
+    pub facts: Map,
+    /// Gathered facts (`setup`, `getent`).
+    pub gathered: Map,
 }
 
 impl TaskOutcome {
@@ -67,7 +80,9 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
             let single = run_single(task, spec, args, host, env, &base_vars);
             TaskOutcome {
                 status: Some(single.status),
-                lines: vec![line(host, task, None, &single, no_log)],
+                lines: vec![
+                    line(host, task, None, &single, no_log).delegated(delegated(task, env, &base_vars)),
+                ],
                 result: single.result,
                 ..TaskOutcome::default()
             }
@@ -94,6 +109,16 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
         out.facts.insert(name.clone(), Value::Object(out.result.clone()));
     }
     take_facts(&mut out, spec.name);
+    if flag(env, &task.delegate_facts, &base_vars).unwrap_or(false)
+        && let Some(to) = delegated(task, env, &base_vars).filter(|d| *d != host.name)
+    {
+        // The registered result stays with the play host, as in Ansible.
+        let register = task.register.as_ref().and_then(|r| out.facts.shift_remove_entry(r));
+        let facts = std::mem::take(&mut out.facts);
+        out.facts.extend(register);
+        let gathered = std::mem::take(&mut out.gathered);
+        out.facts_to = Some(DelegatedFacts { host: to, facts, gathered });
+    }
     out
 }
 
@@ -205,12 +230,12 @@ fn invoke(
     let rendered = env.templar.render_value(args, ctx).map_err(|e| Box::new(template_failure(task, &e)))?;
     let module =
         (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
-    let base = transport_for(task, host, env).map_err(|e| Box::new(module_failure(e)))?;
+    let base = transport_for(task, host, env, ctx).map_err(|e| Box::new(module_failure(e)))?;
     let becomes = match become_for(task, env, vars) {
         Some(b) => Some(base.with_become(&b).map_err(|e| Box::new(module_failure(e.into())))?),
         None => None,
     };
-    let transport = becomes.as_deref().unwrap_or(base);
+    let transport = becomes.as_deref().unwrap_or(&*base);
     let search = search_path(task, env);
     // One probe answers a module's repeated reads of a path within this task.
     let task_env = super::environment::task_environment(task, env, ctx)
@@ -266,19 +291,39 @@ fn above_verbosity(result: &Map, env: &Env) -> bool {
     result.get("verbosity").and_then(Value::as_u64).is_some_and(|v| v > u64::from(env.opts.verbosity))
 }
 
-/// The connection a task uses: the host's own or the control node's (`delegate_to: localhost`).
-fn transport_for<'a>(
+/// The connection a task uses: the host's own, or that of the host it delegates to (an
+/// inventory host with its own connection variables, an address, or the control node).
+fn transport_for(
     task: &Task,
-    host: &'a HostState,
-    env: &'a Env,
-) -> Result<&'a dyn Transport, ModuleError> {
-    match task.delegate_to.as_deref() {
-        None => Ok(host.transport.as_deref().map_err(|e| TransportError::Unreachable(e.clone()))?),
-        Some("localhost" | "127.0.0.1") => Ok(env.local),
-        Some(other) => {
-            Err(ModuleError::msg(format!("delegate_to: '{other}' is not supported yet (only localhost)")))
-        }
+    host: &HostState,
+    env: &Env,
+    ctx: &minijinja::Value,
+) -> Result<Arc<dyn Transport>, ModuleError> {
+    let own = || host.transport.clone().map_err(|e| ModuleError::from(TransportError::Unreachable(e)));
+    let Some(name) = delegate_name(task, env, ctx)? else { return own() };
+    if name == host.name {
+        return own();
     }
+    (env.delegate)(&name).map_err(|e| TransportError::Unreachable(format!("delegate_to {name}: {e}")).into())
+}
+
+/// The delegated host's name for the result line (`[web1 -> db1]`), when it can be rendered.
+pub(super) fn delegated(task: &Task, env: &Env, vars: &Map) -> Option<String> {
+    delegate_name(task, env, &context(vars, &env.hostvars)).ok().flatten()
+}
+
+/// The host a task delegates to, templated (`delegate_to: "{{ groups.k3s[0] }}"`).
+pub(super) fn delegate_name(
+    task: &Task,
+    env: &Env,
+    ctx: &minijinja::Value,
+) -> Result<Option<String>, ModuleError> {
+    let Some(raw) = &task.delegate_to else { return Ok(None) };
+    let name = env
+        .templar
+        .render_str(raw, ctx)
+        .map_err(|e| ModuleError::msg(format!("delegate_to: {}", e.message)))?;
+    Ok(Some(name.trim().to_string()))
 }
 
 /// `become` settings of a task: variables (`ansible_become*`) override keywords, as in Ansible.

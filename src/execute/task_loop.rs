@@ -3,7 +3,7 @@
 //! result as Ansible registers it. The single run itself is `task::run_single`.
 
 use super::state::{Env, HostState};
-use super::task::{Single, TaskOutcome, failed, line, run_single, scoped_vars, search_path};
+use super::task::{Single, TaskOutcome, delegated, failed, line, run_single, scoped_vars, search_path};
 use super::vars::context;
 use crate::load::task::{Loop, Task, TaskKind};
 use crate::modules::Spec;
@@ -62,7 +62,7 @@ pub(super) fn run_loop(
         any_changed |= single.status == Status::Changed;
         any_failed |= single.status == Status::Failed;
         all_skipped &= single.status == Status::Skipped;
-        out.lines.push(line(host, task, Some(label), &single, no_log));
+        out.lines.push(line(host, task, Some(label), &single, no_log).delegated(delegated(task, env, &vars)));
         results.push(Value::Object(single.result));
     }
     let status = if any_failed {

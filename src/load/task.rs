@@ -41,6 +41,8 @@ pub struct Task {
     pub flags: Flags,
     /// Effective tags (own plus inherited).
     pub tags: Vec<String>,
+    /// `delegate_facts:` facts the task gathers belong to the delegated host.
+    pub delegate_facts: Option<Value>,
     /// `environment:` mappings (or templates giving one), outermost first; later ones win.
     pub environment: Vec<Value>,
     /// `until:`/`retries:`/`delay:` (not inherited, as in Ansible).
@@ -181,12 +183,13 @@ const KEYWORDS: &[&str] = &[
     "retries",
     "delay",
     "environment",
+    "delegate_facts",
+    "action",
+    "local_action",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
 const UNSUPPORTED: &[&str] = &[
-    "action",
-    "local_action",
     "any_errors_fatal",
     "async",
     "poll",
@@ -195,7 +198,6 @@ const UNSUPPORTED: &[&str] = &[
     "collections",
     "connection",
     "debugger",
-    "delegate_facts",
     "ignore_unreachable",
     "module_defaults",
     "port",
@@ -286,6 +288,7 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
         LoadError::at(&node.pos, format!("a task must be a mapping, got a {}", node.type_name()))
     })?;
     let mut task = Task { pos: node.pos.clone(), role: src.role.clone(), ..Task::default() };
+    let indirect = indirect_action(entries)?;
     let mut action: Option<(&str, &Pos, &Node)> = None;
     let mut args_kw: Option<&Node> = None;
     let mut block_parts: [Option<&Node>; 3] = [None, None, None];
@@ -310,6 +313,7 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "become_method" => task.flags.become_method = Some(value.to_value()),
             "tags" => task.tags = tag_list(value)?,
             "delegate_to" => task.delegate_to = Some(scalar_string(value)?),
+            "delegate_facts" => task.delegate_facts = Some(value.to_value()),
             "vars" => task.vars = mapping(value, "vars")?,
             "until" => task.retry.get_or_insert_with(Retry::default).until = conditions(value)?,
             "retries" => task.retry.get_or_insert_with(Retry::default).retries = Some(value.to_value()),
@@ -336,6 +340,15 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
                 ));
             }
             k => {
+                let (k, kpos, value) = match (&indirect, k) {
+                    (Some((module, pos, args, local)), "action" | "local_action") => {
+                        if *local {
+                            task.delegate_to = Some("localhost".into());
+                        }
+                        (module.as_str(), pos, args)
+                    }
+                    _ => (k, kpos, value),
+                };
                 if let Some((other, _, _)) = action {
                     return Err(LoadError::at(
                         kpos,
@@ -377,6 +390,38 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
         (Some((name, kpos, value)), _) => return action_task(task, name, kpos, value, args_kw, src),
     };
     Ok(push_down(task))
+}
+
+/// `action:`/`local_action:` (`module args...` or a mapping with `module:`) as the module's
+/// name, position and arguments, and whether it runs on the control node.
+fn indirect_action(entries: &[(String, Pos, Node)]) -> Result<Option<(String, Pos, Node, bool)>, LoadError> {
+    let Some((key, kpos, value)) = entries.iter().find(|(k, _, _)| k == "action" || k == "local_action")
+    else {
+        return Ok(None);
+    };
+    let local = key == "local_action";
+    let (module, args) = match &value.kind {
+        NodeKind::Str(s) => {
+            let s = s.trim();
+            let (module, rest) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
+            let args =
+                if rest.trim().is_empty() { NodeKind::Null } else { NodeKind::Str(rest.trim().to_string()) };
+            (module.to_string(), args)
+        }
+        NodeKind::Map(items) => {
+            let module = items.iter().find(|(k, _, _)| k == "module").and_then(|(_, _, v)| v.as_str());
+            let rest = items.iter().filter(|(k, _, _)| k != "module").cloned().collect();
+            (module.unwrap_or_default().to_string(), NodeKind::Map(rest))
+        }
+        _ => (String::new(), NodeKind::Null),
+    };
+    if module.is_empty() {
+        return Err(LoadError::at(
+            kpos,
+            format!("{key} needs a module: `{key}: module arg=value` or a mapping with 'module:'"),
+        ));
+    }
+    Ok(Some((module, kpos.clone(), Node { pos: value.pos.clone(), kind: args }, local)))
 }
 
 fn action_task(
@@ -614,6 +659,9 @@ fn inherit(child: &mut Task, parent: &Task) {
     }
     if child.delegate_to.is_none() {
         child.delegate_to.clone_from(&parent.delegate_to);
+    }
+    if child.delegate_facts.is_none() {
+        child.delegate_facts.clone_from(&parent.delegate_facts);
     }
     let mut env = parent.environment.clone();
     env.append(&mut child.environment);

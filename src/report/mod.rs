@@ -52,6 +52,16 @@ pub struct HostResult {
     pub verbose_always: bool,
 }
 
+impl HostResult {
+    /// The same result, shown as run on `to` (`[web1 -> db1]`) when it is given.
+    pub fn delegated(mut self, to: Option<String>) -> HostResult {
+        if to.is_some() {
+            self.delegated_to = to;
+        }
+        self
+    }
+}
+
 /// Per-host counters for the PLAY RECAP.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {

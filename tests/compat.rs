@@ -47,6 +47,7 @@ cases!(
     language_handlers,
     language_include_role,
     language_loops_when,
+    language_order_throttle_fatal,
     language_register_set_fact,
     language_until_retries,
     lineinfile_absent,
@@ -128,11 +129,17 @@ fn run_case(name: &str) {
     assert!(report.is_empty(), "case {name}: ansible-playbook and hearth differ\n{report}");
 }
 
+/// The inventory a case runs on: its own `inventory.ini` (hosts with the local connection), or
+/// just localhost.
+fn inventory(dir: &Path) -> &'static str {
+    if dir.join("inventory.ini").is_file() { "inventory.ini" } else { "localhost," }
+}
+
 /// Runs ansible-playbook on a case copy, local connection, with the venv's own Python.
 fn run_ansible(ansible: &Path, dir: &Path) -> Run {
     let python = ansible.with_file_name("python3");
     let out = Command::new(ansible)
-        .args(["-i", "localhost,", "-c", "local", "play.yml", "-e"])
+        .args(["-i", inventory(dir), "-c", "local", "play.yml", "-e"])
         .arg(format!("root={}", dir.display()))
         .current_dir(dir)
         // As configuration, not an extra var, so that a case can set its own (to become a user
@@ -153,7 +160,7 @@ fn run_ansible(ansible: &Path, dir: &Path) -> Run {
 /// Runs hearth on a case copy, local connection.
 fn run_hearth(dir: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .args(["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e"])
+        .args(["apply", "play.yml", "-i", inventory(dir), "-c", "local", "-e"])
         .arg(format!("root={}", dir.display()))
         .current_dir(dir)
         .env_remove("ANSIBLE_ROLES_PATH")
@@ -170,18 +177,24 @@ fn compare_runs(a: &Run, h: &Run) -> Vec<String> {
     }
     let (ra, rh) = (recap(&a.stdout), recap(&h.stdout));
     if ra != rh {
-        diffs.push(format!("PLAY RECAP for localhost:\n  ansible {ra:?}\n  hearth  {rh:?}"));
+        diffs.push(format!("PLAY RECAP:\n  ansible {ra:?}\n  hearth  {rh:?}"));
     }
     diffs
 }
 
-/// The `name=count` pairs of the localhost line of every PLAY RECAP, in order.
+/// The `host.name=count` pairs of every host line of every PLAY RECAP, in order.
 fn recap(stdout: &str) -> Vec<(String, u32)> {
     stdout
         .lines()
         .skip_while(|l| !l.starts_with("PLAY RECAP"))
-        .filter(|l| l.split_whitespace().next() == Some("localhost"))
-        .flat_map(|l| l.split_whitespace().filter_map(counter).collect::<Vec<_>>())
+        .filter(|l| l.contains(" : ") && l.contains("ok="))
+        .flat_map(|l| {
+            let host = l.split_whitespace().next().unwrap_or_default();
+            l.split_whitespace()
+                .filter_map(counter)
+                .map(|(k, v)| (format!("{host}.{k}"), v))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

@@ -22,6 +22,7 @@ mod language;
 mod output;
 mod readme;
 mod remote;
+mod remote_user;
 mod services;
 mod ssh;
 mod stack;

@@ -24,6 +24,33 @@ pub enum Spec {
     Unsupported(String),
 }
 
+/// The variables that decide how a host is logged into over ssh.
+const LOGIN_VARS: &[&str] = &[
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_ssh_private_key_file",
+    "ansible_private_key_file",
+    "ansible_ssh_common_args",
+    "ansible_ssh_extra_args",
+];
+
+impl Spec {
+    /// Whether two specs log in the same way (same type, address, user, port, keys, args):
+    /// other variables differ between plays without needing a new connection.
+    pub fn same_login(&self, other: &Spec) -> bool {
+        match (self, other) {
+            (Spec::Local, Spec::Local) => true,
+            (Spec::Ssh(a), Spec::Ssh(b)) => LOGIN_VARS.iter().all(|k| a.get(*k) == b.get(*k)),
+            (Spec::Unsupported(a), Spec::Unsupported(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// Picks the connection type for a host.
 pub fn spec_for(vars: &Map, play_connection: Option<&str>, opts: &Options, implicit_local: bool) -> Spec {
     let chosen = vars
@@ -53,11 +80,22 @@ pub struct Pool {
 impl Pool {
     /// Opens the missing connections among `wanted`, at most `forks` at once.
     pub fn open(&self, wanted: Vec<(String, Spec)>, opts: &Options) {
+        let mut stale = Vec::new();
         {
             let mut specs = self.specs.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
             for (h, s) in &wanted {
-                specs.entry(h.clone()).or_insert_with(|| s.clone());
+                // A host whose connection settings changed (another play's `remote_user`) logs
+                // in again with the new ones.
+                if specs.get(h).is_some_and(|old| !old.same_login(s)) {
+                    stale.extend(conns.remove(h));
+                }
+                specs.insert(h.clone(), s.clone());
             }
+        }
+        for t in stale.into_iter().flatten() {
+            // The old master is replaced whether or not it exits cleanly.
+            let _ = t.close();
         }
         let missing: Vec<(String, Spec)> = {
             let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);

@@ -189,7 +189,9 @@ fn play_hosts(
     for term in &resolved.unmatched {
         reporter.event(&Event::Warning(format!("Could not match supplied host pattern, ignoring: {term}")));
     }
-    Ok(resolved.hosts)
+    let mut hosts = resolved.hosts;
+    play.order.arrange(&mut hosts);
+    Ok(hosts)
 }
 
 /// `serial:` batches (a number or a percentage); one batch without it.
@@ -295,6 +297,14 @@ pub(crate) fn connection_spec(
     vars.extend(layers.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
     vars.extend(opts.extra_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     templar.resolve_vars(&mut vars, |m| templar.context(m));
+    // The play's `remote_user` applies where no variable names the user, as in Ansible.
+    if let Some(user) = &play.remote_user
+        && !vars.contains_key("ansible_user")
+        && !vars.contains_key("ansible_ssh_user")
+    {
+        let user = templar.render_str(user, &templar.context(&vars)).unwrap_or_else(|_| user.clone());
+        vars.insert("ansible_user".into(), Value::String(user));
+    }
     connect::spec_for(&vars, play.connection.as_deref(), opts, inv.is_implicit(name))
 }
 

@@ -242,19 +242,20 @@ impl PlayRun<'_> {
                 self.apply(r, t, &out);
             }
         }
-        self.stop_on_failures(&everyone);
+        let fatal = t.flags.any_errors_fatal.as_ref().and_then(crate::modules::args::parse_bool);
+        self.stop_on_failures(&everyone, fatal.unwrap_or(self.play.any_errors_fatal));
     }
 
     /// `any_errors_fatal` and `max_fail_percentage`: end the play for every host when too many
     /// (any, or more than the percentage of the batch) have failed.
-    fn stop_on_failures(&mut self, ran: &[usize]) {
+    fn stop_on_failures(&mut self, ran: &[usize], any_errors_fatal: bool) {
         let failed = ran.iter().filter(|&&h| self.hosts[h].failed || self.hosts[h].unreachable).count();
         if failed == 0 {
             return;
         }
         let pct = 100.0 * failed as f64 / self.hosts.len().max(1) as f64;
         let too_many = self.play.max_fail_percentage.is_some_and(|max| pct > max);
-        if self.play.any_errors_fatal || too_many {
+        if any_errors_fatal || too_many {
             for h in &mut self.hosts {
                 h.ended = true;
             }
@@ -280,6 +281,7 @@ impl PlayRun<'_> {
             Done(usize, Box<TaskOutcome>),
             Live(Event),
         }
+        let workers = self.throttle(t, targets.first().copied()).clamp(1, targets.len().max(1));
         let (tx, rx) = std::sync::mpsc::channel::<Msg>();
         let live_tx = tx.clone();
         // The receiver lives until every outcome arrived; a send cannot fail before that.
@@ -304,7 +306,6 @@ impl PlayRun<'_> {
             local: &self.local,
             live: &live,
         };
-        let workers = self.opts.forks.clamp(1, targets.len().max(1));
         let states = &self.hosts;
         let reporter = &mut *self.reporter;
         let next = AtomicUsize::new(0);
@@ -336,6 +337,29 @@ impl PlayRun<'_> {
             }
         });
         slots.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// How many hosts run a task at once: `--forks`, or fewer with `throttle:` (templated with
+    /// the first host's variables; 0 means no limit). A value that is not a number is a warning.
+    fn throttle(&mut self, t: &Task, first: Option<usize>) -> usize {
+        let forks = self.opts.forks;
+        let (Some(raw), Some(h)) = (&t.flags.throttle, first) else { return forks };
+        let text = match raw {
+            Value::String(s) if s.contains("{{") => {
+                let ctx = context(&self.vars_for(t, h), &self.hostvars());
+                self.templar.render_str(s, &ctx).unwrap_or_else(|_| s.clone())
+            }
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match text.trim().parse::<usize>() {
+            Ok(0) => forks,
+            Ok(n) => forks.min(n),
+            Err(_) => {
+                self.reporter.event(&Event::Warning(format!("throttle '{text}' is not a number; ignored")));
+                forks
+            }
+        }
     }
 
     /// `delegate_facts`: facts a task gathered or set (`set_fact`) become the delegated host's,

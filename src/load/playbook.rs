@@ -40,6 +40,10 @@ pub struct Play {
     pub flags: Flags,
     /// `environment:` for every task and handler.
     pub environment: Vec<Value>,
+    /// `order:` the order hosts run in.
+    pub order: HostOrder,
+    /// `remote_user:` the login user where no `ansible_user` variable gives one.
+    pub remote_user: Option<String>,
     /// `vars:`.
     pub vars: Map,
     /// `vars_files:` names (may be templated), with their positions.
@@ -88,17 +92,17 @@ const PLAY_KEYWORDS: &[&str] = &[
     "any_errors_fatal",
     "max_fail_percentage",
     "environment",
+    "remote_user",
+    "throttle",
+    "order",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
     "strategy",
     "vars_prompt",
-    "remote_user",
     "module_defaults",
     "collections",
     "port",
-    "throttle",
-    "order",
     "gather_timeout",
     "fact_path",
     "become_exe",
@@ -183,6 +187,8 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         roles: Vec::new(),
         serial: None,
         force_handlers: false,
+        remote_user: None,
+        order: HostOrder::Inventory,
         any_errors_fatal: false,
         max_fail_percentage: None,
         dir: dir.to_path_buf(),
@@ -201,6 +207,17 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "gather_facts" => play.gather_facts = Some(value.to_value()),
             "gather_subset" => play.gather_subset = Some(value.to_value()),
             "environment" => play.environment = vec![value.to_value()],
+            "throttle" => play.flags.throttle = Some(value.to_value()),
+            "order" => play.order = host_order(value)?,
+            "remote_user" => {
+                let user = value.as_str().ok_or_else(|| {
+                    LoadError::at(
+                        &value.pos,
+                        format!("remote_user must be a user name, got a {}", value.type_name()),
+                    )
+                })?;
+                play.remote_user = Some(user.to_string());
+            }
             "become" => play.flags.become_ = Some(value.to_value()),
             "become_user" => play.flags.become_user = Some(value.to_value()),
             "become_method" => play.flags.become_method = Some(value.to_value()),
@@ -275,6 +292,67 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
     Ok(play)
 }
 
+/// A play's `order:`, the order its hosts are taken in (and batched by `serial`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HostOrder {
+    /// As the inventory lists them (the default).
+    #[default]
+    Inventory,
+    /// The inventory's order, reversed.
+    ReverseInventory,
+    /// By name.
+    Sorted,
+    /// By name, reversed.
+    ReverseSorted,
+    /// A random order, new every run.
+    Shuffle,
+}
+
+impl HostOrder {
+    /// Puts `hosts` (in inventory order) in this order.
+    pub fn arrange(self, hosts: &mut [String]) {
+        match self {
+            HostOrder::Inventory => {}
+            HostOrder::ReverseInventory => hosts.reverse(),
+            HostOrder::Sorted => hosts.sort(),
+            HostOrder::ReverseSorted => hosts.sort_by(|a, b| b.cmp(a)),
+            HostOrder::Shuffle => shuffle(hosts),
+        }
+    }
+}
+
+/// A Fisher-Yates shuffle seeded from the clock: `order: shuffle` needs no repeatability.
+fn shuffle(hosts: &mut [String]) {
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x9e37_79b9_7f4a_7c15)
+        | 1;
+    for i in (1..hosts.len()).rev() {
+        // xorshift64: enough to mix hosts, not cryptographic.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        hosts.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+}
+
+fn host_order(node: &Node) -> Result<HostOrder, LoadError> {
+    Ok(match node.as_str() {
+        Some("inventory") => HostOrder::Inventory,
+        Some("reverse_inventory") => HostOrder::ReverseInventory,
+        Some("sorted") => HostOrder::Sorted,
+        Some("reverse_sorted") => HostOrder::ReverseSorted,
+        Some("shuffle") => HostOrder::Shuffle,
+        _ => {
+            return Err(LoadError::at(
+                &node.pos,
+                "order must be one of inventory, reverse_inventory, sorted, reverse_sorted, shuffle",
+            ));
+        }
+    })
+}
+
 fn hosts_pattern(node: &Node) -> Result<String, LoadError> {
     match &node.kind {
         NodeKind::Str(s) => Ok(s.clone()),
@@ -344,7 +422,6 @@ struct RoleEntry {
 /// Keywords Ansible accepts on a `roles:` entry that hearth does not implement: rejected by
 /// name, since reading one as a role parameter would silently change its meaning.
 const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
-    "any_errors_fatal",
     "become_exe",
     "become_flags",
     "collections",
@@ -354,7 +431,6 @@ const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
     "ignore_unreachable",
     "module_defaults",
     "port",
-    "throttle",
     "timeout",
 ];
 
@@ -394,6 +470,8 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
             "ignore_errors" => f.ignore_errors = Some(v.to_value()),
             "no_log" => f.no_log = Some(v.to_value()),
             "run_once" => f.run_once = Some(v.to_value()),
+            "throttle" => f.throttle = Some(v.to_value()),
+            "any_errors_fatal" => f.any_errors_fatal = Some(v.to_value()),
             "check_mode" => f.check_mode = Some(v.to_value()),
             "diff" => f.diff = Some(v.to_value()),
             "delegate_to" => entry.delegate_to = Some(value_text(&v.to_value())),

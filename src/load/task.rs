@@ -57,9 +57,14 @@ pub struct Task {
     pub role: Option<Arc<Role>>,
 }
 
-/// Keywords whose values are booleans or templates evaluating to booleans.
+/// Keywords inherited from plays, role entries and blocks: booleans (or templates giving
+/// one), and `throttle`.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
+    /// `throttle:` at most this many hosts run the task at once (0: no limit).
+    pub throttle: Option<Value>,
+    /// `any_errors_fatal:` a failure on one host ends the play for every host.
+    pub any_errors_fatal: Option<Value>,
     /// `ignore_errors:`.
     pub ignore_errors: Option<Value>,
     /// `no_log:`.
@@ -186,11 +191,12 @@ const KEYWORDS: &[&str] = &[
     "delegate_facts",
     "action",
     "local_action",
+    "throttle",
+    "any_errors_fatal",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
 const UNSUPPORTED: &[&str] = &[
-    "any_errors_fatal",
     "async",
     "poll",
     "become_exe",
@@ -202,7 +208,6 @@ const UNSUPPORTED: &[&str] = &[
     "module_defaults",
     "port",
     "remote_user",
-    "throttle",
     "timeout",
 ];
 
@@ -306,6 +311,8 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "ignore_errors" => task.flags.ignore_errors = Some(value.to_value()),
             "no_log" => task.flags.no_log = Some(value.to_value()),
             "run_once" => task.flags.run_once = Some(value.to_value()),
+            "throttle" => task.flags.throttle = Some(value.to_value()),
+            "any_errors_fatal" => task.flags.any_errors_fatal = Some(value.to_value()),
             "check_mode" => task.flags.check_mode = Some(value.to_value()),
             "diff" => task.flags.diff = Some(value.to_value()),
             "become" => task.flags.become_ = Some(value.to_value()),
@@ -647,6 +654,8 @@ fn inherit(child: &mut Task, parent: &Task) {
         (&mut f.ignore_errors, &flags.ignore_errors),
         (&mut f.no_log, &flags.no_log),
         (&mut f.run_once, &flags.run_once),
+        (&mut f.throttle, &flags.throttle),
+        (&mut f.any_errors_fatal, &flags.any_errors_fatal),
         (&mut f.check_mode, &flags.check_mode),
         (&mut f.diff, &flags.diff),
         (&mut f.become_, &flags.become_),

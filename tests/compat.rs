@@ -43,6 +43,7 @@ cases!(
     filters_serialize,
     filters_text,
     language_action_local_action,
+    language_async,
     language_environment,
     language_handlers,
     language_include_role,

@@ -4,6 +4,7 @@
 mod support;
 
 mod apt;
+mod async_jobs;
 mod cli;
 mod compat;
 mod delegate;

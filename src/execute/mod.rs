@@ -2,6 +2,7 @@
 //! events for the reporter and never prints. Facts and registered results live for the whole
 //! run, across plays, like Ansible's.
 
+mod async_job;
 pub mod connect;
 mod environment;
 pub mod loops;

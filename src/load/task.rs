@@ -47,6 +47,10 @@ pub struct Task {
     pub environment: Vec<Value>,
     /// `until:`/`retries:`/`delay:` (not inherited, as in Ansible).
     pub retry: Option<Retry>,
+    /// `async:` seconds the task may run (may be templated; not inherited).
+    pub async_: Option<Value>,
+    /// `poll:` seconds between checks of an async task; 0 starts it and moves on.
+    pub poll: Option<Value>,
     /// `delegate_to:` (only `localhost` is supported so far).
     pub delegate_to: Option<String>,
     /// Task-level (and inherited block) variables.
@@ -193,12 +197,12 @@ const KEYWORDS: &[&str] = &[
     "local_action",
     "throttle",
     "any_errors_fatal",
+    "async",
+    "poll",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
 const UNSUPPORTED: &[&str] = &[
-    "async",
-    "poll",
     "become_exe",
     "become_flags",
     "collections",
@@ -326,6 +330,8 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "retries" => task.retry.get_or_insert_with(Retry::default).retries = Some(value.to_value()),
             "delay" => task.retry.get_or_insert_with(Retry::default).delay = Some(value.to_value()),
             "environment" => task.environment = vec![value.to_value()],
+            "async" => task.async_ = Some(value.to_value()),
+            "poll" => task.poll = Some(value.to_value()),
             "block" => block_parts[0] = Some(value),
             "rescue" => block_parts[1] = Some(value),
             "always" => block_parts[2] = Some(value),
@@ -377,11 +383,11 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             return Err(LoadError::at(kpos, format!("'{k}' is not a valid keyword for a block")));
         }
         (None, [block, rescue, always]) => {
-            if task.retry.is_some() {
+            if task.retry.is_some() || task.async_.is_some() || task.poll.is_some() {
                 let k = entries
                     .iter()
                     .map(|(k, _, _)| k.as_str())
-                    .find(|k| ["until", "retries", "delay"].contains(k));
+                    .find(|k| ["until", "retries", "delay", "async", "poll"].contains(k));
                 return Err(LoadError::at(
                     &node.pos,
                     format!("'{}' is not a valid keyword for a block", k.unwrap_or("until")),

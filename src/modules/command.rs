@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Deserialize;
 
 use super::{Action, Ctx, Module, ModuleError, Outcome, Plan};
-use crate::transport::{Cmd, TransportError};
+use crate::transport::{Cmd, CmdOutput, TransportError};
 use crate::value::{Map, Value};
 
 /// Parameters of `command`.
@@ -188,6 +188,23 @@ fn execute(ctx: &Ctx, cmd: &Cmd, shown: Value, strip: bool) -> Result<Map, Modul
         }
         Err(e) => return Err(e.into()),
     };
+    let times = Times { start: started, end: now_text(), delta: delta_text(start.elapsed()) };
+    result_of(shown, &out, strip, times)
+}
+
+/// When a command ran, as Ansible shows it (`start`, `end`, `delta`).
+pub struct Times {
+    /// Local start time, `2026-12-03 18:12:59.317700`.
+    pub start: String,
+    /// Local end time.
+    pub end: String,
+    /// Duration, `0:00:00.004543`.
+    pub delta: String,
+}
+
+/// The result of a command that ran, as `command`/`shell` (and `async_status`) report it;
+/// a non-zero exit status is a failure that still reports `changed`.
+pub fn result_of(shown: Value, out: &CmdOutput, strip: bool, times: Times) -> Result<Map, ModuleError> {
     let text = |b: &[u8]| {
         let s = String::from_utf8_lossy(b).into_owned();
         if strip { s.trim_end_matches(['\n', '\r']).to_string() } else { s }
@@ -196,9 +213,9 @@ fn execute(ctx: &Ctx, cmd: &Cmd, shown: Value, strip: bool) -> Result<Map, Modul
     let mut r = Map::new();
     r.insert("cmd".into(), shown);
     r.insert("rc".into(), Value::from(out.rc));
-    r.insert("start".into(), Value::String(started));
-    r.insert("end".into(), Value::String(now_text()));
-    r.insert("delta".into(), Value::String(delta_text(start.elapsed())));
+    r.insert("start".into(), Value::String(times.start));
+    r.insert("end".into(), Value::String(times.end));
+    r.insert("delta".into(), Value::String(times.delta));
     r.insert("stdout_lines".into(), Value::from(stdout.lines().map(str::to_string).collect::<Vec<_>>()));
     r.insert("stderr_lines".into(), Value::from(stderr.lines().map(str::to_string).collect::<Vec<_>>()));
     r.insert("stdout".into(), Value::String(stdout));
@@ -217,7 +234,8 @@ fn now_text() -> String {
     chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
-fn delta_text(d: std::time::Duration) -> String {
+/// A duration as Python's `str(timedelta)` prints it, as Ansible reports `delta`.
+pub fn delta_text(d: std::time::Duration) -> String {
     let s = d.as_secs();
     format!("{}:{:02}:{:02}.{:06}", s / 3600, (s / 60) % 60, s % 60, d.subsec_micros())
 }

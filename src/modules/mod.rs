@@ -9,6 +9,7 @@ pub mod apt;
 pub mod apt_repository;
 pub mod args;
 pub mod assert;
+pub mod async_status;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
@@ -257,6 +258,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("apt", apt::Apt, FreeForm::KeyValue),
     spec!("apt_repository", apt_repository::AptRepository, FreeForm::KeyValue),
     spec!("assert", assert::Assert, FreeForm::KeyValue),
+    spec!("async_status", async_status::AsyncStatus, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),
     spec!("copy", copy::Copy, FreeForm::KeyValue),

@@ -122,8 +122,8 @@ fn unsupported_keywords_are_named() {
         &["site.yml:2:3", "'strategy' is not supported"],
     );
     parse_error(
-        "- hosts: localhost\n  tasks:\n    - command: 'true'\n      async: 10\n",
-        &["site.yml:4:7", "'async' is not supported"],
+        "- hosts: localhost\n  tasks:\n    - command: 'true'\n      connection: docker\n",
+        &["site.yml:4:7", "'connection' is not supported"],
     );
     parse_error("- hosts: localhost\n  taks: []\n", &["site.yml:2:3", "Did you mean 'tasks'?"]);
 }

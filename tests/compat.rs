@@ -57,6 +57,7 @@ cases!(
     lineinfile_insert_positions,
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
+    role_argument_specs,
     role_community,
     role_entry_keywords,
     stat_register,

@@ -7,6 +7,7 @@ pub mod inventory;
 pub mod pattern;
 pub mod playbook;
 pub mod role;
+mod role_argspec;
 pub mod role_include;
 pub mod task;
 pub mod yaml;

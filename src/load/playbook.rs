@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::{LoadError, did_you_mean};
-use super::role::{Role, load_role};
+use super::role::{Role, RoleFiles, load_role_files};
 use super::task::{self, Flags, Source, Task, TaskKind, mapping, parse_tasks, push_down, tag_list};
 use super::yaml::{self, Node, NodeKind, Pos};
 use crate::value::{Map, Value};
@@ -388,7 +388,8 @@ fn roles(node: &Node, src: &Source) -> Result<Roles, LoadError> {
     let mut all = Vec::new();
     for item in items {
         let (name, entry) = role_entry(item)?;
-        for loaded in load_role(&name, src, &item.pos)? {
+        let files = RoleFiles { params: entry.params.clone(), ..RoleFiles::default() };
+        for loaded in load_role_files(&name, src, &item.pos, &files)? {
             let wrapper = Task {
                 pos: item.pos.clone(),
                 when: entry.when.clone(),
@@ -411,6 +412,8 @@ fn roles(node: &Node, src: &Source) -> Result<Roles, LoadError> {
 }
 
 struct RoleEntry {
+    /// Names of the role parameters (keys that are no keyword).
+    params: Vec<String>,
     when: Vec<String>,
     tags: Vec<String>,
     vars: Map,
@@ -439,6 +442,7 @@ const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
 /// (every other key).
 fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
     let mut entry = RoleEntry {
+        params: Vec::new(),
         when: Vec::new(),
         tags: Vec::new(),
         vars: Map::new(),
@@ -480,6 +484,7 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
                 return Err(LoadError::at(kpos, format!("role keyword '{k}' is not supported by hearth")));
             }
             other => {
+                entry.params.push(other.to_string());
                 entry.vars.insert(other.to_string(), v.to_value());
             }
         }

@@ -46,6 +46,10 @@ pub struct RoleFiles {
     pub defaults: Option<String>,
     /// `handlers/NAME`.
     pub handlers: Option<String>,
+    /// `rolespec_validate: false`: no argument-spec validation task.
+    pub skip_validation: bool,
+    /// The role's parameters (keys of its `roles:` entry), validated against its spec.
+    pub params: Vec<String>,
 }
 
 /// Directories searched for a role by name: `roles/` beside the playbook, `roles_path`
@@ -89,10 +93,16 @@ pub fn load_role_files(
         vars: vars_file(&path, "vars", files.vars.as_deref(), pos)?,
         path: path.clone(),
     });
-    let tasks = match role_file(&path, "tasks", files.tasks.as_deref(), pos)? {
+    let mut tasks = match role_file(&path, "tasks", files.tasks.as_deref(), pos)? {
         Some(f) => load_task_file(&f, src, Some(role.clone()))?,
         None => Vec::new(),
     };
+    let entry = super::role_argspec::entry_point(files.tasks.as_deref());
+    if !files.skip_validation
+        && let Some(check) = super::role_argspec::validation_task(&role, &entry, &files.params, src)?
+    {
+        tasks.insert(0, check);
+    }
     let handlers = match role_file(&path, "handlers", files.handlers.as_deref(), pos)? {
         Some(f) => load_task_file(&f, src, Some(role.clone()))?,
         None => Vec::new(),

@@ -124,9 +124,11 @@ fn parse_args(module: &str, kpos: &Pos, value: &Node) -> Result<Args, LoadError>
             "handlers_from" => args.files.handlers = text(),
             "public" => args.public = crate::modules::args::parse_bool(&v.to_value()),
             "apply" => args.apply = Some(apply(v)?),
-            // Accepted as Ansible does: hearth never de-duplicates include/import_role, and
-            // argument specs are validated whenever a role has them.
-            "allow_duplicates" | "rolespec_validate" => {}
+            "rolespec_validate" => {
+                args.files.skip_validation = crate::modules::args::parse_bool(&v.to_value()) == Some(false);
+            }
+            // Accepted as Ansible does: include/import_role are never de-duplicated.
+            "allow_duplicates" => {}
             other => {
                 return Err(LoadError::at(
                     pos,

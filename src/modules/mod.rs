@@ -43,6 +43,7 @@ pub mod template;
 pub mod uri;
 pub mod user;
 pub mod user_db;
+pub mod validate_argument_spec;
 pub mod wait_for;
 
 use std::path::PathBuf;
@@ -286,6 +287,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("template", template::Template, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
+    spec!("validate_argument_spec", validate_argument_spec::ValidateArgumentSpec, FreeForm::KeyValue),
     spec!("wait_for", wait_for::WaitFor, FreeForm::KeyValue),
 ];
 

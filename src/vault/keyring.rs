@@ -167,7 +167,9 @@ fn read_source(spec: &SourceSpec, new_password: bool) -> Result<Vec<u8>, VaultEr
 
 /// Runs a password script; a `*-client` script is told the vault id, like Ansible's client scripts.
 fn run_script(path: &Path, label: &str) -> Result<Vec<u8>, String> {
-    let mut cmd = std::process::Command::new(path);
+    // An absolute path, so that `pw.sh` runs the file here rather than a `pw.sh` on $PATH.
+    let mut cmd =
+        std::process::Command::new(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     if stem.ends_with("-client") {
         cmd.args(["--vault-id", label]);

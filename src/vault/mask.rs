@@ -22,7 +22,8 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 /// Registers one decrypted value (and, for multi-line values, each of its longer lines, which is
 /// how diffs and line-wise output show them).
 pub fn register(secret: &str) {
-    let mut all: Vec<&str> = vec![secret];
+    // A file's final newline is layout, not secret: masking it would break diffs' line structure.
+    let mut all: Vec<&str> = vec![secret.trim_end_matches(['\n', '\r'])];
     if secret.contains('\n') {
         all.extend(secret.lines().map(str::trim).filter(|l| l.len() >= MIN_LINE));
     }

@@ -105,3 +105,14 @@ pub fn decrypt_file_bytes(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, VaultE
     }
     keyring::installed_decrypt(&bytes, &path.display().to_string())
 }
+
+/// A control-node file (copy `src`, template, `lookup('file')`) as Ansible's loader reads it:
+/// decrypted when vaulted, with the decrypted text registered for masking.
+pub fn decrypt_source(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, VaultError> {
+    if !is_vaulted(&bytes) {
+        return Ok(bytes);
+    }
+    let plain = decrypt_file_bytes(bytes, path)?;
+    mask::register(&String::from_utf8_lossy(&plain));
+    Ok(plain)
+}

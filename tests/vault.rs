@@ -250,3 +250,43 @@ fn password_scripts_env_and_in_place_rewrites() {
 fn indent(text: &str, n: usize) -> String {
     text.lines().map(|l| format!("{}{l}\n", " ".repeat(n))).collect()
 }
+
+#[test]
+fn every_loader_decrypts_roles_include_vars_host_vars_inventory_and_extra_vars() {
+    let p = project();
+    let ring = ["--vault-password-file", "pw.txt"];
+    let inline = |name: &str, value: &str| encrypt_string(&p, value, name, &ring);
+    p.write(
+        "inventory/hosts.yml",
+        &format!(
+            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n{}",
+            indent(&inline("inv_value", "inventory-9a1"), 6)
+        ),
+    );
+    p.write("inventory/host_vars/localhost.yml", "hv_value: host-vars-2b7\n");
+    p.write("inc.yml", "inc_value: include-vars-3c8\n");
+    p.write("extra.yml", "extra_value: extra-vars-4d9\n");
+    p.write("roles/r/defaults/main.yml", &inline("role_default", "role-default-5ea"));
+    p.write("roles/r/vars/main.yml", "role_var: role-vars-6fb\n");
+    p.write("roles/r/tasks/main.yml", "- include_vars: \"{{ playbook_dir }}/inc.yml\"\n- copy:\n    dest: \"{root}/out.txt\"\n    content: \"{{ [inv_value, hv_value, inc_value, extra_value, role_default, role_var] | join(' ') }}\\n\"\n");
+    for f in ["inventory/host_vars/localhost.yml", "inc.yml", "extra.yml", "roles/r/vars/main.yml"] {
+        p.hearth(&["vault", "encrypt", f, ring[0], ring[1]]).code(0);
+    }
+    p.write("play.yml", "- hosts: all\n  gather_facts: false\n  roles: [r]\n");
+    let r = p.hearth(&["apply", "play.yml", "-e", "@extra.yml", "-v", ring[0], ring[1]]);
+    r.code(0);
+    assert_eq!(
+        p.read("out.txt"),
+        "inventory-9a1 host-vars-2b7 include-vars-3c8 extra-vars-4d9 role-default-5ea role-vars-6fb\n"
+    );
+    for s in [
+        "inventory-9a1",
+        "host-vars-2b7",
+        "include-vars-3c8",
+        "extra-vars-4d9",
+        "role-default-5ea",
+        "role-vars-6fb",
+    ] {
+        assert!(!r.stdout.contains(s) && !r.stderr.contains(s), "{s} leaked\n{}", r.stdout);
+    }
+}

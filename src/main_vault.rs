@@ -22,6 +22,7 @@ pub(crate) fn vault_command(args: VaultArgs) -> Result<u8, Failure> {
     }
 }
 
+/// Like ansible-vault, every failure of a vault subcommand exits with 1.
 fn fail(e: VaultError) -> Failure {
     Failure::new(exit::ERROR, e)
 }
@@ -64,7 +65,7 @@ fn decrypt(a: &VaultFiles, view: bool) -> Result<u8, Failure> {
                 anyhow::anyhow!("{shown}: input is not vault encrypted data"),
             ));
         }
-        ring.decrypt(&data, shown).map_err(|e| Failure::new(exit::PARSE, e))
+        ring.decrypt(&data, shown).map_err(fail)
     };
     if view {
         let mut out = std::io::stdout().lock();
@@ -82,14 +83,19 @@ fn decrypt(a: &VaultFiles, view: bool) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// All of standard input.
+fn read_stdin() -> Result<Vec<u8>, Failure> {
+    let mut data = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut data)
+        .map_err(|source| fail(VaultError::Io { path: "<stdin>".into(), source }))?;
+    Ok(data)
+}
+
 /// Reads the inputs: each file, or all of stdin (shown as `<stdin>`).
 fn inputs(files: &[PathBuf]) -> Result<Vec<(Vec<u8>, String)>, Failure> {
     if is_stdin(files) {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .map_err(|source| fail(VaultError::Io { path: "<stdin>".into(), source }))?;
-        return Ok(vec![(data, "<stdin>".into())]);
+        return Ok(vec![(read_stdin()?, "<stdin>".into())]);
     }
     files
         .iter()
@@ -157,7 +163,7 @@ fn encrypt_string(a: &VaultStrings) -> Result<u8, Failure> {
         if std::io::stdin().is_terminal() {
             eprintln!("Reading plaintext input from stdin. (ctrl-d to end input)");
         }
-        let (data, _) = inputs(&[])?.remove(0);
+        let data = read_stdin()?;
         values.push((a.stdin_name.clone().or_else(|| a.names.get(values.len()).cloned()), data));
     }
     let ring = keyring(&a.vault, true)?;

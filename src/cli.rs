@@ -292,3 +292,26 @@ pub enum LabCommand {
         owner_start: u64,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_sources_in_ansible_order() {
+        let cli = Cli::parse_from([
+            "hearth",
+            "apply",
+            "--vault-password-file",
+            "a.txt",
+            "-J",
+            "--vault-id",
+            "dev@b.sh",
+        ]);
+        let Command::Apply(args) = cli.command else { panic!("not apply") };
+        let got: Vec<(String, String)> =
+            args.vault.specs().into_iter().map(|s| (s.label, s.source)).collect();
+        let want = [("dev", "b.sh"), ("default", "a.txt"), ("default", "prompt")];
+        assert_eq!(got, want.map(|(l, s)| (l.to_string(), s.to_string())));
+    }
+}

@@ -136,7 +136,7 @@ pub struct InventoryArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct VaultOpts {
     /// A file holding the vault password, or an executable script printing it (repeatable;
-    /// default: $ANSIBLE_VAULT_PASSWORD_FILE).
+    /// $ANSIBLE_VAULT_PASSWORD_FILE is added when set).
     #[arg(long = "vault-password-file", visible_alias = "vault-pass-file", value_name = "FILE")]
     pub vault_password_file: Vec<String>,
     /// Ask for the vault password on the terminal.
@@ -148,8 +148,8 @@ pub struct VaultOpts {
 }
 
 impl VaultOpts {
-    /// The secret sources in Ansible's order: `--vault-id`s, password files, then the prompt;
-    /// `ANSIBLE_VAULT_PASSWORD_FILE` only when none is given.
+    /// The secret sources in Ansible's order: `--vault-id`s, password files, the prompt, then
+    /// `ANSIBLE_VAULT_PASSWORD_FILE` (which Ansible adds to whatever the command line gives).
     pub fn specs(&self) -> Vec<SourceSpec> {
         let mut specs: Vec<SourceSpec> = self.vault_id.iter().map(|v| SourceSpec::parse(v)).collect();
         let file = |f: &String| SourceSpec { label: "default".into(), source: f.clone() };
@@ -157,9 +157,7 @@ impl VaultOpts {
         if self.ask_vault_pass {
             specs.push(SourceSpec { label: "default".into(), source: "prompt".into() });
         }
-        if specs.is_empty()
-            && let Some(f) = std::env::var("ANSIBLE_VAULT_PASSWORD_FILE").ok().filter(|f| !f.is_empty())
-        {
+        if let Some(f) = std::env::var("ANSIBLE_VAULT_PASSWORD_FILE").ok().filter(|f| !f.is_empty()) {
             specs.push(file(&f));
         }
         specs
@@ -309,8 +307,9 @@ mod tests {
             "dev@b.sh",
         ]);
         let Command::Apply(args) = cli.command else { panic!("not apply") };
+        // Only the command line's: $ANSIBLE_VAULT_PASSWORD_FILE, when set, comes after them.
         let got: Vec<(String, String)> =
-            args.vault.specs().into_iter().map(|s| (s.label, s.source)).collect();
+            args.vault.specs().into_iter().take(3).map(|s| (s.label, s.source)).collect();
         let want = [("dev", "b.sh"), ("default", "a.txt"), ("default", "prompt")];
         assert_eq!(got, want.map(|(l, s)| (l.to_string(), s.to_string())));
     }

@@ -126,7 +126,7 @@ impl Keyring {
             }),
             (None, [one]) => Ok(one),
             (None, _) => Err(VaultError::Encrypt(format!(
-                "the vault ids {} are available to encrypt: choose one with --encrypt-vault-id",
+                "The vault-ids {} are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id",
                 self.labels().join(",")
             ))),
         }

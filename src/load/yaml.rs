@@ -101,7 +101,16 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Node, YamlError> {
             path: path.to_path_buf(),
             offset: e.utf8_error().valid_up_to(),
         })?;
-        let node = parse_str(&plain, path)?;
+        let node = parse_str(&plain, path).map_err(|e| match e {
+            // The parser's message may quote the secret text: keep only where it is.
+            YamlError::Syntax { path, line, column, .. } => YamlError::Syntax {
+                path,
+                line,
+                column,
+                message: "in the decrypted vault content (see it with `hearth vault view`)".into(),
+            },
+            other => other,
+        })?;
         crate::vault::mask::register_strings(&node.to_value());
         return Ok(node);
     }
@@ -430,11 +439,17 @@ mod tests {
 
     #[test]
     fn vault_errors_name_the_position() {
-        let _ = test_keyring();
+        let ring_for_errors = test_keyring;
         let other = crate::vault::Keyring::new(vec![crate::vault::Secret::new("default", b"other")]);
         let text = other.encrypt(b"x", None).unwrap().replace('\n', "\n  ");
         let e = parse_str(&format!("a: 1\npw: !vault |\n  {text}"), Path::new("v.yml")).unwrap_err();
         assert!(e.to_string().contains("on v.yml:3:"), "{e}");
+        let bad = ring_for_errors().encrypt(b"a: [secret-in-bad-yaml\n", None).unwrap();
+        let e = parse_str(&bad, Path::new("v.yml")).unwrap_err();
+        assert!(
+            !e.to_string().contains("secret-in-bad-yaml") && e.to_string().contains("hearth vault view"),
+            "{e}"
+        );
         let e = parse_str("pw: !vault [1]\n", Path::new("v.yml")).unwrap_err();
         assert!(e.to_string().contains("!vault"), "{e}");
     }

@@ -184,6 +184,8 @@ pub enum VaultCommand {
     /// Print strings encrypted as `!vault |` YAML values (stdin when no string is given).
     #[command(name = "encrypt_string", visible_alias = "encrypt-string")]
     EncryptString(VaultStrings),
+    /// Re-encrypt vaulted files in place with a new secret.
+    Rekey(VaultRekey),
 }
 
 /// The files and secrets of `encrypt`, `decrypt` and `view`.
@@ -198,6 +200,23 @@ pub struct VaultFiles {
     #[arg(long, value_name = "LABEL")]
     pub encrypt_vault_id: Option<String>,
     /// The secrets.
+    #[command(flatten)]
+    pub vault: VaultOpts,
+}
+
+/// The files and the old and new secrets of `rekey`.
+#[derive(Debug, Args)]
+pub struct VaultRekey {
+    /// The vaulted files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The new password's file or script (default: prompt for it).
+    #[arg(long, value_name = "FILE", conflicts_with = "new_vault_id")]
+    pub new_vault_password_file: Option<String>,
+    /// The new secret with its label: `[LABEL@]SOURCE`, like `--vault-id`.
+    #[arg(long, value_name = "[LABEL@]SOURCE")]
+    pub new_vault_id: Option<String>,
+    /// The current secrets.
     #[command(flatten)]
     pub vault: VaultOpts,
 }

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use hearth::cli::{VaultArgs, VaultCommand, VaultFiles, VaultOpts, VaultStrings};
+use hearth::cli::{VaultArgs, VaultCommand, VaultFiles, VaultOpts, VaultRekey, VaultStrings};
 use hearth::vault::keyring::SourceSpec;
 use hearth::vault::{Keyring, VaultError, is_vaulted};
 
@@ -19,7 +19,34 @@ pub(crate) fn vault_command(args: VaultArgs) -> Result<u8, Failure> {
         VaultCommand::Decrypt(a) => decrypt(&a, false),
         VaultCommand::View(a) => decrypt(&a, true),
         VaultCommand::EncryptString(a) => encrypt_string(&a),
+        VaultCommand::Rekey(a) => rekey(&a),
     }
+}
+
+/// Decrypts each file with the current secrets and writes it back encrypted with the new one.
+fn rekey(a: &VaultRekey) -> Result<u8, Failure> {
+    let old = keyring(&a.vault, false)?;
+    let new_spec = match (&a.new_vault_id, &a.new_vault_password_file) {
+        (Some(id), _) => SourceSpec::parse(id),
+        (None, Some(file)) => SourceSpec { label: "default".into(), source: file.clone() },
+        (None, None) => SourceSpec { label: "default".into(), source: "prompt".into() },
+    };
+    let new = Keyring::load(&[new_spec], true).map_err(fail)?;
+    for (data, shown) in inputs(&a.files)? {
+        if !is_vaulted(&data) {
+            return Err(Failure::new(
+                exit::ERROR,
+                anyhow::anyhow!("{shown}: input is not vault encrypted data"),
+            ));
+        }
+        let plain = old.decrypt(&data, &shown).map_err(fail)?;
+        let text = new.encrypt(&plain, None).map_err(fail)?;
+        write_atomic(Path::new(&shown), text.as_bytes()).map_err(fail)?;
+    }
+    if std::io::stderr().is_terminal() {
+        eprintln!("Rekey successful");
+    }
+    Ok(exit::OK)
 }
 
 /// Like ansible-vault, every failure of a vault subcommand exits with 1.

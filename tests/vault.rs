@@ -290,3 +290,21 @@ fn every_loader_decrypts_roles_include_vars_host_vars_inventory_and_extra_vars()
         assert!(!r.stdout.contains(s) && !r.stderr.contains(s), "{s} leaked\n{}", r.stdout);
     }
 }
+
+#[test]
+fn rekey_changes_the_secret_in_place() {
+    let p = project();
+    vaulted_play(&p, "default");
+    std::fs::set_permissions(p.path("vars.yml"), std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let args =
+        ["vault", "rekey", "vars.yml", "--vault-password-file", "pw.txt", "--new-vault-id", "new@other.txt"];
+    p.hearth(&args).code(0);
+    assert!(p.read("vars.yml").starts_with("$ANSIBLE_VAULT;1.2;AES256;new\n"));
+    assert_eq!(p.mode("vars.yml"), 0o640);
+    p.hearth(&["vault", "view", "vars.yml", "--vault-password-file", "other.txt"])
+        .code(0)
+        .stdout_has(DB_PASS);
+    let r = p.hearth(&["vault", "view", "vars.yml", "--vault-password-file", "pw.txt"]);
+    r.code(1).stderr_has("Decryption failed");
+    assert_masked(&r);
+}

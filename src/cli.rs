@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::vault::keyring::SourceSpec;
+
 /// hearth: run Ansible-format playbooks, fast, from one binary.
 #[derive(Debug, Parser)]
 #[command(name = "hearth", version, about, propagate_version = true)]
@@ -27,6 +29,8 @@ pub enum Command {
     /// Throwaway SSH test hosts on this machine (root): up, down, status, inventory, demo.
     /// Log in as root or as `hearth` (sudo password `hearth-lab`) with the lab's key.
     Lab(LabArgs),
+    /// Encrypt, decrypt and view vault files and strings (like ansible-vault).
+    Vault(VaultArgs),
 }
 
 /// Options shared by `apply` and `plan`.
@@ -87,6 +91,9 @@ pub struct RunArgs {
     /// No live progress display, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+    /// Vault secrets for vaulted files and `!vault` values.
+    #[command(flatten)]
+    pub vault: VaultOpts,
 }
 
 impl RunArgs {
@@ -120,6 +127,123 @@ pub struct InventoryArgs {
     /// Print one host's merged variables as JSON.
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Vault secrets for vaulted inventory files and values.
+    #[command(flatten)]
+    pub vault: VaultOpts,
+}
+
+/// Where vault secrets come from, as ansible-playbook takes them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VaultOpts {
+    /// A file holding the vault password, or an executable script printing it (repeatable;
+    /// $ANSIBLE_VAULT_PASSWORD_FILE is added when set).
+    #[arg(long = "vault-password-file", visible_alias = "vault-pass-file", value_name = "FILE")]
+    pub vault_password_file: Vec<String>,
+    /// Ask for the vault password on the terminal.
+    #[arg(short = 'J', long = "ask-vault-pass", visible_alias = "ask-vault-password")]
+    pub ask_vault_pass: bool,
+    /// A labelled vault secret: a file, an executable script or `prompt` (repeatable).
+    #[arg(long = "vault-id", value_name = "[LABEL@]SOURCE")]
+    pub vault_id: Vec<String>,
+}
+
+impl VaultOpts {
+    /// The secret sources in Ansible's order: `--vault-id`s, password files, the prompt, then
+    /// `ANSIBLE_VAULT_PASSWORD_FILE` (which Ansible adds to whatever the command line gives).
+    pub fn specs(&self) -> Vec<SourceSpec> {
+        let mut specs: Vec<SourceSpec> = self.vault_id.iter().map(|v| SourceSpec::parse(v)).collect();
+        let file = |f: &String| SourceSpec { label: "default".into(), source: f.clone() };
+        specs.extend(self.vault_password_file.iter().map(file));
+        if self.ask_vault_pass {
+            specs.push(SourceSpec { label: "default".into(), source: "prompt".into() });
+        }
+        if let Some(f) = std::env::var("ANSIBLE_VAULT_PASSWORD_FILE").ok().filter(|f| !f.is_empty()) {
+            specs.push(file(&f));
+        }
+        specs
+    }
+}
+
+/// Options of `hearth vault`.
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: VaultCommand,
+}
+
+/// `hearth vault` subcommands (ansible-vault's names).
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Encrypt files in place (or to --output); no file or `-` reads stdin.
+    Encrypt(VaultFiles),
+    /// Decrypt files in place (or to --output, `-` for stdout).
+    Decrypt(VaultFiles),
+    /// Print the decrypted content of files.
+    View(VaultFiles),
+    /// Print strings encrypted as `!vault |` YAML values (stdin when no string is given).
+    #[command(name = "encrypt_string", visible_alias = "encrypt-string")]
+    EncryptString(VaultStrings),
+    /// Re-encrypt vaulted files in place with a new secret.
+    Rekey(VaultRekey),
+}
+
+/// The files and secrets of `encrypt`, `decrypt` and `view`.
+#[derive(Debug, Args)]
+pub struct VaultFiles {
+    /// The files (`-` or none: standard input).
+    pub files: Vec<PathBuf>,
+    /// Write the result here instead of in place (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The vault id to encrypt with, when several secrets are given.
+    #[arg(long, value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
+    /// The secrets.
+    #[command(flatten)]
+    pub vault: VaultOpts,
+}
+
+/// The files and the old and new secrets of `rekey`.
+#[derive(Debug, Args)]
+pub struct VaultRekey {
+    /// The vaulted files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The new password's file or script (default: prompt for it).
+    #[arg(long, value_name = "FILE", conflicts_with = "new_vault_id")]
+    pub new_vault_password_file: Option<String>,
+    /// The new secret with its label: `[LABEL@]SOURCE`, like `--vault-id`.
+    #[arg(long, value_name = "[LABEL@]SOURCE")]
+    pub new_vault_id: Option<String>,
+    /// The current secrets.
+    #[command(flatten)]
+    pub vault: VaultOpts,
+}
+
+/// The strings and secrets of `encrypt_string`.
+#[derive(Debug, Args)]
+pub struct VaultStrings {
+    /// The plaintext values.
+    pub strings: Vec<String>,
+    /// The variable name of each string, in order (repeatable).
+    #[arg(short = 'n', long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+    /// The variable name of the value read from stdin.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_name: Option<String>,
+    /// Ask for the value to encrypt on the terminal, without echo.
+    #[arg(short = 'p', long = "prompt")]
+    pub prompt: bool,
+    /// Write the result here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The vault id to encrypt with, when several secrets are given.
+    #[arg(long, value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
+    /// The secrets.
+    #[command(flatten)]
+    pub vault: VaultOpts,
 }
 
 /// Options of `hearth lab`.
@@ -184,4 +308,28 @@ pub enum LabCommand {
         #[arg(long, default_value_t = 0)]
         owner_start: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_sources_in_ansible_order() {
+        let cli = Cli::parse_from([
+            "hearth",
+            "apply",
+            "--vault-password-file",
+            "a.txt",
+            "-J",
+            "--vault-id",
+            "dev@b.sh",
+        ]);
+        let Command::Apply(args) = cli.command else { panic!("not apply") };
+        // Only the command line's: $ANSIBLE_VAULT_PASSWORD_FILE, when set, comes after them.
+        let got: Vec<(String, String)> =
+            args.vault.specs().into_iter().take(3).map(|s| (s.label, s.source)).collect();
+        let want = [("dev", "b.sh"), ("default", "a.txt"), ("default", "prompt")];
+        assert_eq!(got, want.map(|(l, s)| (l.to_string(), s.to_string())));
+    }
 }

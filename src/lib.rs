@@ -12,3 +12,4 @@ pub mod report;
 pub mod template;
 pub mod transport;
 pub mod value;
+pub mod vault;

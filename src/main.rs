@@ -8,16 +8,17 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 
-use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs};
+use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs, VaultOpts};
 use hearth::execute::{self, ExecError, Options, Summary};
 use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
 use hearth::load::yaml;
 use hearth::modules::args::split_kv;
-use hearth::report::{JsonReporter, ProgressReporter, Reporter, TextReporter};
+use hearth::report::{JsonReporter, Masked, ProgressReporter, Reporter, TextReporter};
 use hearth::value::{Map, Value};
 
 mod main_lab;
+mod main_vault;
 
 /// ansible-playbook's exit codes.
 mod exit {
@@ -56,11 +57,12 @@ fn main() -> ExitCode {
         Command::Plan(args) => run(args, true),
         Command::Inventory(args) => show_inventory(args),
         Command::Lab(args) => main_lab::lab_command(args),
+        Command::Vault(args) => main_vault::vault_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("ERROR! {:#}", f.error);
+            eprintln!("ERROR! {}", mask(&format!("{:#}", f.error)));
             ExitCode::from(f.code)
         }
     }
@@ -72,6 +74,7 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
     } else {
         args.playbooks.clone()
     };
+    install_keyring(&args.vault)?;
     let mut inv = load_inventory(&args.inventory)?;
     let opts = Options {
         check: args.check || plan,
@@ -158,8 +161,13 @@ fn run_playbooks(
     Ok(code)
 }
 
-/// JSON lines, live progress (text on a terminal), or plain text (pipes, files, CI logs).
+/// JSON lines, live progress (text on a terminal), or plain text (pipes, files, CI logs); vault
+/// secrets masked in all of them.
 fn reporter(output: Output, no_progress: bool, opts: &Options) -> Box<dyn Reporter> {
+    Box::new(Masked(unmasked_reporter(output, no_progress, opts)))
+}
+
+fn unmasked_reporter(output: Output, no_progress: bool, opts: &Options) -> Box<dyn Reporter> {
     let out = std::io::stdout();
     match output {
         Output::Json => Box::new(JsonReporter::new(out, opts.diff)),
@@ -199,6 +207,19 @@ fn ask_become_pass(ask: bool) -> Result<Option<String>, Failure> {
     rpassword::prompt_password("BECOME password: ")
         .map(Some)
         .map_err(|e| Failure::new(exit::BAD_OPTIONS, anyhow::anyhow!("cannot read the become password: {e}")))
+}
+
+/// Reads the vault secrets (prompting if asked) and gives them to the loaders.
+fn install_keyring(opts: &VaultOpts) -> Result<(), Failure> {
+    let ring =
+        hearth::vault::Keyring::load(&opts.specs(), false).map_err(|e| Failure::new(exit::ERROR, e))?;
+    hearth::vault::keyring::install(ring);
+    Ok(())
+}
+
+/// Text with decrypted vault values masked, for lines printed outside the reporters.
+fn mask(text: &str) -> std::borrow::Cow<'_, str> {
+    hearth::vault::mask::mask(text)
 }
 
 /// Loads `-i` sources, or `inventory/` when present, or nothing (implicit localhost only).
@@ -247,9 +268,10 @@ fn extra_vars(values: &[String]) -> Result<Map, Failure> {
 }
 
 fn show_inventory(args: InventoryArgs) -> Result<u8, Failure> {
+    install_keyring(&args.vault)?;
     let inv = load_inventory(&args.inventory)?;
     for w in inv.warnings() {
-        eprintln!("[WARNING]: {w}");
+        eprintln!("[WARNING]: {}", mask(w));
     }
     let text = if let Some(host) = &args.host {
         if inv.resolve(host).map(|h| h.len() != 1).unwrap_or(true) {
@@ -273,6 +295,6 @@ fn show_inventory(args: InventoryArgs) -> Result<u8, Failure> {
     };
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
-    let _ = writeln!(out, "{}", text.trim_end());
+    let _ = writeln!(out, "{}", mask(text.trim_end()));
     Ok(exit::OK)
 }

@@ -5,7 +5,8 @@
 //! under `CI=true` where they fail.
 //!
 //! Each case is a directory under `tests/compat/` holding `play.yml` and its initial files; the
-//! playbook gets the copy's path as `root` and must write only below it. Deliberately not
+//! playbook gets the copy's path as `root` and must write only below it. A case with a
+//! `vault-pass.txt` gets it as `--vault-password-file` in both tools. Deliberately not
 //! compared: timestamps, owners, output text other than the recap (the tools word messages
 //! differently), and Ansible backup files (cases avoid `backup: true`).
 
@@ -63,6 +64,7 @@ cases!(
     stat_register,
     template_basic,
     template_whitespace,
+    vault_vars_copy,
 );
 
 #[test]
@@ -143,6 +145,7 @@ fn run_ansible(ansible: &Path, dir: &Path) -> Run {
     let out = Command::new(ansible)
         .args(["-i", inventory(dir), "-c", "local", "play.yml", "-e"])
         .arg(format!("root={}", dir.display()))
+        .args(vault_args(dir))
         .current_dir(dir)
         // As configuration, not an extra var, so that a case can set its own (to become a user
         // who cannot read the venv).
@@ -164,11 +167,21 @@ fn run_hearth(dir: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
         .args(["apply", "play.yml", "-i", inventory(dir), "-c", "local", "-e"])
         .arg(format!("root={}", dir.display()))
+        .args(vault_args(dir))
         .current_dir(dir)
         .env_remove("ANSIBLE_ROLES_PATH")
         .output()
         .expect("run hearth");
     Run::from(out)
+}
+
+/// `--vault-password-file vault-pass.txt` when the case has one.
+fn vault_args(dir: &Path) -> Vec<&'static str> {
+    if dir.join("vault-pass.txt").is_file() {
+        vec!["--vault-password-file", "vault-pass.txt"]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Differences in exit code and PLAY RECAP counters of the two runs.

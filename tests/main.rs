@@ -30,4 +30,5 @@ mod stack;
 mod stack_lab;
 mod uri;
 mod users;
+mod vault;
 mod wait_for;

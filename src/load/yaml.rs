@@ -79,6 +79,9 @@ pub enum YamlError {
     /// The YAML syntax is wrong.
     #[error("{path}:{line}:{column}: YAML syntax error: {message}")]
     Syntax { path: PathBuf, line: u64, column: u64, message: String },
+    /// A vaulted file or `!vault` value could not be decrypted.
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
 }
 
 /// Reads and parses a YAML file into a node tree (`Null` for an empty file).
@@ -89,8 +92,28 @@ pub fn parse_file(path: &Path) -> Result<Node, YamlError> {
     parse_str(&text, path)
 }
 
-/// Parses YAML text; `path` is used only for positions and messages.
+/// Parses YAML text; `path` is used only for positions and messages. Vaulted text (a whole
+/// vault-encrypted file) and `!vault` values are decrypted with the installed keyring.
 pub fn parse_str(text: &str, path: &Path) -> Result<Node, YamlError> {
+    if crate::vault::is_vaulted(text.as_bytes()) {
+        let plain = crate::vault::decrypt_file_bytes(text.as_bytes().to_vec(), path)?;
+        let plain = String::from_utf8(plain).map_err(|e| YamlError::Utf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        })?;
+        let node = parse_str(&plain, path).map_err(|e| match e {
+            // The parser's message may quote the secret text: keep only where it is.
+            YamlError::Syntax { path, line, column, .. } => YamlError::Syntax {
+                path,
+                line,
+                column,
+                message: "in the decrypted vault content (see it with `hearth vault view`)".into(),
+            },
+            other => other,
+        })?;
+        crate::vault::mask::register_strings(&node.to_value());
+        return Ok(node);
+    }
     let file = Arc::new(path.to_path_buf());
     if text.trim().is_empty()
         || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
@@ -98,7 +121,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Node, YamlError> {
         return Ok(Node { pos: Pos { file, line: 1, column: 1 }, kind: NodeKind::Null });
     }
     let raw: Spanned<Raw> = serde_saphyr::from_str(text).map_err(|e| syntax_error(path, &e))?;
-    Ok(raw_to_node(raw, &file, text))
+    raw_to_node(raw, &file, text)
 }
 
 fn syntax_error(path: &Path, e: &serde_saphyr::Error) -> YamlError {
@@ -107,7 +130,7 @@ fn syntax_error(path: &Path, e: &serde_saphyr::Error) -> YamlError {
     YamlError::Syntax { path: path.to_path_buf(), line, column, message }
 }
 
-fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
+fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Result<Node, YamlError> {
     let pos = Pos { file: file.clone(), line: raw.referenced.line(), column: raw.referenced.column() };
     let kind = match raw.value {
         Raw::Null => NodeKind::Null,
@@ -119,7 +142,10 @@ fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
         Raw::Int(i) => yaml11_number(&raw.referenced, text).unwrap_or(NodeKind::Int(i)),
         Raw::Float(f) => yaml11_number(&raw.referenced, text).unwrap_or(NodeKind::Float(f)),
         Raw::Str(s) => NodeKind::Str(s),
-        Raw::Seq(items) => NodeKind::Seq(items.into_iter().map(|i| raw_to_node(i, file, text)).collect()),
+        Raw::Vault(s) => NodeKind::Str(crate::vault::decrypt_str(&s, &pos.to_string())?),
+        Raw::Seq(items) => {
+            NodeKind::Seq(items.into_iter().map(|i| raw_to_node(i, file, text)).collect::<Result<_, _>>()?)
+        }
         Raw::Map(entries) => NodeKind::Map(
             entries
                 .into_iter()
@@ -131,12 +157,12 @@ fn raw_to_node(raw: Spanned<Raw>, file: &Arc<PathBuf>, text: &str) -> Node {
                         (Raw::Bool(_), Some(t @ ("y" | "Y" | "n" | "N"))) => t.to_string(),
                         _ => k.value.into_key(),
                     };
-                    (key, kpos, raw_to_node(v, file, text))
+                    Ok((key, kpos, raw_to_node(v, file, text)?))
                 })
-                .collect(),
+                .collect::<Result<_, YamlError>>()?,
         ),
     };
-    Node { pos, kind }
+    Ok(Node { pos, kind })
 }
 
 /// PyYAML (YAML 1.1) reads a plain `0644` as octal and `0o17` or `089` as strings, where
@@ -232,6 +258,8 @@ enum Raw {
     Int(i64),
     Float(f64),
     Str(String),
+    /// A `!vault`-tagged string: the vaulted text, decrypted when positions are attached.
+    Vault(String),
     Seq(Vec<Spanned<Raw>>),
     Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
 }
@@ -243,7 +271,7 @@ impl Raw {
             Raw::Bool(b) => if b { "True" } else { "False" }.to_string(),
             Raw::Int(i) => i.to_string(),
             Raw::Float(f) => f.to_string(),
-            Raw::Str(s) => s,
+            Raw::Str(s) | Raw::Vault(s) => s,
             Raw::Seq(_) | Raw::Map(_) => "<complex key>".to_string(),
         }
     }
@@ -251,7 +279,38 @@ impl Raw {
 
 impl<'de> Deserialize<'de> for Raw {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // serde-saphyr's `Tagged` protocol: the node as `[value, tag?]`, so `!vault` is seen.
+        d.deserialize_newtype_struct("__yaml_tagged", TaggedVisitor)
+    }
+}
+
+/// A node read without asking for its tag (the inner value of the tag protocol).
+struct Untagged(Raw);
+
+impl<'de> Deserialize<'de> for Untagged {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor).map(Untagged)
+    }
+}
+
+struct TaggedVisitor;
+
+impl<'de> Visitor<'de> for TaggedVisitor {
+    type Value = Raw;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
         d.deserialize_any(RawVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let Untagged(value) = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let tag: Option<String> = seq.next_element()?;
+        match (tag.as_deref(), value) {
+            (Some("!vault"), Raw::Str(s)) => Ok(Raw::Vault(s)),
+            (Some("!vault"), _) => Err(de::Error::custom("a !vault value must be a string of vaulted text")),
+            (_, value) => Ok(value),
+        }
     }
 }
 
@@ -355,6 +414,45 @@ mod tests {
         let e = parse_str("a: [1, 2\nb: c\n", Path::new("bad.yml")).unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("bad.yml:"), "{msg}");
+    }
+
+    /// The keyring every unit test that decrypts through the loader shares.
+    fn test_keyring() -> crate::vault::Keyring {
+        let ring = crate::vault::Keyring::new(vec![crate::vault::Secret::new("default", b"unit-test-pw")]);
+        crate::vault::keyring::install(ring.clone());
+        ring
+    }
+
+    #[test]
+    fn vault_tagged_scalars_and_vaulted_files_decrypt() {
+        let ring = test_keyring();
+        let text = ring.encrypt(b"yaml-unit-secret", None).unwrap();
+        let indented: String = text.lines().map(|l| format!("  {l}\n")).collect();
+        let n = parse(&format!("pw: !vault |\n{indented}plain: !!str 1\n"));
+        assert_eq!(n.get("pw").unwrap().as_str(), Some("yaml-unit-secret"));
+        assert_eq!(n.get("plain").unwrap().as_str(), Some("1"));
+        assert_eq!(crate::vault::mask::mask("yaml-unit-secret"), crate::vault::mask::MASK);
+        let file = ring.encrypt(b"a: yaml-unit-file-value\n", None).unwrap();
+        assert_eq!(parse(&file).get("a").unwrap().as_str(), Some("yaml-unit-file-value"));
+        assert_eq!(crate::vault::mask::mask("yaml-unit-file-value"), crate::vault::mask::MASK);
+    }
+
+    #[test]
+    fn vault_errors_name_the_position() {
+        // Installs the process-wide keyring first: this test may run before any other.
+        let ring = test_keyring();
+        let other = crate::vault::Keyring::new(vec![crate::vault::Secret::new("default", b"other")]);
+        let text = other.encrypt(b"x", None).unwrap().replace('\n', "\n  ");
+        let e = parse_str(&format!("a: 1\npw: !vault |\n  {text}"), Path::new("v.yml")).unwrap_err();
+        assert!(e.to_string().contains("on v.yml:3:"), "{e}");
+        let bad = ring.encrypt(b"a: [secret-in-bad-yaml\n", None).unwrap();
+        let e = parse_str(&bad, Path::new("v.yml")).unwrap_err();
+        assert!(
+            !e.to_string().contains("secret-in-bad-yaml") && e.to_string().contains("hearth vault view"),
+            "{e}"
+        );
+        let e = parse_str("pw: !vault [1]\n", Path::new("v.yml")).unwrap_err();
+        assert!(e.to_string().contains("!vault"), "{e}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `copy`: put a file (from `content`, a control-node `src`, or with `remote_src` a file on the
 //! host) at `dest`, or copy a directory tree with rsync-like trailing-slash semantics, like
-//! Ansible's `copy` action plus module. Idempotent by content and attributes. Vault decryption
-//! (`decrypt`) and `unsafe_writes` are accepted and ignored: hearth has no vault and always
-//! writes atomically. `~` in `dest` is not expanded.
+//! Ansible's `copy` action plus module. Idempotent by content and attributes. A vaulted
+//! control-node `src` is decrypted unless `decrypt: false`. `unsafe_writes` is accepted and
+//! ignored: hearth always writes atomically. `~` in `dest` is not expanded.
 
 use serde::Deserialize;
 use sha1::Digest;
@@ -47,7 +47,7 @@ pub struct Copy {
     pub remote_src: bool,
     /// Command with `%s` that must accept the new file before it replaces `dest`.
     pub validate: Option<String>,
-    /// Accepted and ignored (no vault support).
+    /// Decrypt a vaulted control-node `src` (default yes; `false` copies it as it is).
     #[serde(default, deserialize_with = "super::args::de_opt_bool")]
     pub decrypt: Option<bool>,
     /// Write through a symbolic link at `dest` instead of replacing it.
@@ -91,6 +91,7 @@ impl Module for Copy {
         }
         let bytes =
             host.read_file(&path)?.ok_or_else(|| ModuleError::msg(format!("Source {src} not found")))?;
+        let bytes = self.source_bytes(bytes, &path)?;
         self.check_checksum(&bytes)?;
         let (dest, parents) = resolve_dest(ctx, &self.dest, Some(basename(&path)), self.follow)?;
         let mode = self.mode_for(st.mode);
@@ -142,6 +143,16 @@ impl Copy {
         })
     }
 
+    /// A vaulted control-node source, decrypted (and its text masked in output) unless
+    /// `decrypt: false`; other sources unchanged.
+    fn source_bytes(&self, bytes: Vec<u8>, path: &str) -> Result<Vec<u8>, ModuleError> {
+        if self.remote_src || !self.decrypt.unwrap_or(true) {
+            return Ok(bytes);
+        }
+        crate::vault::decrypt_source(bytes, std::path::Path::new(path))
+            .map_err(|e| ModuleError::msg(e.to_string()))
+    }
+
     fn check_checksum(&self, bytes: &[u8]) -> Result<(), ModuleError> {
         match &self.checksum {
             Some(want) if *want != put::hex(&sha1::Sha1::digest(bytes)) => {
@@ -181,6 +192,7 @@ impl Copy {
         for (src_file, rel, mode) in &tree.files {
             let bytes =
                 host.read_file(src_file)?.ok_or_else(|| ModuleError::msg(format!("{src_file} vanished")))?;
+            let bytes = self.source_bytes(bytes, src_file)?;
             let placement = self.placement(at(rel), Some(src_file), bytes, self.mode_for(*mode), true)?;
             plans.push(put::plan_put(ctx, Placement { follow: false, ..placement })?);
         }

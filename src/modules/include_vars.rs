@@ -1,7 +1,8 @@
 //! `include_vars`: load variables from a YAML/JSON file or a directory of them on the control
 //! node (found like Ansible: the role's `vars/`, the task's directory, the playbook directory),
 //! optionally under one `name`. The engine stores the result's `ansible_facts` as host
-//! variables. Not supported: vault-encrypted files, `hash_behaviour: merge`.
+//! variables. Vault-encrypted files decrypt through the shared YAML loader. Not supported:
+//! `hash_behaviour: merge`.
 
 use std::path::{Path, PathBuf};
 

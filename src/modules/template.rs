@@ -92,6 +92,7 @@ impl Module for Template {
             .ok_or_else(|| ModuleError::msg(format!("Could not find or access '{}'", self.src)))?;
         let shown = path.display().to_string();
         let raw = std::fs::read(&path).map_err(|e| ModuleError::msg(format!("{shown}: {e}")))?;
+        let raw = crate::vault::decrypt_source(raw, &path).map_err(|e| ModuleError::msg(e.to_string()))?;
         let text = String::from_utf8(raw)
             .map_err(|_| ModuleError::msg("Template source files must be utf-8 encoded"))?;
         let meta = std::fs::metadata(&path).map_err(|e| ModuleError::msg(format!("{shown}: {e}")))?;

@@ -4,6 +4,7 @@
 //! leak them; reporters never read host state themselves.
 
 pub mod json;
+pub mod masked;
 pub mod progress;
 pub mod text;
 
@@ -11,6 +12,7 @@ use crate::modules::Diff;
 use crate::value::Map;
 
 pub use json::JsonReporter;
+pub use masked::Masked;
 pub use progress::ProgressReporter;
 pub use text::TextReporter;
 

@@ -114,9 +114,13 @@ fn find_file(state: &State, subdir: &str, name: &str) -> Option<PathBuf> {
     search_dirs(state, subdir).into_iter().map(|d| d.join(name)).find(|c| c.exists())
 }
 
+/// A file's text, decrypted when vaulted (as Ansible's `file` and `template` lookups read it).
 fn read_text(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path)
-        .map_err(|e| lookup_error(format!("could not read file {}: {e}", path.display())))
+    let bytes = std::fs::read(path)
+        .map_err(|e| lookup_error(format!("could not read file {}: {e}", path.display())))?;
+    let bytes = crate::vault::decrypt_source(bytes, path).map_err(|e| lookup_error(e.to_string()))?;
+    String::from_utf8(bytes)
+        .map_err(|_| lookup_error(format!("could not read file {}: not UTF-8", path.display())))
 }
 
 /// `file`: contents of each file, trailing whitespace stripped unless `rstrip=False`.

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use regex::Regex;
 
 use super::{Inventory, InventoryError, address, pyliteral, shlex};
-use crate::load::yaml::Pos;
+use crate::load::yaml::{Pos, YamlError};
 use crate::value::Value;
 
 static SECTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -42,6 +42,8 @@ struct Pending {
 pub fn parse(inv: &mut Inventory, path: &Path, source: &str) -> Result<(), InventoryError> {
     let bytes = std::fs::read(path)
         .map_err(|e| InventoryError::Io { path: path.display().to_string(), source: e })?;
+    // A vault-encrypted INI inventory is read decrypted, like Ansible's loader does.
+    let bytes = crate::vault::decrypt_file_bytes(bytes, path).map_err(YamlError::from)?;
     let text = String::from_utf8_lossy(&bytes);
     parse_str(inv, &text, path, source)
 }

@@ -1,7 +1,8 @@
 //! `group_vars/` and `host_vars/` directories next to an inventory source or a playbook:
 //! `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json` or a `NAME/` directory whose files are merged in
 //! sorted order (hidden and `~` backup files skipped), as Ansible's host_group_vars plugin reads
-//! them. Only files for groups and hosts the inventory knows are read. No vault support.
+//! them. Only files for groups and hosts the inventory knows are read. Vaulted files decrypt
+//! through the shared YAML loader.
 
 use std::path::{Path, PathBuf};
 

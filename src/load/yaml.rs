@@ -439,12 +439,12 @@ mod tests {
 
     #[test]
     fn vault_errors_name_the_position() {
-        let ring_for_errors = test_keyring;
+        let ring = test_keyring();
         let other = crate::vault::Keyring::new(vec![crate::vault::Secret::new("default", b"other")]);
         let text = other.encrypt(b"x", None).unwrap().replace('\n', "\n  ");
         let e = parse_str(&format!("a: 1\npw: !vault |\n  {text}"), Path::new("v.yml")).unwrap_err();
         assert!(e.to_string().contains("on v.yml:3:"), "{e}");
-        let bad = ring_for_errors().encrypt(b"a: [secret-in-bad-yaml\n", None).unwrap();
+        let bad = ring.encrypt(b"a: [secret-in-bad-yaml\n", None).unwrap();
         let e = parse_str(&bad, Path::new("v.yml")).unwrap_err();
         assert!(
             !e.to_string().contains("secret-in-bad-yaml") && e.to_string().contains("hearth vault view"),

@@ -439,7 +439,6 @@ mod tests {
 
     #[test]
     fn vault_errors_name_the_position() {
-        // Installs the process-wide keyring first: this test may run before any other.
         let ring = test_keyring();
         let other = crate::vault::Keyring::new(vec![crate::vault::Secret::new("default", b"other")]);
         let text = other.encrypt(b"x", None).unwrap().replace('\n', "\n  ");

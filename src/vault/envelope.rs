@@ -72,11 +72,6 @@ pub fn format(vault_id: Option<&str>, body: &[u8]) -> String {
     out
 }
 
-/// The vault id of vaulted text without decrypting it (`None` for 1.1 or not vaulted).
-pub fn vault_id_of(text: &str) -> Option<String> {
-    parse(text).ok().and_then(|e| e.vault_id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,6 +54,7 @@ cases!(
     lineinfile_insert_positions,
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
+    regex_lookaround,
     role_community,
     role_entry_keywords,
     stat_register,

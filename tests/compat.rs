@@ -39,6 +39,7 @@ cases!(
     file_states,
     filters_data,
     filters_extra,
+    filters_fqcn,
     filters_lists,
     filters_serialize,
     filters_text,

@@ -10,6 +10,7 @@ mod filters_data;
 mod filters_lists;
 mod filters_regex;
 mod filters_text;
+mod fqcn;
 pub mod jinja_header;
 mod jinja_tests;
 pub mod lexer;

@@ -1,4 +1,6 @@
-//! Ansible's chained undefined, by rewriting the source before minijinja compiles it: an
+//! Ansible's chained undefined and fully qualified filter and test names, by rewriting the
+//! source before minijinja compiles it. `x | ansible.builtin.to_json` becomes `x | to_json`
+//! (see `fqcn`). An
 //! attribute chain (`a.b.c`, `a['b'][k].c`) directly under `default`/`d`, `is defined`/`is
 //! undefined` or `mandatory` becomes a call to `__hearth_chain` (or `__hearth_mandatory`), which
 //! yields undefined as soon as one step is missing instead of failing on the next step.
@@ -8,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use super::fqcn::{short_filter, short_test};
 use super::lexer::{Delimiters, Kind, Tok, expression_tokens, template_tokens};
 
 /// The function a chain under `default`/`is defined` becomes.
@@ -37,7 +40,7 @@ pub fn rewrite_expression(text: &str) -> Cow<'_, str> {
 
 /// A cheap test that spares the lexer for most strings.
 fn might_need(text: &str) -> bool {
-    ["default", "defined", "mandatory", "d(", "d "].iter().any(|w| text.contains(w))
+    ["default", "defined", "mandatory", "d(", "d ", "ansible."].iter().any(|w| text.contains(w))
 }
 
 /// Applies every rewrite found in the tokens to the text.
@@ -74,6 +77,9 @@ enum Step<'a> {
 /// When a tolerant chain starts at token `i`: the token index to continue from, the byte where
 /// the replaced text ends, and the replacement.
 fn rewrite_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, String)> {
+    if let Some(short) = fqcn_at(text, toks, i) {
+        return Some(short);
+    }
     let name = &text[toks[i].start..toks[i].end];
     if toks[i].kind != Kind::Name || KEYWORDS.contains(&name) || !starts_chain(text, toks, i) {
         return None;
@@ -102,14 +108,30 @@ fn rewrite_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, Strin
     }
 }
 
+/// A fully qualified filter or test name at `i` that hearth knows: its short name.
+fn fqcn_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, String)> {
+    let after_pipe = i >= 1 && toks[i - 1].kind == Kind::Op('|');
+    if !after_pipe && !after_is(text, toks, i) {
+        return None;
+    }
+    let (name, last) = filter_name(text, toks, i)?;
+    let short = if after_pipe { short_filter(&name) } else { short_test(&name) }?;
+    Some((last + 1, toks[last].end, short.to_string()))
+}
+
+/// True when the token at `i` is a test name (after `is` or `is not`).
+fn after_is(text: &str, toks: &[Tok], i: usize) -> bool {
+    let word = |k: usize| (toks[k].kind == Kind::Name).then(|| &text[toks[k].start..toks[k].end]);
+    i >= 1 && word(i - 1) == Some("is") || i >= 2 && word(i - 1) == Some("not") && word(i - 2) == Some("is")
+}
+
 /// True when the name at `i` is a variable (not an attribute, filter or test name, not a call).
 fn starts_chain(text: &str, toks: &[Tok], i: usize) -> bool {
-    let word = |k: usize| (toks[k].kind == Kind::Name).then(|| &text[toks[k].start..toks[k].end]);
-    let after_is = i >= 1 && word(i - 1) == Some("is")
-        || i >= 2 && word(i - 1) == Some("not") && word(i - 2) == Some("is");
     let prev_op = i.checked_sub(1).map(|k| toks[k].kind);
     let next_op = toks.get(i + 1).map(|t| t.kind);
-    !after_is && !matches!(prev_op, Some(Kind::Op('.' | '|'))) && next_op != Some(Kind::Op('('))
+    !after_is(text, toks, i)
+        && !matches!(prev_op, Some(Kind::Op('.' | '|')))
+        && next_op != Some(Kind::Op('('))
 }
 
 /// The attribute and item steps after a chain's base; `None` when the chain ends in a method
@@ -178,9 +200,9 @@ fn follower(text: &str, toks: &[Tok], j: usize) -> Option<Follower> {
     match toks.get(j)?.kind {
         Kind::Op('|') => {
             let (name, last) = filter_name(text, toks, j + 1)?;
-            match name.strip_prefix("ansible.builtin.").unwrap_or(&name) {
+            match name.as_str() {
                 "default" | "d" => Some(Follower::Tolerant),
-                "mandatory" => Some(Follower::Mandatory { name_tok: last }),
+                "mandatory" | "ansible.builtin.mandatory" => Some(Follower::Mandatory { name_tok: last }),
                 _ => None,
             }
         }
@@ -242,6 +264,26 @@ mod tests {
             "{{ f(a).b | default('y') }}",
             "{% raw %}{{ a.b.c | default('x') }}{% endraw %}",
             "{{ 1 is divisibleby 3 }}{{ x is defined }}",
+        ] {
+            assert_eq!(t(s), s);
+        }
+    }
+
+    #[test]
+    fn fully_qualified_names_become_short() {
+        assert_eq!(t("{{ x | ansible.builtin.to_json }}"), "{{ x | to_json }}");
+        assert_eq!(t("{{ x|ansible.builtin.regex_search('a') }}"), "{{ x|regex_search('a') }}");
+        assert_eq!(
+            rewrite_expression(
+                "x is ansible.builtin.match('a') and y is not ansible.builtin.version('1', '>')"
+            ),
+            "x is match('a') and y is not version('1', '>')"
+        );
+        assert_eq!(t("{{ a.b | ansible.builtin.mandatory }}"), "{{ __hearth_mandatory('a', a, ['b']) }}");
+        for s in [
+            "{{ x | ansible.builtin.lower }}",
+            "{{ 'ansible.builtin.to_json' }}",
+            "{{ ansible.builtin.to_json }}",
         ] {
             assert_eq!(t(s), s);
         }

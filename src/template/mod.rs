@@ -8,6 +8,7 @@ pub mod filters;
 mod filters_comment;
 mod filters_data;
 mod filters_lists;
+mod filters_password;
 mod filters_regex;
 mod filters_text;
 mod fqcn;

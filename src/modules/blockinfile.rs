@@ -91,10 +91,16 @@ fn insertion_point(lines: &[Vec<u8>], original: &[u8], spec: &BlockSpec) -> Resu
     let re = pyre::compile(pattern)?;
     let newlines = |upto: usize| original[..upto].iter().filter(|c| **c == b'\n').count();
     let found = if pyre::is_multiline(pattern) {
-        re.find(original)
+        re.find(original)?
             .map(|m| if spec.insertafter.is_some() { newlines(m.end()) } else { newlines(m.start()) })
     } else {
-        lines.iter().rposition(|l| re.is_match(l))
+        let mut last = None;
+        for (n, l) in lines.iter().enumerate() {
+            if re.is_match(l)? {
+                last = Some(n);
+            }
+        }
+        last
     };
     Ok(match found {
         None => lines.len(),

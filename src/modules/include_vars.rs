@@ -97,9 +97,11 @@ impl IncludeVars {
                     }
                     continue;
                 }
-                if self.ignore_files.contains(&name)
-                    || matching.as_ref().is_some_and(|r| !r.is_match(name.as_bytes()))
-                {
+                let unmatched = match &matching {
+                    Some(r) => !r.is_match(name.as_bytes()).map_err(|e| ModuleError::msg(e.to_string()))?,
+                    None => false,
+                };
+                if self.ignore_files.contains(&name) || unmatched {
                     continue;
                 }
                 let ext = p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();

@@ -84,9 +84,9 @@ struct Found {
 fn search(lines: &[Vec<u8>], spec: &LineSpec, line: &[u8]) -> Result<Found, PyReError> {
     let mut f = Found::default();
     if let Some(re) = spec.regexp.map(pyre::compile).transpose()? {
-        f.line = find(lines, spec.firstmatch, |l| re.is_match(l));
+        f.line = find(lines, spec.firstmatch, |l| re.is_match(l))?;
     } else if let Some(ss) = spec.search_string {
-        f.line = find(lines, spec.firstmatch, |l| contains(l, ss.as_bytes()));
+        f.line = find(lines, spec.firstmatch, |l| Ok(contains(l, ss.as_bytes())))?;
     }
     f.matched = f.line.is_some();
     if f.matched {
@@ -100,7 +100,7 @@ fn search(lines: &[Vec<u8>], spec: &LineSpec, line: &[u8]) -> Result<Found, PyRe
     for (n, l) in lines.iter().enumerate() {
         if bare(l) == line {
             f.line = Some(n);
-        } else if ins.as_ref().is_some_and(|re| re.is_match(l)) {
+        } else if ins.as_ref().map(|re| re.is_match(l)).transpose()?.unwrap_or(false) {
             if truthy(spec.insertafter) {
                 f.insert = Some(n + 1);
             }
@@ -116,9 +116,21 @@ fn search(lines: &[Vec<u8>], spec: &LineSpec, line: &[u8]) -> Result<Found, PyRe
 }
 
 /// The index of the last (or first) line matching.
-fn find(lines: &[Vec<u8>], first: bool, pred: impl Fn(&[u8]) -> bool) -> Option<usize> {
-    let mut it = lines.iter().enumerate().filter(|(_, l)| pred(l)).map(|(n, _)| n);
-    if first { it.next() } else { it.last() }
+fn find(
+    lines: &[Vec<u8>],
+    first: bool,
+    pred: impl Fn(&[u8]) -> Result<bool, PyReError>,
+) -> Result<Option<usize>, PyReError> {
+    let mut found = None;
+    for (n, l) in lines.iter().enumerate() {
+        if pred(l)? {
+            found = Some(n);
+            if first {
+                break;
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Ensures `line` is present (state=present) in `current`, the file's bytes (empty for a new
@@ -167,7 +179,7 @@ pub fn present(current: &[u8], spec: &LineSpec, line: &str) -> Result<Edit, PyRe
 /// `line` with the regexp's groups on `text` filled in.
 fn expand(pattern: &str, text: &[u8], line: &str) -> Result<Vec<u8>, PyReError> {
     let re = pyre::compile(pattern)?;
-    match re.captures(text) {
+    match re.captures(text)? {
         Some(caps) => pyre::expand(line, &caps, &re),
         None => Ok(line.as_bytes().to_vec()),
     }
@@ -179,12 +191,17 @@ pub fn absent(current: &[u8], spec: &LineSpec) -> Result<Edit, PyReError> {
     let re = spec.regexp.map(pyre::compile).transpose()?;
     let matches = |l: &[u8]| match (&re, spec.search_string, spec.line) {
         (Some(re), _, _) => re.is_match(l),
-        (None, Some(ss), _) => contains(l, ss.as_bytes()),
-        (None, None, Some(line)) => bare(l) == line.as_bytes(),
-        (None, None, None) => false,
+        (None, Some(ss), _) => Ok(contains(l, ss.as_bytes())),
+        (None, None, Some(line)) => Ok(bare(l) == line.as_bytes()),
+        (None, None, None) => Ok(false),
     };
     let lines = split_lines(current);
-    let kept: Vec<Vec<u8>> = lines.iter().filter(|l| !matches(l)).cloned().collect();
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(lines.len());
+    for l in &lines {
+        if !matches(l)? {
+            kept.push(l.clone());
+        }
+    }
     let found = lines.len() - kept.len();
     let msg = if found > 0 { format!("{found} line(s) removed") } else { String::new() };
     Ok(Edit { content: kept.concat(), msg, changed: found > 0, found })

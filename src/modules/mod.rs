@@ -31,6 +31,7 @@ pub mod mode;
 pub mod package;
 pub mod put;
 pub mod pyre;
+pub mod pyregex;
 pub mod raw;
 pub mod replace;
 pub mod service;

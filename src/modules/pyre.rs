@@ -2,10 +2,10 @@
 //! parameters are Python regular expressions (`lineinfile`, `blockinfile`, `replace`). Patterns
 //! are bytes patterns like Ansible compiles them (ASCII classes, `.` matches any byte), `$`
 //! matches before a final newline like Python's, `\Z` is end of text and a `{` that is not a
-//! quantifier is a literal. It does not emulate what the crate lacks (look-around,
-//! backreferences inside patterns): those patterns are rejected with the crate's message.
+//! quantifier is a literal. Patterns the crate refuses (look-around, backreferences) run on
+//! the `fancy-regex` fallback inside `PyRegex`.
 
-use regex::bytes::{Captures, Regex};
+pub use super::pyregex::{Captures, PyRegex, Syntax};
 
 /// A pattern or replacement template the regex crate cannot take.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,13 +16,14 @@ pub enum PyReError {
     /// The replacement template is malformed or names a missing group.
     #[error("invalid replacement {template:?}: {message}")]
     Template { template: String, message: String },
+    /// Matching failed: the backtracking fallback gave up, or a str pattern met non-UTF-8 text.
+    #[error("regular expression {pattern:?} cannot be matched: {message}")]
+    Match { pattern: String, message: String },
 }
 
 /// Compiles a Python bytes pattern.
-pub fn compile(pattern: &str) -> Result<Regex, PyReError> {
-    let translated = format!("(?-u){}", translate(pattern));
-    Regex::new(&translated)
-        .map_err(|e| PyReError::Pattern { pattern: pattern.to_string(), message: e.to_string() })
+pub fn compile(pattern: &str) -> Result<PyRegex, PyReError> {
+    PyRegex::new(pattern, &translate(pattern), Syntax::Bytes)
 }
 
 /// True when the pattern turns on Python's MULTILINE flag (`(?m)` at its start).
@@ -115,7 +116,7 @@ fn quantifier(s: &[char]) -> Option<(String, usize)> {
 
 /// Python's `match.expand(template)`: `\1`, `\g<1>`, `\g<name>`, `\n`-style escapes; a group
 /// that did not take part expands to nothing.
-pub fn expand(template: &str, caps: &Captures, re: &Regex) -> Result<Vec<u8>, PyReError> {
+pub fn expand(template: &str, caps: &Captures, re: &PyRegex) -> Result<Vec<u8>, PyReError> {
     let err = |message: String| PyReError::Template { template: template.to_string(), message };
     let t = template.as_bytes();
     let mut out = Vec::with_capacity(t.len());
@@ -189,11 +190,11 @@ fn octal(s: &[u8], max: usize, init: u32) -> (u8, usize) {
     (u8::try_from(v & 0xff).unwrap_or(0), len)
 }
 
-fn push_group(out: &mut Vec<u8>, caps: &Captures, re: &Regex, name: &str) -> Result<(), String> {
+fn push_group(out: &mut Vec<u8>, caps: &Captures, re: &PyRegex, name: &str) -> Result<(), String> {
     let m = match name.parse::<usize>() {
         Ok(n) if n < re.captures_len() => caps.get(n),
         Ok(n) => return Err(format!("invalid group reference {n}")),
-        Err(_) if re.capture_names().any(|c| c == Some(name)) => caps.name(name),
+        Err(_) if re.has_group(name) => caps.name(name),
         Err(_) => return Err(format!("unknown group name '{name}'")),
     };
     out.extend_from_slice(m.map_or(&b""[..], |m| m.as_bytes()));
@@ -205,7 +206,7 @@ mod tests {
     use super::*;
 
     fn search(p: &str, hay: &str) -> bool {
-        compile(p).unwrap().is_match(hay.as_bytes())
+        compile(p).unwrap().is_match(hay.as_bytes()).unwrap()
     }
 
     #[test]
@@ -236,7 +237,18 @@ mod tests {
         for (p, hay, want) in cases {
             assert_eq!(search(p, hay), *want, "{p:?} on {hay:?}");
         }
-        assert!(compile("(?<=a)b").is_err());
+        // The same Python semantics on the backtracking fallback.
+        for (p, hay, want) in [
+            ("(?<=a)b$", "ab\n", true),
+            ("(?<!a)b\\Z", "ab", false),
+            ("^(?!#)Port {2}", "Port  22", true),
+            ("^(?!#)Port {2}", "#Port  22", false),
+            ("(\\w)\\1[]]", "aa]", true),
+            ("(?=.)a.b", "a\u{e9}b", false),
+        ] {
+            assert!(compile(p).unwrap().is_fancy(), "{p}");
+            assert_eq!(search(p, hay), want, "{p:?} on {hay:?}");
+        }
     }
 
     #[test]
@@ -249,7 +261,7 @@ mod tests {
 
     fn exp(p: &str, hay: &str, t: &str) -> Result<String, PyReError> {
         let re = compile(p).unwrap();
-        let caps = re.captures(hay.as_bytes()).unwrap();
+        let caps = re.captures(hay.as_bytes()).unwrap().unwrap();
         expand(t, &caps, &re).map(|b| String::from_utf8(b).unwrap())
     }
 
@@ -263,5 +275,6 @@ mod tests {
         assert!(exp("(x)", "x", r"\2").is_err());
         assert!(exp("(x)", "x", r"\q").is_err());
         assert!(exp("(x)", "x", r"\g<nope>").is_err());
+        assert_eq!(exp(r"(?P<k>\w+)(?==)", "ab=1", r"[\g<k>]\1").unwrap(), "[ab]ab");
     }
 }

@@ -79,7 +79,7 @@ pub fn substitute(
     let (start, end) = match &pattern {
         Some(p) => {
             let re = pyre::compile(&format!("(?s){p}"))?;
-            match re.captures(contents).and_then(|c| c.name("subsection")) {
+            match re.captures(contents)?.and_then(|c| c.name("subsection")) {
                 Some(m) => (m.start(), m.end()),
                 None => return Ok(Substituted::NoSection(p.clone())),
             }
@@ -90,7 +90,7 @@ pub fn substitute(
     let re = pyre::compile(&format!("(?m){regexp}"))?;
     let mut out = Vec::with_capacity(section.len());
     let (mut last, mut count) = (0, 0);
-    for caps in re.captures_iter(section) {
+    for caps in re.captures_iter(section)? {
         let Some(m) = caps.get(0) else { continue };
         out.extend_from_slice(&section[last..m.start()]);
         out.extend(pyre::expand(replace, &caps, &re)?);

@@ -104,7 +104,7 @@ impl Module for Template {
             settings.syntax().map_err(|e| ModuleError::msg(format!("invalid template delimiters: {e}")))?;
         let rendered = ctx
             .templar
-            .render_with_syntax(body, &merged, syntax)
+            .render_with_syntax(body, &merged, syntax, &settings.delimiters())
             .map_err(|e| TemplateError { message: format!("{shown}: {}", e.message) })?;
         let rendered = restore_trailing_newlines(&text, rendered);
         let newline = settings.newline_sequence;

@@ -77,14 +77,11 @@ pub fn parse_output(out: &str) -> (i64, &str) {
 pub fn match_groups(regex: &str, text: &str) -> Result<Vec<Value>, ModuleError> {
     let re = super::pyre::compile(&format!("(?m){regex}"))
         .map_err(|e| ModuleError::msg(format!("Invalid regular expression: {e}")))?;
-    Ok(re
-        .captures(text.as_bytes())
+    let caps = re.captures(text.as_bytes()).map_err(|e| ModuleError::msg(e.to_string()))?;
+    Ok(caps
         .map(|c| {
-            c.iter()
-                .skip(1)
-                .map(|m| {
-                    m.map_or(Value::Null, |m| Value::String(String::from_utf8_lossy(m.as_bytes()).into()))
-                })
+            (1..c.len())
+                .map(|i| c.get(i).map_or(Value::Null, |m| Value::String(m.as_str().into_owned())))
                 .collect()
         })
         .unwrap_or_default())

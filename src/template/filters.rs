@@ -12,7 +12,8 @@ use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
 use super::pyrepr::{number_repr, py_repr, py_str};
 use super::{
-    filters_comment, filters_data, filters_lists, filters_regex, filters_text, jinja_tests, version,
+    filters_comment, filters_data, filters_lists, filters_password, filters_regex, filters_text, jinja_tests,
+    version,
 };
 
 /// Registers Ansible's filters and tests.
@@ -30,6 +31,7 @@ pub fn register(env: &mut Environment<'static>) {
     filters_data::register(env);
     filters_lists::register(env);
     filters_comment::register(env);
+    filters_password::register(env);
     version::register(env);
     jinja_tests::register(env);
 }

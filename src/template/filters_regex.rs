@@ -1,12 +1,13 @@
 //! Ansible's regular-expression filters (`regex_replace`, `regex_search`, `regex_findall`,
-//! `regex_escape`) with Python `re` syntax as far as the `regex` crate allows: `(?P<name>)`,
-//! `\Z`, and Python replacement templates (`\1`, `\g<name>`).
-//! Not here: lookaround and backreferences inside patterns (the `regex` crate has neither), and
-//! Python's `$` matching before a final newline.
+//! `regex_escape`) with Python `re` syntax: `(?P<name>)`, `\Z`, look-around and
+//! backreferences (through `PyRegex`'s fallback engine), and Python replacement templates
+//! (`\1`, `\g<name>`).
+//! Not here: Python's `$` matching before a final newline.
 
 use minijinja::value::{Kwargs, Rest, Tuple};
 use minijinja::{Environment, Error, Value};
-use regex::{Captures, Regex};
+
+use crate::modules::pyre::{Captures, PyReError, PyRegex, Syntax};
 
 use super::filters::filter_error;
 use super::pyrepr::py_str;
@@ -20,7 +21,7 @@ pub fn register(env: &mut Environment<'static>) {
 }
 
 /// Compiles a Python regular expression with Ansible's `ignorecase`/`multiline` flags.
-pub(crate) fn py_regex(pattern: &str, ignorecase: bool, multiline: bool) -> Result<Regex, Error> {
+pub(crate) fn py_regex(pattern: &str, ignorecase: bool, multiline: bool) -> Result<PyRegex, Error> {
     let mut flags = String::new();
     if ignorecase {
         flags.push_str("(?i)");
@@ -30,11 +31,12 @@ pub(crate) fn py_regex(pattern: &str, ignorecase: bool, multiline: bool) -> Resu
     }
     // Python's `\Z` is the regex crate's `\z`.
     let translated = pattern.replace("\\Z", "\\z");
-    Regex::new(&format!("{flags}{translated}")).map_err(|e| {
-        filter_error(format!(
-            "invalid regular expression '{pattern}' (lookaround and backreferences are not supported): {e}"
-        ))
-    })
+    PyRegex::new(pattern, &format!("{flags}{translated}"), Syntax::Text).map_err(regex_error)
+}
+
+/// A pattern that does not compile or match, as a filter error.
+pub(crate) fn regex_error(e: PyReError) -> Error {
+    filter_error(e.to_string())
 }
 
 /// Reads the `ignorecase` and `multiline` keyword arguments.
@@ -55,7 +57,7 @@ fn regex_replace(value: &Value, pattern: &str, repl: Option<&str>, kwargs: Kwarg
     let text = py_str(value);
     let re = py_regex(pattern, ic, ml)?;
     let template = parse_replacement(repl.unwrap_or(""))?;
-    let (out, subs) = substitute(&re, &text, &template, count);
+    let (out, subs) = substitute(&re, &text, &template, count)?;
     if mandatory != 0 && mandatory != subs {
         return Err(filter_error(format!(
             "'{pattern}' should match {mandatory} times, but matches {subs} times in '{text}'"
@@ -143,18 +145,23 @@ fn expand(caps: &Captures, template: &[ReplPart], out: &mut String) {
                     Ok(i) => caps.get(i),
                     Err(_) => caps.name(g),
                 };
-                out.push_str(m.map_or("", |m| m.as_str()));
+                out.push_str(&m.map_or_else(String::new, |m| m.as_str().into_owned()));
             }
         }
     }
 }
 
 /// Replaces up to `count` matches (0 = all); returns the text and the number of replacements.
-fn substitute(re: &Regex, text: &str, template: &[ReplPart], count: usize) -> (String, usize) {
+fn substitute(
+    re: &PyRegex,
+    text: &str,
+    template: &[ReplPart],
+    count: usize,
+) -> Result<(String, usize), Error> {
     let mut out = String::new();
     let mut last = 0;
     let mut subs = 0;
-    for caps in re.captures_iter(text) {
+    for caps in re.captures_iter(text.as_bytes()).map_err(regex_error)? {
         if count != 0 && subs == count {
             break;
         }
@@ -165,7 +172,7 @@ fn substitute(re: &Regex, text: &str, template: &[ReplPart], count: usize) -> (S
         subs += 1;
     }
     out.push_str(&text[last..]);
-    (out, subs)
+    Ok((out, subs))
 }
 
 /// `regex_search(pattern, '\\1', '\\g<name>', ignorecase=, multiline=)`: the match, the listed
@@ -175,9 +182,9 @@ fn regex_search(value: &Value, pattern: &str, groups: Rest<String>, kwargs: Kwar
     kwargs.assert_all_used()?;
     let text = py_str(value);
     let re = py_regex(pattern, ic, ml)?;
-    let Some(caps) = re.captures(&text) else { return Ok(Value::from(())) };
+    let Some(caps) = re.captures(text.as_bytes()).map_err(regex_error)? else { return Ok(Value::from(())) };
     if groups.is_empty() {
-        return Ok(Value::from(caps.get(0).map_or("", |m| m.as_str())));
+        return Ok(Value::from(caps.get(0).map_or_else(String::new, |m| m.as_str().into_owned())));
     }
     let mut out = Vec::new();
     for g in groups.iter() {
@@ -190,7 +197,7 @@ fn regex_search(value: &Value, pattern: &str, groups: Rest<String>, kwargs: Kwar
             Ok(i) => caps.get(i),
             Err(_) => caps.name(name),
         };
-        out.push(m.map_or(Value::from(()), |m| Value::from(m.as_str())));
+        out.push(m.map_or(Value::from(()), |m| Value::from(m.as_str().into_owned())));
     }
     Ok(Value::from(out))
 }
@@ -203,11 +210,14 @@ fn regex_findall(value: &Value, pattern: &str, kwargs: Kwargs) -> Result<Value, 
     let text = py_str(value);
     let re = py_regex(pattern, ic, ml)?;
     let ngroups = re.captures_len() - 1;
-    let group = |caps: &Captures, i: usize| Value::from(caps.get(i).map_or("", |m| m.as_str()));
-    let found = re.captures_iter(&text).map(|caps| match ngroups {
-        0 => group(&caps, 0),
-        1 => group(&caps, 1),
-        n => Value::from_object(Tuple::from((1..=n).map(|i| group(&caps, i)).collect::<Vec<_>>())),
+    let group = |caps: &Captures, i: usize| {
+        Value::from(caps.get(i).map_or_else(String::new, |m| m.as_str().into_owned()))
+    };
+    let found = re.captures_iter(text.as_bytes()).map_err(regex_error)?;
+    let found = found.iter().map(|caps| match ngroups {
+        0 => group(caps, 0),
+        1 => group(caps, 1),
+        n => Value::from_object(Tuple::from((1..=n).map(|i| group(caps, i)).collect::<Vec<_>>())),
     });
     Ok(Value::from(found.collect::<Vec<_>>()))
 }
@@ -237,8 +247,8 @@ mod tests {
     fn replacement_templates() {
         let re = py_regex(r"(?P<k>\w+)=(\w+)", false, false).unwrap();
         let t = parse_replacement(r"\2:\g<k>\n\\$1").unwrap();
-        assert_eq!(substitute(&re, "a=1 b=2", &t, 0).0, "1:a\n\\$1 2:b\n\\$1");
-        assert_eq!(substitute(&re, "a=1 b=2", &t, 1), ("1:a\n\\$1 b=2".to_string(), 1));
+        assert_eq!(substitute(&re, "a=1 b=2", &t, 0).unwrap().0, "1:a\n\\$1 2:b\n\\$1");
+        assert_eq!(substitute(&re, "a=1 b=2", &t, 1).unwrap(), ("1:a\n\\$1 b=2".to_string(), 1));
     }
 
     #[test]

@@ -132,6 +132,15 @@ impl JinjaSettings {
         Ok(())
     }
 
+    /// The delimiters, for the source rewriting that runs before minijinja.
+    pub fn delimiters(&self) -> super::lexer::Delimiters {
+        super::lexer::Delimiters {
+            variable: self.variable.clone(),
+            block: self.block.clone(),
+            comment: self.comment.clone(),
+        }
+    }
+
     /// The minijinja syntax for these settings.
     pub fn syntax(&self) -> Result<SyntaxConfig, minijinja::Error> {
         let mut b = SyntaxConfig::builder();

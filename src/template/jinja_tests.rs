@@ -9,7 +9,7 @@ use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
 use super::filters::{filter_error, py_truthy};
-use super::filters_regex::{py_regex, regex_flags};
+use super::filters_regex::{py_regex, regex_error, regex_flags};
 use super::pyrepr::py_str;
 
 /// Registers Ansible's tests.
@@ -91,7 +91,7 @@ fn regex_test(v: &Value, pattern: &str, kwargs: Kwargs, anchored: bool) -> Resul
     let (ic, ml) = regex_flags(&kwargs)?;
     kwargs.assert_all_used()?;
     let pattern = if anchored { format!("\\A(?:{pattern})") } else { pattern.to_string() };
-    Ok(py_regex(&pattern, ic, ml)?.is_match(&py_str(v)))
+    py_regex(&pattern, ic, ml)?.is_match(py_str(v).as_bytes()).map_err(regex_error)
 }
 
 /// `regex(pattern, ignorecase=, multiline=, match_type='search')`.

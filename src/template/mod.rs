@@ -2,21 +2,26 @@
 //! a lone `{{ expr }}` keeps its native type (lists stay lists), booleans render as
 //! `True`/`False`, and Ansible's filters, tests and lookups (see `filters`, `lookups`).
 
+mod chain;
 mod escape;
 pub mod filters;
 mod filters_comment;
 mod filters_data;
 mod filters_lists;
+mod filters_password;
 mod filters_regex;
 mod filters_text;
+mod fqcn;
 pub mod jinja_header;
 mod jinja_tests;
+pub mod lexer;
 pub mod lookups;
 pub mod pyjson;
 mod pymethods;
 pub mod pyrepr;
 pub mod pyyaml;
 mod pyyaml_scalar;
+mod rewrite;
 mod version;
 
 use minijinja::value::ValueKind;
@@ -45,6 +50,8 @@ fn describe(e: &minijinja::Error) -> String {
             Some(d) => format!("undefined variable: {d}"),
             None => "undefined variable".to_string(),
         },
+        // A filter's own failure: its message as Ansible words it, without minijinja's prefix.
+        minijinja::ErrorKind::InvalidOperation => e.detail().map_or_else(|| e.to_string(), str::to_string),
         _ => e.to_string(),
     };
     let mut source = std::error::Error::source(e);
@@ -82,6 +89,7 @@ impl Templar {
         env.set_unknown_method_callback(pymethods::call_method);
         filters::register(&mut env);
         lookups::register(&mut env);
+        chain::register(&mut env);
         Templar { env }
     }
 
@@ -93,7 +101,8 @@ impl Templar {
     /// Renders a template file's text to a string (string literals keep Jinja's escapes, as in
     /// Ansible's `template` module; playbook strings go through `render_value`).
     pub fn render_str(&self, text: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
-        Ok(self.env.render_str(text, ctx)?)
+        let text = rewrite::rewrite_template(text, &lexer::Delimiters::default());
+        Ok(self.env.render_str(&text, ctx)?)
     }
 
     /// Renders with another syntax (delimiters, `trim_blocks`, `lstrip_blocks`), as the
@@ -103,10 +112,12 @@ impl Templar {
         text: &str,
         ctx: &minijinja::Value,
         syntax: minijinja::syntax::SyntaxConfig,
+        delimiters: &lexer::Delimiters,
     ) -> Result<String, TemplateError> {
         let mut env = self.env.clone();
         env.set_syntax(syntax);
-        Ok(env.render_str(text, ctx)?)
+        let text = rewrite::rewrite_template(text, delimiters);
+        Ok(env.render_str(&text, ctx)?)
     }
 
     /// Evaluates a bare expression (`when:`, `changed_when:`, `that:`) to its truth value,
@@ -121,7 +132,8 @@ impl Templar {
         let expr = expr.trim();
         // Ansible accepts `when: "{{ x }}"` too (with a warning); strip the braces.
         let expr = lone_expression(expr).unwrap_or(expr);
-        let compiled = self.env.compile_expression(expr)?;
+        let expr = rewrite::rewrite_expression(expr);
+        let compiled = self.env.compile_expression(&expr)?;
         let v = compiled.eval(ctx)?;
         to_value(&v)
     }
@@ -223,7 +235,8 @@ impl Templar {
         let escaped = escape::escape_backslashes(s);
         let s: &str = &escaped;
         if let Some(expr) = lone_expression(s) {
-            let compiled = self.env.compile_expression(expr)?;
+            let expr = rewrite::rewrite_expression(expr);
+            let compiled = self.env.compile_expression(&expr)?;
             let v = compiled.eval(ctx)?;
             if v.is_undefined() {
                 return Err(TemplateError { message: format!("undefined variable in '{s}'") });

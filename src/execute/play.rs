@@ -14,7 +14,7 @@ use super::task::{self, TaskOutcome};
 use super::vars::{HostVars, PlayLayers, TaskScope, context, task_vars};
 use crate::load::playbook::{Play, handler_names};
 use crate::load::task::{Meta, Task, TaskKind};
-use crate::report::{Event, HostResult, Reporter, Status};
+use crate::report::{Event, HostResult, Reporter, Stats, Status};
 use crate::template::{Templar, truthy};
 use crate::transport::Local;
 use crate::value::{Map, Value};
@@ -239,7 +239,7 @@ impl PlayRun<'_> {
                 }
             }
             for r in receivers {
-                self.apply(r, t, &out);
+                self.apply(r, t, &out, r == h);
             }
         }
         let fatal = t.flags.any_errors_fatal.as_ref().and_then(crate::modules::args::parse_bool);
@@ -380,7 +380,9 @@ impl PlayRun<'_> {
     }
 
     /// Applies an outcome to a host: counters, facts, notifications, failure.
-    fn apply(&mut self, h: usize, t: &Task, out: &TaskOutcome) {
+    /// With `run_once`, every host gets the outcome but only the host that ran is counted
+    /// (`count`), as in Ansible's recap.
+    fn apply(&mut self, h: usize, t: &Task, out: &TaskOutcome, count: bool) {
         let notify_targets = self.notify_targets(&t.notify);
         if let Some(to) = &out.facts_to {
             self.delegate_facts(to);
@@ -394,7 +396,8 @@ impl PlayRun<'_> {
             Arc::make_mut(&mut host.layers.gathered)
                 .extend(out.gathered.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let s = &mut host.stats;
+        let mut uncounted = Stats::default();
+        let s = if count { &mut host.stats } else { &mut uncounted };
         match out.status() {
             Status::Ok => s.ok += 1,
             Status::Changed => {

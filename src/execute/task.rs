@@ -367,8 +367,10 @@ fn transport_for(
 }
 
 /// The delegated host's name for the result line (`[web1 -> db1]`), when it can be rendered.
+/// A host delegating to itself shows no arrow, as in Ansible.
 pub(super) fn delegated(task: &Task, env: &Env, vars: &Map) -> Option<String> {
-    delegate_name(task, env, &context(vars, &env.hostvars)).ok().flatten()
+    let own = vars.get("inventory_hostname").and_then(Value::as_str);
+    delegate_name(task, env, &context(vars, &env.hostvars)).ok().flatten().filter(|d| Some(d.as_str()) != own)
 }
 
 /// The host a task delegates to, templated (`delegate_to: "{{ groups.k3s[0] }}"`).

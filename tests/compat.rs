@@ -50,6 +50,7 @@ cases!(
     language_handlers,
     language_include_role,
     language_loops_when,
+    language_module_defaults,
     language_order_throttle_fatal,
     language_register_set_fact,
     language_until_retries,

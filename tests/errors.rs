@@ -119,7 +119,19 @@ fn empty_playbook() {
 fn unsupported_keywords_are_named() {
     parse_error(
         "- hosts: localhost\n  strategy: free\n  tasks: []\n",
-        &["site.yml:2:3", "'strategy' is not supported"],
+        &["site.yml:2:13", "strategy 'free' is not supported by hearth"],
+    );
+    parse_error(
+        "- hosts: localhost\n  vars_prompt: []\n  tasks: []\n",
+        &["site.yml:2:3", "'vars_prompt' is not supported"],
+    );
+    parse_error(
+        "- hosts: localhost\n  tasks:\n    - file: path=/x\n      module_defaults:\n        group/aws: {region: x}\n",
+        &["site.yml:5:9", "action groups ('group/aws') are not supported"],
+    );
+    parse_error(
+        "- hosts: localhost\n  tasks:\n    - block:\n        - command: 'true'\n      async: 5\n",
+        &["site.yml:3:7", "'async' is not a valid keyword for a block"],
     );
     parse_error(
         "- hosts: localhost\n  tasks:\n    - command: 'true'\n      connection: docker\n",

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod inventory;
+mod module_defaults;
 pub mod pattern;
 pub mod playbook;
 pub mod role;

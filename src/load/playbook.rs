@@ -42,6 +42,8 @@ pub struct Play {
     pub environment: Vec<Value>,
     /// `order:` the order hosts run in.
     pub order: HostOrder,
+    /// `module_defaults:` for every task and handler.
+    pub module_defaults: Map,
     /// `remote_user:` the login user where no `ansible_user` variable gives one.
     pub remote_user: Option<String>,
     /// `vars:`.
@@ -95,13 +97,13 @@ const PLAY_KEYWORDS: &[&str] = &[
     "remote_user",
     "throttle",
     "order",
+    "module_defaults",
+    "collections",
+    "strategy",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
-    "strategy",
     "vars_prompt",
-    "module_defaults",
-    "collections",
     "port",
     "gather_timeout",
     "fact_path",
@@ -188,6 +190,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         serial: None,
         force_handlers: false,
         remote_user: None,
+        module_defaults: Map::new(),
         order: HostOrder::Inventory,
         any_errors_fatal: false,
         max_fail_percentage: None,
@@ -208,6 +211,21 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "gather_subset" => play.gather_subset = Some(value.to_value()),
             "environment" => play.environment = vec![value.to_value()],
             "throttle" => play.flags.throttle = Some(value.to_value()),
+            "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
+            // Accepted: module names resolve the same whatever collections a play lists.
+            "collections" => {}
+            "strategy" => match value.as_str() {
+                Some("linear") => {}
+                _ => {
+                    return Err(LoadError::at(
+                        &value.pos,
+                        format!(
+                            "strategy '{}' is not supported by hearth: it runs every play with the linear strategy",
+                            value.as_str().unwrap_or("?")
+                        ),
+                    ));
+                }
+            },
             "order" => play.order = host_order(value)?,
             "remote_user" => {
                 let user = value.as_str().ok_or_else(|| {
@@ -520,11 +538,13 @@ fn inheriting(tasks: Vec<Task>, flags: &Flags, environment: &[Value]) -> Vec<Tas
 fn apply_play_keywords(play: &mut Play, tags: &[String]) {
     let flags = play.flags.clone();
     let environment = play.environment.clone();
+    let module_defaults = play.module_defaults.clone();
     let wrap = |tasks: Vec<Task>, tags: &[String]| -> Vec<Task> {
         let parent = Task {
             tags: tags.to_vec(),
             flags: flags.clone(),
             environment: environment.clone(),
+            module_defaults: module_defaults.clone(),
             kind: TaskKind::Block { block: tasks, rescue: Vec::new(), always: Vec::new() },
             ..Task::default()
         };

@@ -45,6 +45,8 @@ pub struct Task {
     pub delegate_facts: Option<Value>,
     /// `environment:` mappings (or templates giving one), outermost first; later ones win.
     pub environment: Vec<Value>,
+    /// `module_defaults:` arguments by module name (pushed into module tasks at load).
+    pub module_defaults: Map,
     /// `until:`/`retries:`/`delay:` (not inherited, as in Ansible).
     pub retry: Option<Retry>,
     /// `async:` seconds the task may run (may be templated; not inherited).
@@ -199,17 +201,17 @@ const KEYWORDS: &[&str] = &[
     "any_errors_fatal",
     "async",
     "poll",
+    "module_defaults",
+    "collections",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
 const UNSUPPORTED: &[&str] = &[
     "become_exe",
     "become_flags",
-    "collections",
     "connection",
     "debugger",
     "ignore_unreachable",
-    "module_defaults",
     "port",
     "remote_user",
     "timeout",
@@ -330,6 +332,10 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "retries" => task.retry.get_or_insert_with(Retry::default).retries = Some(value.to_value()),
             "delay" => task.retry.get_or_insert_with(Retry::default).delay = Some(value.to_value()),
             "environment" => task.environment = vec![value.to_value()],
+            "module_defaults" => task.module_defaults = super::module_defaults::parse(value)?,
+            // Accepted: hearth resolves bare and fully qualified names the same way whatever
+            // collections a play lists (an unknown collection's modules are unknown anyway).
+            "collections" => {}
             "async" => task.async_ = Some(value.to_value()),
             "poll" => task.poll = Some(value.to_value()),
             "block" => block_parts[0] = Some(value),
@@ -483,7 +489,9 @@ fn action_task(
         }
         _ => {
             let spec = modules::lookup(name).ok_or_else(|| unknown_module(name, kpos))?;
-            let args = module_args(spec, value, args_kw)?;
+            let mut args = module_args(spec, value, args_kw)?;
+            // A task's own module_defaults apply to itself.
+            super::module_defaults::apply(spec, &mut args, &task.module_defaults);
             crate::template::check_value_syntax(&args).map_err(|e| LoadError::at(kpos, e))?;
             // Arguments without templates can be checked now, with the task's position.
             if !has_template(&args) {
@@ -635,6 +643,7 @@ pub fn push_down(mut parent: Task) -> Task {
         parent.when.clear();
         parent.notify.clear();
         parent.environment.clear();
+        parent.module_defaults.clear();
     }
     parent.kind = kind;
     parent
@@ -681,6 +690,10 @@ fn inherit(child: &mut Task, parent: &Task) {
     let mut env = parent.environment.clone();
     env.append(&mut child.environment);
     child.environment = env;
+    super::module_defaults::inherit(&mut child.module_defaults, &parent.module_defaults);
+    if let TaskKind::Module { spec, args } = &mut child.kind {
+        super::module_defaults::apply(spec, args, &child.module_defaults);
+    }
     if let TaskKind::Block { .. } = child.kind {
         // Already pushed into grandchildren when the child was parsed; push the new part too.
         let taken = std::mem::take(child);

@@ -306,6 +306,14 @@ pub(crate) fn connection_spec(
         let user = templar.render_str(user, &templar.context(&vars)).unwrap_or_else(|_| user.clone());
         vars.insert("ansible_user".into(), Value::String(user));
     }
+    // Likewise the play's `port`.
+    if let Some(port) = &play.port
+        && !vars.contains_key("ansible_port")
+        && !vars.contains_key("ansible_ssh_port")
+    {
+        let port = templar.render_value(port, &templar.context(&vars)).unwrap_or_else(|_| port.clone());
+        vars.insert("ansible_port".into(), port);
+    }
     connect::spec_for(&vars, play.connection.as_deref(), opts, inv.is_implicit(name))
 }
 

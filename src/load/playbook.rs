@@ -42,6 +42,8 @@ pub struct Play {
     pub environment: Vec<Value>,
     /// `order:` the order hosts run in.
     pub order: HostOrder,
+    /// `port:` the ssh port where no `ansible_port` variable gives one.
+    pub port: Option<Value>,
     /// `module_defaults:` for every task and handler.
     pub module_defaults: Map,
     /// `remote_user:` the login user where no `ansible_user` variable gives one.
@@ -100,11 +102,11 @@ const PLAY_KEYWORDS: &[&str] = &[
     "module_defaults",
     "collections",
     "strategy",
+    "port",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
     "vars_prompt",
-    "port",
     "gather_timeout",
     "fact_path",
     "become_exe",
@@ -190,6 +192,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         serial: None,
         force_handlers: false,
         remote_user: None,
+        port: None,
         module_defaults: Map::new(),
         order: HostOrder::Inventory,
         any_errors_fatal: false,
@@ -211,6 +214,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "gather_subset" => play.gather_subset = Some(value.to_value()),
             "environment" => play.environment = vec![value.to_value()],
             "throttle" => play.flags.throttle = Some(value.to_value()),
+            "port" => play.port = Some(value.to_value()),
             "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
             // Accepted: module names resolve the same whatever collections a play lists.
             "collections" => {}

@@ -364,3 +364,20 @@ fn environment_that_is_not_a_mapping_fails_the_task_with_ansibles_message() {
         .code(2)
         .stdout_has("environment must be a dictionary, received x (<class 'str'>)");
 }
+
+#[test]
+fn ignore_unreachable_counts_ok_and_ignored_and_the_host_goes_on() {
+    let p = Project::new();
+    p.write("inv.ini", "dead ansible_host=127.0.0.1 ansible_port=1\nlocalhost ansible_connection=local\n");
+    p.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n      ignore_unreachable: true\n    - debug: msg=after\n    - command: 'true'\n    - debug: msg=end\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-i", "inv.ini"]);
+    run.stdout_has("...ignoring");
+    // As ansible-playbook 2.18: the ignored unreachable and the debug count ok; the next
+    // command makes the host unreachable for good.
+    assert_eq!((run.recap("dead", "ok"), run.recap("dead", "ignored")), (2, 1), "{}", run.stdout);
+    assert_eq!(run.recap("dead", "unreachable"), 1, "{}", run.stdout);
+    assert_eq!(run.stdout.matches("\"msg\": \"end\"").count(), 1, "{}", run.stdout);
+}

@@ -418,6 +418,10 @@ impl PlayRun<'_> {
                 host.failed = true;
                 host.last_failure = Some((t.display_name(), out.result.clone()));
             }
+            Status::Unreachable if out.ignored => {
+                s.ok += 1;
+                s.ignored += 1;
+            }
             Status::Unreachable => {
                 s.unreachable += 1;
                 host.unreachable = true;

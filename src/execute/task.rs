@@ -105,6 +105,15 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
             l.ignored = l.status == Status::Failed;
         }
     }
+    if out.status() == Status::Unreachable
+        && flag(env, &task.flags.ignore_unreachable, &base_vars).unwrap_or(false)
+    {
+        // Counted ok and ignored; the host goes on with the next task, as in Ansible.
+        out.ignored = true;
+        for l in &mut out.lines {
+            l.ignored = l.status == Status::Unreachable;
+        }
+    }
     if let Some(name) = &task.register {
         out.facts.insert(name.clone(), Value::Object(out.result.clone()));
     }
@@ -230,7 +239,13 @@ fn invoke(
     let rendered = env.templar.render_value(args, ctx).map_err(|e| Box::new(template_failure(task, &e)))?;
     let module =
         (spec.build)(drop_omitted(rendered)).map_err(|e| Box::new(failed(e.to_string(), Map::new())))?;
-    let base = transport_for(task, host, env, ctx).map_err(|e| Box::new(module_failure(e)))?;
+    let base = match transport_for(task, host, env, ctx) {
+        Ok(t) => t,
+        // Modules that never touch the host run without its connection, as Ansible's
+        // controller-side actions do (`debug` on an unreachable host still prints).
+        Err(_) if CONTROLLER_ONLY.contains(&spec.name) => Arc::new(crate::transport::Local),
+        Err(e) => return Err(Box::new(module_failure(e))),
+    };
     let becomes = match become_for(task, env, vars) {
         Some(b) => Some(base.with_become(&b).map_err(|e| Box::new(module_failure(e.into())))?),
         None => None,
@@ -247,6 +262,9 @@ fn invoke(
         None => single,
     }
 }
+
+/// Modules that run entirely on the control node and never use the host's connection.
+const CONTROLLER_ONLY: &[&str] = &["assert", "debug", "fail", "set_fact", "validate_argument_spec"];
 
 /// The task's `async`/`poll`, rendered, as a wrapper of its connection (`None` without async).
 fn async_job<'a>(

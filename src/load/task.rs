@@ -71,6 +71,8 @@ pub struct Flags {
     pub throttle: Option<Value>,
     /// `any_errors_fatal:` a failure on one host ends the play for every host.
     pub any_errors_fatal: Option<Value>,
+    /// `ignore_unreachable:` an unreachable host is counted ok/ignored and goes on.
+    pub ignore_unreachable: Option<Value>,
     /// `ignore_errors:`.
     pub ignore_errors: Option<Value>,
     /// `no_log:`.
@@ -203,19 +205,12 @@ const KEYWORDS: &[&str] = &[
     "poll",
     "module_defaults",
     "collections",
+    "ignore_unreachable",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
-const UNSUPPORTED: &[&str] = &[
-    "become_exe",
-    "become_flags",
-    "connection",
-    "debugger",
-    "ignore_unreachable",
-    "port",
-    "remote_user",
-    "timeout",
-];
+const UNSUPPORTED: &[&str] =
+    &["become_exe", "become_flags", "connection", "debugger", "port", "remote_user", "timeout"];
 
 /// Where task files are being read from, for relative includes and role context.
 #[derive(Debug, Clone)]
@@ -319,6 +314,7 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "run_once" => task.flags.run_once = Some(value.to_value()),
             "throttle" => task.flags.throttle = Some(value.to_value()),
             "any_errors_fatal" => task.flags.any_errors_fatal = Some(value.to_value()),
+            "ignore_unreachable" => task.flags.ignore_unreachable = Some(value.to_value()),
             "check_mode" => task.flags.check_mode = Some(value.to_value()),
             "diff" => task.flags.diff = Some(value.to_value()),
             "become" => task.flags.become_ = Some(value.to_value()),
@@ -671,6 +667,7 @@ fn inherit(child: &mut Task, parent: &Task) {
         (&mut f.run_once, &flags.run_once),
         (&mut f.throttle, &flags.throttle),
         (&mut f.any_errors_fatal, &flags.any_errors_fatal),
+        (&mut f.ignore_unreachable, &flags.ignore_unreachable),
         (&mut f.check_mode, &flags.check_mode),
         (&mut f.diff, &flags.diff),
         (&mut f.become_, &flags.become_),

@@ -103,6 +103,7 @@ const PLAY_KEYWORDS: &[&str] = &[
     "collections",
     "strategy",
     "port",
+    "ignore_unreachable",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
@@ -112,7 +113,6 @@ const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
     "become_exe",
     "become_flags",
     "debugger",
-    "ignore_unreachable",
     "run_once",
     "timeout",
 ];
@@ -215,6 +215,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "environment" => play.environment = vec![value.to_value()],
             "throttle" => play.flags.throttle = Some(value.to_value()),
             "port" => play.port = Some(value.to_value()),
+            "ignore_unreachable" => play.flags.ignore_unreachable = Some(value.to_value()),
             "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
             // Accepted: module names resolve the same whatever collections a play lists.
             "collections" => {}

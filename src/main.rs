@@ -18,6 +18,7 @@ use hearth::report::{JsonReporter, Masked, ProgressReporter, Reporter, TextRepor
 use hearth::value::{Map, Value};
 
 mod main_lab;
+mod main_prompt;
 mod main_vault;
 
 /// ansible-playbook's exit codes.
@@ -137,7 +138,8 @@ fn run_playbooks(
                 anyhow::anyhow!("the playbook {} could not be found", path.display()),
             ));
         }
-        let pb = load_playbook(path).map_err(|e| Failure::new(exit::PARSE, e))?;
+        let mut pb = load_playbook(path).map_err(|e| Failure::new(exit::PARSE, e))?;
+        main_prompt::answer_prompts(&mut pb, &opts.extra_vars).map_err(|e| Failure::new(exit::ERROR, e))?;
         if let Some(dir) = path.parent() {
             inv.add_playbook_vars_dir(dir).map_err(|e| Failure::new(exit::PARSE, e))?;
         }

@@ -122,8 +122,8 @@ fn unsupported_keywords_are_named() {
         &["site.yml:2:13", "strategy 'free' is not supported by hearth"],
     );
     parse_error(
-        "- hosts: localhost\n  vars_prompt: []\n  tasks: []\n",
-        &["site.yml:2:3", "'vars_prompt' is not supported"],
+        "- hosts: localhost\n  gather_timeout: 10\n  tasks: []\n",
+        &["site.yml:2:3", "'gather_timeout' is not supported"],
     );
     parse_error(
         "- hosts: localhost\n  tasks:\n    - file: path=/x\n      module_defaults:\n        group/aws: {region: x}\n",

@@ -381,3 +381,20 @@ fn ignore_unreachable_counts_ok_and_ignored_and_the_host_goes_on() {
     assert_eq!(run.recap("dead", "unreachable"), 1, "{}", run.stdout);
     assert_eq!(run.stdout.matches("\"msg\": \"end\"").count(), 1, "{}", run.stdout);
 }
+
+#[test]
+fn vars_prompt_takes_extra_vars_then_defaults_without_a_terminal() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  vars_prompt:\n    - name: who\n      prompt: Who are you?\n      private: false\n      default: ann\n    - name: token\n  tasks:\n    - debug: msg=\"{{ who }} {{ token }}\"\n",
+    );
+    let missing = p.hearth(&["apply", "site.yml"]);
+    missing.code(1).stderr_has(
+        "vars_prompt 'token' needs an answer and there is no terminal to ask: pass -e token=VALUE",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-e", "token=t1"]);
+    run.code(0).stdout_has("\"msg\": \"ann t1\"");
+    let both = p.hearth(&["apply", "site.yml", "-e", "token=t1", "-e", "who=bob"]);
+    both.code(0).stdout_has("\"msg\": \"bob t1\"");
+}

@@ -11,6 +11,7 @@ pub mod role;
 mod role_argspec;
 pub mod role_include;
 pub mod task;
+pub mod vars_prompt;
 pub mod yaml;
 
 pub use error::LoadError;

@@ -42,6 +42,8 @@ pub struct Play {
     pub environment: Vec<Value>,
     /// `order:` the order hosts run in.
     pub order: HostOrder,
+    /// `vars_prompt:` questions asked before the play runs (answers become play vars).
+    pub vars_prompt: Vec<super::vars_prompt::VarPrompt>,
     /// `port:` the ssh port where no `ansible_port` variable gives one.
     pub port: Option<Value>,
     /// `module_defaults:` for every task and handler.
@@ -104,18 +106,11 @@ const PLAY_KEYWORDS: &[&str] = &[
     "strategy",
     "port",
     "ignore_unreachable",
+    "vars_prompt",
 ];
 
-const UNSUPPORTED_PLAY_KEYWORDS: &[&str] = &[
-    "vars_prompt",
-    "gather_timeout",
-    "fact_path",
-    "become_exe",
-    "become_flags",
-    "debugger",
-    "run_once",
-    "timeout",
-];
+const UNSUPPORTED_PLAY_KEYWORDS: &[&str] =
+    &["gather_timeout", "fact_path", "become_exe", "become_flags", "debugger", "run_once", "timeout"];
 
 /// Loads a playbook file and everything it imports.
 pub fn load_playbook(path: &Path) -> Result<Playbook, LoadError> {
@@ -193,6 +188,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         force_handlers: false,
         remote_user: None,
         port: None,
+        vars_prompt: Vec::new(),
         module_defaults: Map::new(),
         order: HostOrder::Inventory,
         any_errors_fatal: false,
@@ -215,6 +211,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "environment" => play.environment = vec![value.to_value()],
             "throttle" => play.flags.throttle = Some(value.to_value()),
             "port" => play.port = Some(value.to_value()),
+            "vars_prompt" => play.vars_prompt = super::vars_prompt::parse(value)?,
             "ignore_unreachable" => play.flags.ignore_unreachable = Some(value.to_value()),
             "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
             // Accepted: module names resolve the same whatever collections a play lists.

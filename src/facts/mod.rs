@@ -3,19 +3,29 @@
 //! Ansible 2.18's `setup` output (`ansible_*` names). The engine stores them per host; this
 //! module does not decide precedence or caching.
 
+pub mod date_time;
 pub mod distribution;
 pub mod hardware;
+pub mod interfaces;
+pub mod mounts;
 pub mod network;
 pub mod parse;
+pub mod python;
 pub mod script;
 
 use crate::transport::{Cmd, Transport, TransportError};
 use crate::value::{Map, Value};
 pub use parse::Subset;
 
-/// Runs the gather script on the host and parses its output (every subset).
-pub fn gather(host: &dyn Transport) -> Result<Vec<(String, Value, Subset)>, TransportError> {
-    let out = host.run(&Cmd::shell(script::GATHER_SCRIPT))?;
+/// Runs the gather script on the host and parses its output (every subset). `python` is the
+/// host's `ansible_python_interpreter`, reported instead of the discovered one.
+pub fn gather(
+    host: &dyn Transport,
+    python: Option<&str>,
+) -> Result<Vec<(String, Value, Subset)>, TransportError> {
+    let mut cmd = Cmd::shell(script::GATHER_SCRIPT);
+    cmd.env.extend(python.map(|p| ("HEARTH_PYTHON".to_string(), p.to_string())));
+    let out = host.run(&cmd)?;
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(parse::parse(&text))
 }

@@ -46,6 +46,8 @@ const SAME: &[&str] = &[
     "userspace_bits",
     "userspace_architecture",
     "lo",
+    "python",
+    "python_version",
 ];
 
 const DUMP: &str = "- hosts: localhost\n  tasks:\n    - copy:\n        dest: \"{{ root }}/facts.json\"\n        content: \"{{ ansible_facts | to_json }}\"\n";
@@ -75,7 +77,8 @@ fn gathered_facts_match_ansible_setup_on_this_machine() {
         .expect("run ansible-playbook");
     Run::from(out).code(0);
     let root = format!("root={}", h.root());
-    h.hearth(&["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e", &root]).code(0);
+    let py = format!("ansible_python_interpreter={}", python.display());
+    h.hearth(&["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e", &root, "-e", &py]).code(0);
     let (fa, fh) = (read_json(&a.path("facts.json")), read_json(&h.path("facts.json")));
     let mut diffs = Vec::new();
     for k in SAME {
@@ -89,11 +92,29 @@ fn gathered_facts_match_ansible_setup_on_this_machine() {
         a.sort();
         a
     };
-    if sorted(&fa["all_ipv4_addresses"]) != sorted(&fh["all_ipv4_addresses"]) {
-        diffs
-            .push(format!("all_ipv4_addresses: {} / {}", fa["all_ipv4_addresses"], fh["all_ipv4_addresses"]));
+    for k in ["all_ipv4_addresses", "interfaces"] {
+        if sorted(&fa[k]) != sorted(&fh[k]) {
+            diffs.push(format!("{k}: {} / {}", fa[k], fh[k]));
+        }
+    }
+    // The clock moves and free space changes between the two runs: compare keys and names.
+    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    if sorted_strings(keys(&fa["date_time"])) != sorted_strings(keys(&fh["date_time"])) {
+        diffs.push(format!("date_time keys: {} / {}", fa["date_time"], fh["date_time"]));
+    }
+    let mounts = |v: &Value| -> Vec<String> {
+        let fields = ["mount", "device", "fstype", "options", "uuid"];
+        v.as_array().into_iter().flatten().map(|m| fields.map(|f| m[f].to_string()).join(" ")).collect()
+    };
+    if sorted_strings(mounts(&fa["mounts"])) != sorted_strings(mounts(&fh["mounts"])) {
+        diffs.push(format!("mounts: {:?} / {:?}", mounts(&fa["mounts"]), mounts(&fh["mounts"])));
     }
     assert!(diffs.is_empty(), "facts differ from Ansible's:\n{}", diffs.join("\n"));
+}
+
+fn sorted_strings(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
 }
 
 #[test]

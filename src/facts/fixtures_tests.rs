@@ -1,7 +1,6 @@
 //! The parser against recorded gather-script outputs of real host types: Raspberry Pi OS
 //! (32-bit armhf and 64-bit), Debian 12 amd64 (with date, Python, sysfs and mount sections) and
-//! Ubuntu 24.04. Expected values are what
-//! Ansible 2.18's `setup` reports on those systems.
+//! Ubuntu 24.04. Expected values are what Ansible 2.18's `setup` reports on those systems.
 
 use serde_json::json;
 
@@ -163,6 +162,13 @@ fn debian_12_date_python_interfaces_and_mounts() {
     let min = select(parse_fixture("debian12-amd64"), &["!all".into()], &[]).expect("select");
     assert!(min.contains_key("ansible_date_time") && min.contains_key("ansible_python"));
     assert!(!min.contains_key("ansible_mounts") && !min.contains_key("ansible_enp1s0"));
+    let some = select(parse_fixture("debian12-amd64"), &["!date_time".into(), "!python".into()], &[]);
+    let some = some.expect("select");
+    assert!(!some.contains_key("ansible_date_time") && !some.contains_key("ansible_python"));
+    // Like Ansible: `python_version` is a platform fact; naming only exclusions keeps the min set.
+    assert!(some.contains_key("ansible_python_version") && !some.contains_key("ansible_mounts"));
+    let named = select(parse_fixture("debian12-amd64"), &["!date_time".into(), "date_time".into()], &[]);
+    assert!(named.expect("select").contains_key("ansible_date_time"));
 }
 
 fn parse_fixture(name: &str) -> Vec<(String, crate::value::Value, Subset)> {

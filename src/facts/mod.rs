@@ -65,6 +65,39 @@ const MIN_NAMES: &[&str] = &[
     "ssh_pub_keys",
 ];
 
+/// The minimal-set collector a fact comes from, for `!name` in `gather_subset`.
+fn collector(fact: &str) -> Option<&'static str> {
+    const PLATFORM: &[&str] = &[
+        "system",
+        "kernel",
+        "kernel_version",
+        "machine",
+        "architecture",
+        "nodename",
+        "hostname",
+        "fqdn",
+        "domain",
+        "machine_id",
+        "userspace_bits",
+        "userspace_architecture",
+        "python_version",
+    ];
+    let name = fact.strip_prefix("ansible_")?;
+    Some(match name {
+        "date_time" => "date_time",
+        "python" => "python",
+        "env" => "env",
+        "lsb" => "lsb",
+        "service_mgr" => "service_mgr",
+        "pkg_mgr" => "pkg_mgr",
+        "os_family" => "distribution",
+        n if n.starts_with("distribution") => "distribution",
+        n if n.starts_with("user_") || n.starts_with("real_") || n.starts_with("effective_") => "user",
+        n if PLATFORM.contains(&n) => "platform",
+        _ => return None,
+    })
+}
+
 /// Keeps the facts of the selected subsets whose names match one of the `filter` globs
 /// (all when `filter` is empty), like `setup`'s `gather_subset` and `filter`.
 pub fn select(
@@ -76,6 +109,7 @@ pub fn select(
     let tokens: Vec<&str> =
         if subsets.is_empty() { vec!["all"] } else { subsets.iter().map(String::as_str).collect() };
     let mut all_off = false;
+    let mut excluded: Vec<&str> = Vec::new();
     for t in &tokens {
         let (neg, name) = match t.strip_prefix('!') {
             Some(n) => (true, n),
@@ -88,10 +122,16 @@ pub fn select(
             "network" | "interfaces" => net = !neg,
             "min" if neg => min = false,
             "virtual" | "facter" | "ohai" => {}
-            n if MIN_NAMES.contains(&n) => {}
+            n if MIN_NAMES.contains(&n) => {
+                if neg {
+                    excluded.push(n);
+                }
+            }
             other => return Err(SelectError::Subset(other.to_string())),
         }
     }
+    // Like Ansible, a collector both excluded and named is gathered.
+    excluded.retain(|n| !tokens.contains(n));
     if all_off {
         let positive = |n: &str| tokens.contains(&n);
         hw = positive("hardware") || positive("devices");
@@ -108,6 +148,7 @@ pub fn select(
             Subset::Hardware => hw,
             Subset::Network => net,
         })
+        .filter(|(k, _, _)| collector(k).is_none_or(|c| !excluded.contains(&c)))
         .filter(|(k, _, _)| patterns.is_empty() || patterns.iter().any(|p| p.matches(k)))
         .map(|(k, v, _)| (k, v))
         .collect())

@@ -167,6 +167,9 @@ fn lab_hosts_report_their_own_facts_over_ssh() {
         lab.ok(i, "root", &format!("umount {MNT:?} && rmdir {MNT:?}"));
     }
     eprintln!("gathering facts + 3 tasks on {} lab hosts took {took:?}", lab.hosts.len());
+    // `ansible_python_interpreter` is the Python reported, as it is the one Ansible runs.
+    p.write("py.yml", "- hosts: lab1\n  tasks:\n    - assert: {that: [\"ansible_python.executable == '/usr/bin/python3'\"]}\n");
+    p.hearth(&["apply", "py.yml", "-i", &inv, "-e", "ansible_python_interpreter=/usr/bin/python3"]).code(0);
 }
 
 /// Where the lab test mounts a filesystem of its own.

@@ -25,6 +25,7 @@ fn kind(number: &str) -> &'static str {
 struct Found(Vec<(String, Map)>);
 
 impl Found {
+    /// The entry of `name`, added at the end when new.
     fn entry(&mut self, name: &str) -> &mut Map {
         let i = match self.0.iter().position(|(n, _)| n == name) {
             Some(i) => i,
@@ -45,7 +46,8 @@ impl Found {
     }
 }
 
-/// One device's attributes from the `sysnet` section (`dev=NAME` starts a device).
+/// Every device's attributes from the `sysnet` section (`dev=NAME` starts a device); returns
+/// the device names in order.
 fn sysfs(found: &mut Found, text: &str) -> Vec<String> {
     let mut devices = Vec::new();
     let mut dev = String::new();
@@ -182,6 +184,7 @@ fn ipv6(words: &[String]) -> Option<Map> {
     Some(m)
 }
 
+/// Appends `v` to the list `key` of `m`, creating the list.
 fn push(m: &mut Map, key: &str, v: Map) {
     let list = m.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(a) = list {

@@ -91,7 +91,7 @@ impl Systemctl {
         if out.rc != 0 {
             let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
             let msg = match (verb, name) {
-                ("daemon-reload", _) => format!("failure {} during daemon-reload: {err}", out.rc),
+                ("daemon-reload" | "daemon-reexec", _) => format!("failure {} during {verb}: {err}", out.rc),
                 ("mask" | "unmask", Some(n)) => format!("Failed to {verb} the service ({n}): {err}"),
                 (_, Some(n)) => format!("Unable to {verb} service {n}: {err}"),
                 (_, None) => format!("systemctl {verb} failed: {err}"),

@@ -265,6 +265,21 @@ mod tests {
     }
 
     #[test]
+    fn userspace_architecture_only_on_x86() {
+        let facts = |machine: &str, bits: &str| {
+            let text = format!(
+                "\n@@hearth-facts uname\nLinux\nh\n6.6\n#1\n{machine}\n\n@@hearth-facts userspace\n{bits}\n"
+            );
+            let f: Map = parse(&text).into_iter().map(|(k, v, _)| (k, v)).collect();
+            (f.get("ansible_userspace_bits").cloned(), f.get("ansible_userspace_architecture").cloned())
+        };
+        assert_eq!(facts("x86_64", "32"), (Some("32".into()), Some("i386".into())));
+        assert_eq!(facts("x86_64", "64"), (Some("64".into()), Some("x86_64".into())));
+        assert_eq!(facts("armv7l", "32"), (Some("32".into()), None));
+        assert_eq!(facts("aarch64", ""), (None, None));
+    }
+
+    #[test]
     fn fqdn_prefers_a_dotted_alias() {
         assert_eq!(fqdn("127.0.1.1       pi pi.lan", "pi"), "pi.lan");
         assert_eq!(fqdn("127.0.0.1 localhost", "vm"), "localhost");

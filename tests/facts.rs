@@ -43,6 +43,11 @@ const SAME: &[&str] = &[
     "user_dir",
     "user_shell",
     "default_ipv4",
+    "userspace_bits",
+    "userspace_architecture",
+    "lo",
+    "python",
+    "python_version",
 ];
 
 const DUMP: &str = "- hosts: localhost\n  tasks:\n    - copy:\n        dest: \"{{ root }}/facts.json\"\n        content: \"{{ ansible_facts | to_json }}\"\n";
@@ -72,7 +77,8 @@ fn gathered_facts_match_ansible_setup_on_this_machine() {
         .expect("run ansible-playbook");
     Run::from(out).code(0);
     let root = format!("root={}", h.root());
-    h.hearth(&["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e", &root]).code(0);
+    let py = format!("ansible_python_interpreter={}", python.display());
+    h.hearth(&["apply", "play.yml", "-i", "localhost,", "-c", "local", "-e", &root, "-e", &py]).code(0);
     let (fa, fh) = (read_json(&a.path("facts.json")), read_json(&h.path("facts.json")));
     let mut diffs = Vec::new();
     for k in SAME {
@@ -86,11 +92,29 @@ fn gathered_facts_match_ansible_setup_on_this_machine() {
         a.sort();
         a
     };
-    if sorted(&fa["all_ipv4_addresses"]) != sorted(&fh["all_ipv4_addresses"]) {
-        diffs
-            .push(format!("all_ipv4_addresses: {} / {}", fa["all_ipv4_addresses"], fh["all_ipv4_addresses"]));
+    for k in ["all_ipv4_addresses", "interfaces"] {
+        if sorted(&fa[k]) != sorted(&fh[k]) {
+            diffs.push(format!("{k}: {} / {}", fa[k], fh[k]));
+        }
+    }
+    // The clock moves and free space changes between the two runs: compare keys and names.
+    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    if sorted_strings(keys(&fa["date_time"])) != sorted_strings(keys(&fh["date_time"])) {
+        diffs.push(format!("date_time keys: {} / {}", fa["date_time"], fh["date_time"]));
+    }
+    let mounts = |v: &Value| -> Vec<String> {
+        let fields = ["mount", "device", "fstype", "options", "uuid"];
+        v.as_array().into_iter().flatten().map(|m| fields.map(|f| m[f].to_string()).join(" ")).collect()
+    };
+    if sorted_strings(mounts(&fa["mounts"])) != sorted_strings(mounts(&fh["mounts"])) {
+        diffs.push(format!("mounts: {:?} / {:?}", mounts(&fa["mounts"]), mounts(&fh["mounts"])));
     }
     assert!(diffs.is_empty(), "facts differ from Ansible's:\n{}", diffs.join("\n"));
+}
+
+fn sorted_strings(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
 }
 
 #[test]
@@ -116,6 +140,15 @@ fn lab_hosts_report_their_own_facts_over_ssh() {
     let p = Project::new();
     p.write("site.yml", &LAB_FACTS.replace("HOSTS", &names(lab)));
     let inv = lab.inventory.display().to_string();
+    // A mount of a device given by path (the lab's own are overlays and tmpfs, which Ansible
+    // leaves out), at a point with a space in it.
+    for i in 0..lab.hosts.len() {
+        lab.ok(
+            i,
+            "root",
+            &format!("mkdir -p {MNT:?} && mount -t tmpfs -o size=8m /dev/hearth-facts {MNT:?}"),
+        );
+    }
     let started = std::time::Instant::now();
     let r = p.hearth(&["apply", "site.yml", "-i", &inv]);
     let took = started.elapsed();
@@ -129,9 +162,56 @@ fn lab_hosts_report_their_own_facts_over_ssh() {
         let id = lab.ok(i, "root", ". /etc/os-release; echo $ID");
         assert_eq!(f["distribution"].as_str().map(str::to_lowercase).as_deref(), Some(id.trim()), "{name}");
         assert!(f["memtotal_mb"].as_u64().is_some_and(|m| m > 0));
+        community_facts(lab, i, &f, addr);
         assert_eq!(lab.ok(i, "root", "cat /tmp/hearth-getent.txt").trim(), "/root /bin/bash");
+        lab.ok(i, "root", &format!("umount {MNT:?} && rmdir {MNT:?}"));
     }
     eprintln!("gathering facts + 3 tasks on {} lab hosts took {took:?}", lab.hosts.len());
+    // `ansible_python_interpreter` is the Python reported, as it is the one Ansible runs.
+    p.write("py.yml", "- hosts: lab1\n  tasks:\n    - assert: {that: [\"ansible_python.executable == '/usr/bin/python3'\"]}\n");
+    p.hearth(&["apply", "py.yml", "-i", &inv, "-e", "ansible_python_interpreter=/usr/bin/python3"]).code(0);
+}
+
+/// Where the lab test mounts a filesystem of its own.
+const MNT: &str = "/mnt/hearth facts";
+
+/// The facts community roles read, checked against the lab host itself: date, Python,
+/// userspace bits, the lab interface and the root mount.
+fn community_facts(lab: &Lab, i: usize, f: &Value, addr: &str) {
+    let host = |cmd: &str| lab.ok(i, "root", cmd).trim().to_string();
+    let dt = &f["date_time"];
+    assert_eq!(dt["year"], host("date +%Y").as_str());
+    assert_eq!(dt["tz_offset"], host("date +%z").as_str());
+    let epoch: i64 = dt["epoch_int"].as_str().and_then(|e| e.parse().ok()).expect("epoch_int");
+    let now: i64 = host("date +%s").parse().expect("date +%s");
+    assert!((now - epoch).abs() < 120, "epoch {epoch} vs host {now}");
+    assert_eq!(f["userspace_bits"], host("getconf LONG_BIT").as_str());
+    let exe = f["python"]["executable"].as_str().expect("python found on the lab host");
+    let version = host(&format!("{exe} -c 'import platform; print(platform.python_version())'"));
+    assert_eq!(f["python_version"], version.as_str());
+    assert_eq!(f["python"]["version_info"][0], 3);
+    let iface = f["default_ipv4"]["interface"].as_str().expect("default interface");
+    assert!(f["interfaces"].as_array().is_some_and(|l| l.iter().any(|n| n == iface)), "{}", f["interfaces"]);
+    let nic = &f[iface.replace(['-', ':'], "_")];
+    assert_eq!(nic["ipv4"]["address"], addr);
+    assert_eq!(nic["device"], iface);
+    assert_eq!(nic["active"], true);
+    assert_eq!(nic["macaddress"], host(&format!("cat /sys/class/net/{iface}/address")).as_str());
+    assert_eq!(f["lo"]["ipv4"]["address"], "127.0.0.1");
+    // Like Ansible: the mounts of devices given by path (the lab's overlay root is not one).
+    let mounts = f["mounts"].as_array().expect("mounts");
+    let mut points: Vec<&str> = mounts.iter().filter_map(|m| m["mount"].as_str()).collect();
+    points.sort_unstable();
+    let table =
+        host("awk '($1 ~ /^\\// || $1 ~ /:\\//) && $3 != \"none\" {print $2}' /proc/mounts | sort -u");
+    let table: Vec<String> = table.lines().map(|l| l.replace("\\040", " ")).collect();
+    assert_eq!(points, table, "{}", host("cat /proc/mounts"));
+    assert!(mounts.iter().all(|m| m["size_total"].as_u64().is_some_and(|s| s > 0)), "{mounts:?}");
+    assert!(mounts.iter().all(|m| m["fstype"] != "proc" && m["fstype"] != "sysfs"));
+    let m = mounts.iter().find(|m| m["mount"] == MNT).expect("the test's mount");
+    assert_eq!((m["device"].as_str(), m["fstype"].as_str()), (Some("/dev/hearth-facts"), Some("tmpfs")));
+    assert_eq!(m["size_total"], 8 * 1024 * 1024, "{m}");
+    assert!(m["options"].as_str().is_some_and(|o| o.starts_with("rw")), "{m}");
 }
 
 /// The community-shaped role of tests/compat/role_community on lab hosts over SSH.

@@ -129,3 +129,50 @@ fn service_refuses_another_known_init_system_by_its_fact() {
     run.code(2)
         .stdout_has("the host's service manager is openrc; hearth manages services only through systemd");
 }
+
+#[test]
+fn service_hands_systemd_parameters_on_and_ignores_the_generic_ones() {
+    let Some(lab) = Lab::get() else { return };
+    unit_file(lab, 0, "/lib/systemd/system", "hearth-svc-p");
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play(
+            "    - service: {name: hearth-svc-p, state: started, daemon_reload: true, daemon_reexec: true, no_block: true, force: true, scope: system, pattern: hearth, sleep: 1, args: -q}\n      register: r\n    \
+             - assert: {that: [\"r.changed\", \"r.state == 'started'\", \"r.warnings | length == 3\", \"'Ignoring \\\"pattern\\\" as it is not used in \\\"systemd\\\"' in r.warnings\"]}\n    \
+             - service: {name: hearth-svc-p, state: stopped, masked: true}\n    \
+             - service: {name: hearth-svc-p, masked: true}\n      register: again\n    \
+             - assert: {that: [\"not again.changed\"]}\n",
+        ),
+    );
+    let run = lab.apply(&p, &["site.yml"]);
+    run.code(0);
+    assert_eq!(run.recap("lab1", "changed"), 2, "{}", run.stdout);
+    run.stdout_has("Ignoring \"sleep\" as it is not used in \"systemd\"");
+    assert_eq!(lab.systemctl_calls(0, "daemon-reexec"), ["--no-block --force daemon-reexec"]);
+    assert_eq!(
+        lab.systemctl_calls(0, "hearth-svc-p"),
+        [
+            "--no-block --force show hearth-svc-p",
+            "--no-block --force start hearth-svc-p",
+            "show hearth-svc-p",
+            "mask hearth-svc-p",
+            "stop hearth-svc-p",
+            "show hearth-svc-p",
+        ]
+    );
+    assert_eq!(lab.ok(0, "root", "readlink /etc/systemd/system/hearth-svc-p.service"), "/dev/null");
+}
+
+#[test]
+fn systemd_only_parameters_need_systemd() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - service: {name: hearth-none, state: started, daemon_reload: true, masked: false}\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-c", "local", "-e", "ansible_service_mgr=sysvinit"]);
+    run.code(2).stdout_has(
+        "service hearth-none: daemon_reload, masked only work with systemd, and the host's service manager is sysvinit",
+    );
+}

@@ -1,6 +1,6 @@
 //! The parser against recorded gather-script outputs of real host types: Raspberry Pi OS
-//! (32-bit armhf and 64-bit), Debian 12 amd64 and Ubuntu 24.04. Expected values are what
-//! Ansible 2.18's `setup` reports on those systems.
+//! (32-bit armhf and 64-bit), Debian 12 amd64 (with date, Python, sysfs and mount sections) and
+//! Ubuntu 24.04. Expected values are what Ansible 2.18's `setup` reports on those systems.
 
 use serde_json::json;
 
@@ -126,4 +126,52 @@ fn subsets_and_filters() {
     let f = select(parsed.clone(), &[], &["ansible_distribution*".into()]).expect("select");
     assert!(f.keys().all(|k| k.starts_with("ansible_distribution")) && f.len() >= 4);
     assert!(select(parsed, &["nonsense".into()], &[]).is_err());
+}
+
+#[test]
+fn debian_12_date_python_interfaces_and_mounts() {
+    let f = facts("debian12-amd64");
+    check(
+        &f,
+        json!({
+            "ansible_userspace_bits": "64",
+            "ansible_userspace_architecture": "x86_64",
+            "ansible_python_version": "3.11.2",
+            "ansible_interfaces": ["enp1s0", "eth0", "lo"],
+        }),
+    );
+    assert_eq!(f["ansible_python"]["executable"], "/usr/bin/python3.11");
+    assert_eq!(f["ansible_python"]["version_info"], json!([3, 11, 2, "final", 0]));
+    let dt = &f["ansible_date_time"];
+    assert_eq!((dt["date"].as_str(), dt["time"].as_str()), (Some("2025-06-14"), Some("09:30:05")));
+    assert_eq!((dt["tz"].as_str(), dt["tz_dst"].as_str()), (Some("CEST"), Some("CEST")));
+    assert_eq!(dt["iso8601"], "2025-06-14T07:30:05Z");
+    let nic = &f["ansible_enp1s0"];
+    assert_eq!(nic["ipv4"]["address"], "192.168.1.5");
+    assert_eq!(nic["ipv4"]["network"], "192.168.1.0");
+    assert_eq!(nic["ipv6"][0]["scope"], "link");
+    assert_eq!((nic["speed"].as_i64(), nic["pciid"].as_str()), (Some(1000), Some("0000:01:00.0")));
+    assert_eq!(f["ansible_eth0"]["active"], false);
+    let mounts = f["ansible_mounts"].as_array().cloned().unwrap_or_default();
+    let points: Vec<&str> = mounts.iter().filter_map(|m| m["mount"].as_str()).collect();
+    assert_eq!(points, ["/", "/boot", "/srv/media", "/mnt/backup"]);
+    assert_eq!(mounts[0]["device"], "/dev/mapper/nas--vg-root");
+    assert_eq!(mounts[0]["uuid"], "5d1f8a3c-2e4b-4c6d-8e9f-0a1b2c3d4e5f");
+    assert_eq!(mounts[0]["size_total"], 4096u64 * 7458000);
+    assert_eq!(mounts[3]["uuid"], "N/A");
+    let min = select(parse_fixture("debian12-amd64"), &["!all".into()], &[]).expect("select");
+    assert!(min.contains_key("ansible_date_time") && min.contains_key("ansible_python"));
+    assert!(!min.contains_key("ansible_mounts") && !min.contains_key("ansible_enp1s0"));
+    let some = select(parse_fixture("debian12-amd64"), &["!date_time".into(), "!python".into()], &[]);
+    let some = some.expect("select");
+    assert!(!some.contains_key("ansible_date_time") && !some.contains_key("ansible_python"));
+    // Like Ansible: `python_version` is a platform fact; naming only exclusions keeps the min set.
+    assert!(some.contains_key("ansible_python_version") && !some.contains_key("ansible_mounts"));
+    let named = select(parse_fixture("debian12-amd64"), &["!date_time".into(), "date_time".into()], &[]);
+    assert!(named.expect("select").contains_key("ansible_date_time"));
+}
+
+fn parse_fixture(name: &str) -> Vec<(String, crate::value::Value, Subset)> {
+    let path = format!("{}/src/facts/fixtures/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    parse(&std::fs::read_to_string(path).expect("fixture"))
 }

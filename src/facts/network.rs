@@ -1,7 +1,7 @@
 //! Network facts from `ip -4 route get`, `ip -o addr` and `ip -o link`: the default IPv4/IPv6
 //! address with its interface, gateway, netmask, network, MAC address and MTU, and the list of
-//! addresses — the fields of Ansible's `default_ipv4`. Not collected: per-interface facts
-//! (`ansible_eth0`), DNS, routing tables.
+//! addresses — the fields of Ansible's `default_ipv4`. Per-interface facts are in
+//! `interfaces.rs`. Not collected: DNS, routing tables.
 
 use std::net::Ipv4Addr;
 
@@ -66,7 +66,8 @@ fn netmask(prefix: u8) -> Ipv4Addr {
     Ipv4Addr::from(bits)
 }
 
-/// `default_ipv4`, `default_ipv6`, `all_ipv4_addresses`, `all_ipv6_addresses`, `interfaces`.
+/// `default_ipv4`, `default_ipv6`, `all_ipv4_addresses`, `all_ipv6_addresses` (the
+/// per-interface facts are [`super::interfaces`]).
 pub fn facts(route4: &str, route6: &str, addr: &str, links: &str) -> Map {
     let all = addrs(addr);
     let mut m = Map::new();
@@ -132,16 +133,6 @@ pub fn facts(route4: &str, route6: &str, addr: &str, links: &str) -> Map {
     };
     m.insert("all_ipv4_addresses".into(), list("inet"));
     m.insert("all_ipv6_addresses".into(), list("inet6"));
-    let mut ifaces: Vec<Value> = Vec::new();
-    for l in links.lines() {
-        if let Some(n) = l.split_whitespace().nth(1) {
-            let n = n.trim_end_matches(':').split('@').next().unwrap_or(n).to_string();
-            if !ifaces.iter().any(|v| v.as_str() == Some(&n)) {
-                ifaces.push(Value::String(n));
-            }
-        }
-    }
-    m.insert("interfaces".into(), Value::Array(ifaces));
     m
 }
 

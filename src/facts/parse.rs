@@ -4,15 +4,16 @@
 
 use std::collections::HashMap;
 
-use super::{distribution, hardware, network, script};
+use super::{date_time, distribution, hardware, interfaces, mounts, network, python, script};
 use crate::value::{Map, Value};
 
 /// Which `gather_subset` a fact group belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subset {
-    /// Always gathered (distribution, platform, user, env, service and package managers).
+    /// Always gathered (distribution, platform, user, env, date and time, Python, service and
+    /// package managers).
     Min,
-    /// CPU and memory.
+    /// CPU, memory and mounts.
     Hardware,
     /// Addresses and interfaces.
     Network,
@@ -48,10 +49,19 @@ pub fn parse(output: &str) -> Vec<(String, Value, Subset)> {
         sys.insert("hearth_dpkg_architecture".into(), Value::String(dpkg));
     }
     add(sys, Subset::Min);
+    let mut when = Map::new();
+    let dt = date_time::facts(get("date"));
+    if !dt.is_empty() {
+        when.insert("date_time".into(), Value::Object(dt));
+    }
+    add(when, Subset::Min);
+    add(python::facts(get("python")), Subset::Min);
     let mut hw = hardware::memory(get("meminfo"));
     hw.extend(hardware::cpu(get("cpuinfo"), &arch, get("nproc").trim().parse().ok()));
+    hw.extend(mounts::facts(get("mtab"), get("statfs"), get("findmnt"), get("lsblk")));
     add(hw, Subset::Hardware);
     add(network::facts(get("route"), get("route6"), get("addr"), get("link")), Subset::Network);
+    add(interfaces::facts(get("sysnet"), get("addr")), Subset::Network);
     // The dpkg name is a hearth fact, not an Ansible one: keep its own prefix only.
     for (k, _, _) in out.iter_mut() {
         if k == "ansible_hearth_dpkg_architecture" {
@@ -62,7 +72,7 @@ pub fn parse(output: &str) -> Vec<(String, Value, Subset)> {
 }
 
 /// `system`, `kernel`, `kernel_version`, `machine`, `architecture`, `nodename`, `hostname`,
-/// `fqdn`, `domain`, `machine_id`.
+/// `fqdn`, `domain`, `machine_id`, `userspace_bits`, `userspace_architecture`.
 fn platform(s: &HashMap<String, String>) -> Map {
     let uname: Vec<&str> = s.get("uname").map(|u| u.lines().collect()).unwrap_or_default();
     let u = |i: usize| uname.get(i).copied().unwrap_or("").to_string();
@@ -74,6 +84,19 @@ fn platform(s: &HashMap<String, String>) -> Map {
     m.insert("kernel".into(), Value::String(u(2)));
     m.insert("kernel_version".into(), Value::String(u(3)));
     m.insert("machine".into(), Value::String(machine.clone()));
+    let bits = s.get("userspace").map(|b| b.trim().to_string()).unwrap_or_default();
+    if !bits.is_empty() {
+        // Like Ansible, only x86 machines name their userspace architecture.
+        let userspace = match bits.as_str() {
+            "64" => Some("x86_64"),
+            "32" => Some("i386"),
+            _ => None,
+        };
+        if let Some(u) = userspace.filter(|_| machine == "x86_64" || is_i86(&machine)) {
+            m.insert("userspace_architecture".into(), Value::String(u.into()));
+        }
+        m.insert("userspace_bits".into(), Value::String(bits));
+    }
     let arch = if is_i86(&machine) { "i386".to_string() } else { machine };
     m.insert("architecture".into(), Value::String(arch));
     m.insert("hostname".into(), Value::String(nodename.split('.').next().unwrap_or("").to_string()));
@@ -239,6 +262,21 @@ mod tests {
             "systemd"
         );
         assert_eq!(service_mgr("", &[], &[], "Debian"), "service");
+    }
+
+    #[test]
+    fn userspace_architecture_only_on_x86() {
+        let facts = |machine: &str, bits: &str| {
+            let text = format!(
+                "\n@@hearth-facts uname\nLinux\nh\n6.6\n#1\n{machine}\n\n@@hearth-facts userspace\n{bits}\n"
+            );
+            let f: Map = parse(&text).into_iter().map(|(k, v, _)| (k, v)).collect();
+            (f.get("ansible_userspace_bits").cloned(), f.get("ansible_userspace_architecture").cloned())
+        };
+        assert_eq!(facts("x86_64", "32"), (Some("32".into()), Some("i386".into())));
+        assert_eq!(facts("x86_64", "64"), (Some("64".into()), Some("x86_64".into())));
+        assert_eq!(facts("armv7l", "32"), (Some("32".into()), None));
+        assert_eq!(facts("aarch64", ""), (None, None));
     }
 
     #[test]

@@ -29,7 +29,14 @@ pub struct Setup {
 
 impl Module for Setup {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
-        let gathered = facts::gather(ctx.host)?;
+        // A templated interpreter is left to discovery rather than reported unrendered.
+        let python = ctx
+            .vars
+            .get_attr("ansible_python_interpreter")
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .filter(|p| !p.is_empty() && !p.contains("{{"));
+        let gathered = facts::gather(ctx.host, python.as_deref())?;
         let mut selected = facts::select(gathered, &self.gather_subset, &self.filter)
             .map_err(|e| ModuleError::msg(e.to_string()))?;
         let subset =

@@ -28,11 +28,17 @@ pub struct Systemd {
     /// Run `systemctl daemon-reload` first (not a change by itself, like Ansible).
     #[serde(default, alias = "daemon-reload", deserialize_with = "super::args::de_bool")]
     pub daemon_reload: bool,
+    /// Run `systemctl daemon-reexec` first, after any `daemon-reload` (not a change by itself).
+    #[serde(default, alias = "daemon-reexec", deserialize_with = "super::args::de_bool")]
+    pub daemon_reexec: bool,
     /// Only `system` is supported.
     pub scope: Option<String>,
     /// Pass `--no-block` (do not wait for start/stop jobs).
     #[serde(default, deserialize_with = "super::args::de_bool")]
     pub no_block: bool,
+    /// Pass `--force` (enabling or masking replaces conflicting symlinks).
+    #[serde(default, deserialize_with = "super::args::de_bool")]
+    pub force: bool,
 }
 
 /// How `systemctl` is called on the host, shared with the `service` module.
@@ -85,7 +91,7 @@ impl Systemctl {
         if out.rc != 0 {
             let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
             let msg = match (verb, name) {
-                ("daemon-reload", _) => format!("failure {} during daemon-reload: {err}", out.rc),
+                ("daemon-reload" | "daemon-reexec", _) => format!("failure {} during {verb}: {err}", out.rc),
                 ("mask" | "unmask", Some(n)) => format!("Failed to {verb} the service ({n}): {err}"),
                 (_, Some(n)) => format!("Unable to {verb} service {n}: {err}"),
                 (_, None) => format!("systemctl {verb} failed: {err}"),
@@ -125,13 +131,14 @@ pub fn wanted(state: &Option<String>) -> Result<Option<Wanted>, ModuleError> {
         .transpose()
 }
 
-/// Plans a named unit: one `show`, then the verbs; `daemon_reload` runs first in the action.
-pub fn plan_unit(
+/// Plans a named unit: one `show`, then the verbs; the `pre` verbs (`daemon-reload`,
+/// `daemon-reexec`) run first in the action.
+fn plan_unit(
     sc: Systemctl,
     name: &str,
     status: Status,
     want: Want,
-    daemon_reload: bool,
+    pre: Vec<&'static str>,
 ) -> Result<Plan, ModuleError> {
     let d = systemd_unit::decide(name, &status, want).map_err(|msg| {
         let mut r = Map::new();
@@ -152,9 +159,10 @@ pub fn plan_unit(
     }
     let verbs = d.verbs.clone();
     let unit = name.to_string();
+    let pre_only = d.verbs.is_empty() && !pre.is_empty();
     let act = move |ctx: &Ctx, changed: bool| -> Result<Map, ModuleError> {
-        if daemon_reload {
-            sc.run(ctx, "daemon-reload", None)?;
+        for p in &pre {
+            sc.run(ctx, p, None)?;
         }
         for v in &verbs {
             sc.run(ctx, v, Some(&unit))?;
@@ -166,7 +174,7 @@ pub fn plan_unit(
     let mut plan = if !d.verbs.is_empty() {
         let action: Action = Box::new(move |ctx: &Ctx| act(ctx, true));
         Plan::change(format!("{} {name}", d.verbs.join(", ")), action)
-    } else if daemon_reload {
+    } else if pre_only {
         let action: Action = Box::new(move |ctx: &Ctx| act(ctx, false));
         Plan { outcome: Outcome::Run(action), diffs: Vec::new(), result: Map::new() }
     } else {
@@ -176,10 +184,12 @@ pub fn plan_unit(
     Ok(plan)
 }
 
-/// `daemon_reload` alone: reported ok, like Ansible (skipped in check mode).
-fn daemon_reload_only(sc: Systemctl) -> Plan {
+/// `daemon_reload`/`daemon_reexec` alone: reported ok, like Ansible (skipped in check mode).
+fn daemon_only(sc: Systemctl, pre: Vec<&'static str>) -> Plan {
     let action: Action = Box::new(move |ctx: &Ctx| {
-        sc.run(ctx, "daemon-reload", None)?;
+        for p in &pre {
+            sc.run(ctx, p, None)?;
+        }
         let mut r = Map::new();
         r.insert("changed".into(), Value::Bool(false));
         Ok(r)
@@ -187,18 +197,37 @@ fn daemon_reload_only(sc: Systemctl) -> Plan {
     Plan { outcome: Outcome::Run(action), diffs: Vec::new(), result: Map::new() }
 }
 
-impl Module for Systemd {
-    fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
+impl Systemd {
+    /// The verbs without a unit that run first, in Ansible's order.
+    fn pre(&self) -> Vec<&'static str> {
+        let mut pre = Vec::new();
+        if self.daemon_reload {
+            pre.push("daemon-reload");
+        }
+        if self.daemon_reexec {
+            pre.push("daemon-reexec");
+        }
+        pre
+    }
+
+    /// Plans the task; `no_systemd` words the error for a host without a usable systemd
+    /// (`service` words it its own way).
+    pub fn plan_with(
+        &self,
+        ctx: &Ctx,
+        no_systemd: &dyn Fn(&str, &str) -> String,
+    ) -> Result<Plan, ModuleError> {
         if let Some(scope) = self.scope.as_deref().filter(|s| *s != "system") {
             return Err(ModuleError::msg(format!("scope: only 'system' is supported, got '{scope}'")));
         }
         let want = Want { state: wanted(&self.state)?, enabled: self.enabled, masked: self.masked };
-        if want == Want::default() && !self.daemon_reload {
+        if want == Want::default() && self.pre().is_empty() {
             return Err(ModuleError::msg(
-                "one of the following is required: state, enabled, masked, daemon_reload",
+                "one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec",
             ));
         }
-        let options = if self.no_block { vec!["--no-block".to_string()] } else { vec![] };
+        let flags = [(self.no_block, "--no-block"), (self.force, "--force")];
+        let options = flags.iter().filter(|(on, _)| *on).map(|(_, f)| f.to_string()).collect();
         let sc = Systemctl { options };
         let Some(name) = self.name.as_deref() else {
             if want != Want::default() {
@@ -206,14 +235,18 @@ impl Module for Systemd {
                     "missing parameter(s) required by 'state', 'enabled' or 'masked': name",
                 ));
             }
-            return Ok(daemon_reload_only(sc));
+            return Ok(daemon_only(sc, self.pre()));
         };
         check_name(name)?;
         match sc.show(ctx, name)? {
-            Shown::Status(status) => plan_unit(sc, name, status, want, self.daemon_reload),
-            Shown::NoSystemd(why) => {
-                Err(ModuleError::msg(format!("cannot manage {name} with systemctl: {why}")))
-            }
+            Shown::Status(status) => plan_unit(sc, name, status, want, self.pre()),
+            Shown::NoSystemd(why) => Err(ModuleError::msg(no_systemd(name, &why))),
         }
+    }
+}
+
+impl Module for Systemd {
+    fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
+        self.plan_with(ctx, &|name, why| format!("cannot manage {name} with systemctl: {why}"))
     }
 }

@@ -60,6 +60,7 @@ cases!(
     role_entry_keywords,
     stat_register,
     template_basic,
+    template_chained_undefined,
     template_whitespace,
 );
 

@@ -46,14 +46,14 @@ fn one(v: &Value, q: &Value, version: Version) -> Result<Value, Error> {
     if !wanted {
         return Ok(Value::from(false));
     }
-    query(&ip, q).map_err(filter_error)
+    query(&ip, q)
 }
 
 /// `ipwrap`: IPv6 addresses in brackets (`[::1]`, `[fe80::1]/64`); IPv4 and non-IP strings as
 /// they are. In a list, integers are read as addresses; alone they are an error (as in Ansible).
 fn ipwrap(v: &Value) -> Result<Value, Error> {
     let wrap = |item: &Value| match Ip::from_value(item, Version::Any) {
-        Some(ip) => query(&ip, &Value::from("wrap")).map_err(filter_error),
+        Some(ip) => query(&ip, &Value::from("wrap")),
         None => Ok(item.clone()),
     };
     match v.kind() {

@@ -10,6 +10,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use minijinja::Value;
 use minijinja::value::ValueKind;
 
+use super::filters::filter_error;
+
 /// An address with its prefix length.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ip {
@@ -27,8 +29,11 @@ pub struct Ip {
 /// Which IP versions a filter takes (`ipv4`, `ipv6` or both).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Version {
+    /// `ipaddr`: both versions; integers below 2**32 are IPv4.
     Any,
+    /// `ipv4`: IPv4 only.
     V4,
+    /// `ipv6`: IPv6 only; integers are IPv6 addresses.
     V6,
 }
 
@@ -144,8 +149,8 @@ fn netmask_prefix(addr: IpAddr, mask: &str) -> Option<u8> {
     (addr.is_ipv4() && m.leading_ones() + m.trailing_zeros() == 32).then(|| m.leading_ones() as u8)
 }
 
-/// What a query answers: a value, or Ansible's `False` / `None`.
-pub type Answer = Result<Value, String>;
+/// What a query answers: a value (Ansible's `False` and `None` included), or the filter's error.
+pub type Answer = Result<Value, minijinja::Error>;
 
 fn none() -> Value {
     Value::from(())
@@ -177,7 +182,10 @@ pub fn query(ip: &Ip, q: &Value) -> Answer {
         "host/prefix" => s(ip.cidr()),
         "net" => Ok(if ip.is_network() { Value::from(ip.subnet()) } else { none() }),
         "subnet" | "network/prefix" => s(ip.subnet()),
-        "size" => ip.size().map(Value::from).ok_or_else(|| "ipaddr: size does not fit".to_string()),
+        "size" => ip
+            .size()
+            .map(Value::from)
+            .ok_or_else(|| filter_error("ipaddr: the size of an IPv6 /0 does not fit")),
         "loopback" | "lo" => when(ip.addr.is_loopback()),
         "multicast" => when(ip.addr.is_multicast()),
         "unicast" => when(!ip.addr.is_multicast()),
@@ -196,11 +204,11 @@ pub fn query(ip: &Ip, q: &Value) -> Answer {
         "ipv4" | "ipv6" => Ok(convert(ip, q == "ipv4")),
         "first_usable" | "last_usable" | "range_usable" => usable(ip, q),
         "peer" | "next_usable" | "previous_usable" => {
-            Err(format!("ipaddr: query '{q}' is not supported by hearth"))
+            Err(filter_error(format!("ipaddr: query '{q}' is not supported by hearth")))
         }
         other => match Ip::parse(other) {
             Some(net) => when(net.contains(ip)),
-            None => Err(format!("ipaddr: unknown filter type: {other}")),
+            None => Err(filter_error(format!("ipaddr: unknown filter type: {other}"))),
         },
     }
 }
@@ -234,10 +242,10 @@ fn nth(ip: &Ip, i: i128) -> Value {
 /// `first_usable`, `last_usable`, `range_usable` of an IPv4 network.
 fn usable(ip: &Ip, q: &str) -> Answer {
     if ip.plain {
-        return Err("Not a network address".into());
+        return Err(filter_error("Not a network address"));
     }
     if !ip.is_v4() {
-        return Err(format!("ipaddr: query '{q}' on IPv6 is not supported by hearth"));
+        return Err(filter_error(format!("ipaddr: query '{q}' on IPv6 is not supported by hearth")));
     }
     let (first, last) = match ip.prefix {
         32 => (ip.network(), ip.network()),

@@ -2,7 +2,8 @@
 //! source before minijinja compiles it. `x | ansible.builtin.to_json` becomes `x | to_json`
 //! (see `fqcn`). An
 //! attribute chain (`a.b.c`, `a['b'][k].c`) directly under `default`/`d`, `is defined`/`is
-//! undefined` or `mandatory` becomes a call to `__hearth_chain` (or `__hearth_mandatory`), which
+//! undefined` (and the type tests that answer on undefined: `is none`, `is string`, ...) or
+//! `mandatory` becomes a call to `__hearth_chain` (or `__hearth_mandatory`), which
 //! yields undefined as soon as one step is missing instead of failing on the next step.
 //! Everywhere else the chain is left alone, so a plain `{{ a.b.c }}` with `a.b` missing stays
 //! the strict error it is in Ansible. Not handled: a parenthesized chain (`(a.b).c | default`)
@@ -17,6 +18,22 @@ use super::lexer::{Delimiters, Kind, Tok, expression_tokens, template_tokens};
 pub const CHAIN_FN: &str = "__hearth_chain";
 /// The function a chain under `mandatory` becomes.
 pub const MANDATORY_FN: &str = "__hearth_mandatory";
+
+/// Tests that answer on an undefined value without failing, in Ansible and in minijinja
+/// (`iterable`, `truthy` and `falsy` fail in Ansible; `sequence` is true in minijinja).
+const TOLERANT_TESTS: &[&str] = &[
+    "defined",
+    "undefined",
+    "none",
+    "string",
+    "number",
+    "mapping",
+    "boolean",
+    "integer",
+    "float",
+    "true",
+    "false",
+];
 
 /// Words that are never a variable starting a chain.
 const KEYWORDS: &[&str] =
@@ -40,7 +57,7 @@ pub fn rewrite_expression(text: &str) -> Cow<'_, str> {
 
 /// A cheap test that spares the lexer for most strings.
 fn might_need(text: &str) -> bool {
-    ["default", "defined", "mandatory", "d(", "d ", "ansible."].iter().any(|w| text.contains(w))
+    ["default", "defined", "mandatory", "d(", "d ", "is ", "ansible."].iter().any(|w| text.contains(w))
 }
 
 /// Applies every rewrite found in the tokens to the text.
@@ -209,7 +226,7 @@ fn follower(text: &str, toks: &[Tok], j: usize) -> Option<Follower> {
         Kind::Name if word(j) == Some("is") => {
             let test = if word(j + 1) == Some("not") { j + 2 } else { j + 1 };
             let (name, _) = filter_name(text, toks, test)?;
-            matches!(name.as_str(), "defined" | "undefined").then_some(Follower::Tolerant)
+            TOLERANT_TESTS.contains(&name.as_str()).then_some(Follower::Tolerant)
         }
         _ => None,
     }

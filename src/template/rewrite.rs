@@ -1,13 +1,15 @@
 //! Ansible's chained undefined and fully qualified filter and test names, by rewriting the
 //! source before minijinja compiles it. `x | ansible.builtin.to_json` becomes `x | to_json`
-//! (see `fqcn`). An
-//! attribute chain (`a.b.c`, `a['b'][k].c`) directly under `default`/`d`, `is defined`/`is
-//! undefined` (and the type tests that answer on undefined: `is none`, `is string`, ...) or
-//! `mandatory` becomes a call to `__hearth_chain` (or `__hearth_mandatory`), which
-//! yields undefined as soon as one step is missing instead of failing on the next step.
-//! Everywhere else the chain is left alone, so a plain `{{ a.b.c }}` with `a.b` missing stays
-//! the strict error it is in Ansible. Not handled: a parenthesized chain (`(a.b).c | default`)
-//! and line statements; both keep minijinja's strict behaviour (an error, never a wrong value).
+//! (see `fqcn`). An attribute chain (`a.b.c`, `a['b'][k].c`) directly under `default`/`d`,
+//! `is defined`/`is undefined` (and the type tests that answer on undefined: `is none`,
+//! `is string`, ...) or `mandatory` becomes a call to `__hearth_chain` (or
+//! `__hearth_mandatory`), which yields undefined as soon as one step is missing instead of
+//! failing on the next step. Everywhere else the chain is left alone, so a plain `{{ a.b.c }}`
+//! with `a.b` missing stays the strict error it is in Ansible. (minijinja 3.1's
+//! `UndefinedBehavior::Chainable` is not used: it is lenient, so a plain `{{ a.b.c }}` would
+//! print nothing and `when: a.b.c` would be false instead of failing.)
+//! Not handled: a parenthesized chain (`(a.b).c | default`) and line statements; both keep
+//! minijinja's strict behaviour (an error, never a wrong value).
 
 use std::borrow::Cow;
 

@@ -20,6 +20,8 @@ use super::lexer::{Delimiters, Kind, Tok, expression_tokens, template_tokens};
 pub const CHAIN_FN: &str = "__hearth_chain";
 /// The function a chain under `mandatory` becomes.
 pub const MANDATORY_FN: &str = "__hearth_mandatory";
+/// The keyword argument carrying the source text of `[expr]` steps.
+pub const KEYS_KWARG: &str = "_hearth_keys";
 
 /// Tests that answer on an undefined value without failing, in Ansible and in minijinja
 /// (`iterable`, `truthy` and `falsy` fail in Ansible; `sequence` is true in minijinja).
@@ -106,9 +108,11 @@ fn rewrite_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, Strin
     let (steps, j) = steps(text, toks, i + 1)?;
     let base = name;
     match follower(text, toks, j)? {
-        Follower::Tolerant if !steps.is_empty() => {
-            Some((j, toks[j - 1].end, format!("{CHAIN_FN}({base}{})", step_args(&steps))))
-        }
+        Follower::Tolerant if !steps.is_empty() => Some((
+            j,
+            toks[j - 1].end,
+            format!("{CHAIN_FN}({base}{}{})", step_args(&steps), key_sources(&steps)),
+        )),
         Follower::Mandatory { name_tok } => {
             let (args, end_tok) = match toks.get(name_tok + 1) {
                 Some(t) if t.kind == Kind::Op('(') => {
@@ -120,7 +124,7 @@ fn rewrite_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, Strin
             let keys = step_args(&steps);
             let keys = keys.strip_prefix(", ").unwrap_or(&keys);
             let args = if args.trim().is_empty() { String::new() } else { format!(", {args}") };
-            let call = format!("{MANDATORY_FN}('{base}', {base}, [{keys}]{args})");
+            let call = format!("{MANDATORY_FN}('{base}', {base}, [{keys}]{args}{})", key_sources(&steps));
             Some((end_tok + 1, toks[end_tok].end, call))
         }
         Follower::Tolerant => None,
@@ -206,6 +210,22 @@ fn step_args(steps: &[Step]) -> String {
         .collect()
 }
 
+/// `, _keys=['', 'k']`: the source of each `[expr]` step, for the error when it is undefined
+/// (nothing when the chain has none).
+fn key_sources(steps: &[Step]) -> String {
+    if !steps.iter().any(|s| matches!(s, Step::Item(_))) {
+        return String::new();
+    }
+    let quoted: Vec<String> = steps
+        .iter()
+        .map(|s| match s {
+            Step::Item(expr) => format!("'{}'", expr.trim().replace('\\', "\\\\").replace('\'', "\\'")),
+            Step::Attr(..) => "''".to_string(),
+        })
+        .collect();
+    format!(", {KEYS_KWARG}=[{}]", quoted.join(", "))
+}
+
 /// What follows a chain, when it tolerates an undefined value.
 enum Follower {
     /// `| default`, `| d`, `is [not] defined`, `is [not] undefined`.
@@ -260,7 +280,10 @@ mod tests {
     #[test]
     fn chains_under_default_and_defined_are_rewritten() {
         assert_eq!(t("{{ a.b.c | default('x') }}"), "{{ __hearth_chain(a, 'b', 'c') | default('x') }}");
-        assert_eq!(t("{{ a['b'].c|d(1) }}"), "{{ __hearth_chain(a, ('b'), 'c')|d(1) }}");
+        assert_eq!(
+            t("{{ a['b'].c|d(1) }}"),
+            "{{ __hearth_chain(a, ('b'), 'c', _hearth_keys=['\\'b\\'', ''])|d(1) }}"
+        );
         assert_eq!(t("{% if a.b.0 is not defined %}"), "{% if __hearth_chain(a, 'b', 0) is not defined %}");
         assert_eq!(
             rewrite_expression("x.y is defined and x.y.z is undefined"),
@@ -268,7 +291,8 @@ mod tests {
         );
         assert_eq!(
             t("{{ a[k.l.m | default('q')].c | default(omit) }}"),
-            "{{ __hearth_chain(a, (__hearth_chain(k, 'l', 'm') | default('q')), 'c') | default(omit) }}"
+            "{{ __hearth_chain(a, (__hearth_chain(k, 'l', 'm') | default('q')), 'c', \
+             _hearth_keys=['k.l.m | default(\\'q\\')', '']) | default(omit) }}"
         );
     }
 

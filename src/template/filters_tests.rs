@@ -69,6 +69,11 @@ const ANSIBLE_CASES: &[(&str, &str)] = &[
     ("{{ 'AbC' | lower }} {{ 'AbC' | upper }} {{ '  x  ' | trim }}", "abc ABC x"),
     ("{{ 'aaa' | replace('a', 'b') }} {{ 'aaa' | replace('a', 'b', 2) }}", "bbb bba"),
     ("{{ 'foo bar' | regex_replace('o+', '0') }}", "f0 bar"),
+    (
+        "{{ nope is sequence }} {{ 'abc' is sequence }} {{ {} is sequence }} {{ [1] is sequence }} \
+         {{ 1 is sequence }} {{ none is sequence }}",
+        "False True True True False False",
+    ),
     // Look-around and backreferences (the fallback engine), as ansible-core 2.18 prints them.
     ("{{ 'foo=1 bar=2' | regex_replace('(?<=foo=)\\d', 'X') }}", "foo=X bar=2"),
     ("{{ 'hello hello world' | regex_search('(\\w+) \\1') }}", "hello hello"),

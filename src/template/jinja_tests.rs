@@ -42,6 +42,11 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_test("contains", |seq: &Value, v: &Value| contains(seq, v));
     env.add_test("any", |v: &Value| Ok::<_, Error>(v.try_iter()?.any(|i| py_truthy(&i))));
     env.add_test("all", |v: &Value| Ok::<_, Error>(v.try_iter()?.all(|i| py_truthy(&i))));
+    // Jinja2's `sequence` is anything with a length and items: strings and dicts too, never an
+    // undefined value (minijinja's says true for undefined and false for strings and dicts).
+    env.add_test("sequence", |v: &Value| {
+        matches!(v.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable)
+    });
     register_path_tests(env);
 }
 

@@ -23,20 +23,12 @@ pub const MANDATORY_FN: &str = "__hearth_mandatory";
 /// The keyword argument carrying the source text of `[expr]` steps.
 pub const KEYS_KWARG: &str = "_hearth_keys";
 
-/// Tests that answer on an undefined value without failing, in Ansible and in minijinja
-/// (`iterable`, `truthy` and `falsy` fail in Ansible; `sequence` is true in minijinja).
+/// Tests that answer on an undefined value without failing, in Ansible and in hearth
+/// (`iterable`, `truthy` and `falsy` fail in Ansible).
+#[rustfmt::skip]
 const TOLERANT_TESTS: &[&str] = &[
-    "defined",
-    "undefined",
-    "none",
-    "string",
-    "number",
-    "mapping",
-    "boolean",
-    "integer",
-    "float",
-    "true",
-    "false",
+    "defined", "undefined", "none", "string", "number", "mapping", "boolean", "integer", "float",
+    "true", "false", "sequence",
 ];
 
 /// Words that are never a variable starting a chain.

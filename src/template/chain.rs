@@ -103,8 +103,8 @@ mod tests {
             ("{{ a.l.1 | default(0) }}", json!(2)),
             ("{{ a.x | mandatory }}", json!(1)),
             (
-                "{{ a.b.c is none }} {{ a.b.c is string }} {{ a.b.c is not mapping }}",
-                json!("False False True"),
+                "{{ a.b.c is none }} {{ a.b.c is string }} {{ a.b.c is not mapping }} {{ a.b.c is sequence }}",
+                json!("False False True False"),
             ),
         ] {
             assert_eq!(render(text), Ok(want), "{text}");

@@ -47,6 +47,14 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_test("sequence", |v: &Value| {
         matches!(v.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable)
     });
+    // Jinja2's `iterable` calls `iter()`, which fails on Ansible's undefined; `None` is not.
+    env.add_test("iterable", |v: &Value| {
+        strict(v)?;
+        Ok::<_, Error>(matches!(
+            v.kind(),
+            ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+        ))
+    });
     register_path_tests(env);
 }
 
@@ -113,10 +121,19 @@ fn regex_named(v: &Value, pattern: &str, kwargs: Kwargs) -> Result<bool, Error> 
 fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {
     let convert = kwargs.get::<Option<bool>>("convert_bool")?.unwrap_or(false);
     kwargs.assert_all_used()?;
+    strict(v)?;
     if convert && let Some(b) = boolean_like(v) {
         return Ok(b);
     }
     Ok(py_truthy(v))
+}
+
+/// Fails on an undefined value, as Ansible's strict undefined does when a test touches it.
+fn strict(v: &Value) -> Result<(), Error> {
+    if v.is_undefined() {
+        return Err(Error::new(minijinja::ErrorKind::UndefinedError, "the tested value is undefined"));
+    }
+    Ok(())
 }
 
 /// Ansible's `boolean()` for the values it recognises.

@@ -66,6 +66,7 @@ cases!(
     role_entry_keywords,
     stat_register,
     template_basic,
+    template_chained_undefined,
     template_whitespace,
     vault_vars_copy,
 );

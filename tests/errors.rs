@@ -181,3 +181,30 @@ fn unsupported_keyword_on_a_role_entry_is_named_not_taken_as_a_parameter() {
     run.stderr_has("site.yml:4:7");
     run.stderr_has("role keyword 'port' is not supported by hearth");
 }
+
+#[test]
+fn filter_from_a_python_filter_plugin_names_the_plugin() {
+    let p = Project::new();
+    p.write("roles/k3s/tasks/main.yml", "- debug: msg=\"{{ 'a,b' | k3s_split }}\"\n");
+    p.write(
+        "roles/k3s/filter_plugins/split.py",
+        "class FilterModule(object):\n    def filters(self):\n        return {'k3s_split': lambda s: s.split(',')}\n",
+    );
+    p.write("site.yml", "- hosts: localhost\n  gather_facts: false\n  roles: [k3s]\n");
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(2);
+    run.stdout_has("filter 'k3s_split' comes from the Python filter plugin k3s/filter_plugins/split.py, which hearth cannot run");
+}
+
+#[test]
+fn unknown_filter_names_unscanned_plugins_as_possible_sources() {
+    let p = Project::new();
+    p.write(
+        "filter_plugins/misc.py",
+        "from helpers import FILTERS\n\nclass FilterModule:\n    filters = FILTERS\n",
+    );
+    p.write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{{ 1 | hearth_nowhere }}\"\n");
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(2);
+    run.stdout_has("unknown filter 'hearth_nowhere'; it may come from the Python filter plugin(s) filter_plugins/misc.py");
+}

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::load::inventory::LOCALHOST_NAMES;
+use crate::modules::pyre::{PyReError, PyRegex, Syntax};
 
 /// What pattern matching needs to know about an inventory.
 pub trait Universe {
@@ -128,11 +129,11 @@ pub fn resolve_limited(
 fn match_term(u: &impl Universe, term: &str) -> Result<(Vec<String>, bool), PatternError> {
     let (expr, subscript) = split_subscript(term);
     let matcher = Matcher::new(expr)?;
-    let groups: Vec<&str> = u.group_names().into_iter().filter(|g| matcher.is_match(g)).collect();
+    let groups = matcher.matching(u.group_names())?;
     let mut hosts: Vec<String> = groups.iter().flat_map(|g| u.hosts_of_group(g)).collect();
     let special = expr.starts_with('~') || expr.contains(['.', '?', '*', '[']);
     if groups.is_empty() || special {
-        hosts.extend(u.host_names().into_iter().filter(|h| matcher.is_match(h)).map(str::to_string));
+        hosts.extend(matcher.matching(u.host_names())?.into_iter().map(str::to_string));
     }
     if hosts.is_empty() && LOCALHOST_NAMES.contains(&expr) {
         hosts.push(u.localhost().unwrap_or_else(|| expr.to_string()));
@@ -186,23 +187,42 @@ fn apply_subscript(hosts: Vec<String>, subscript: Option<Subscript>) -> Vec<Stri
     }
 }
 
-/// A glob (fnmatch) or `~regex` term compiled to a regex.
-struct Matcher(Regex);
+/// A glob (fnmatch) or `~regex` term compiled to a Python regex (`re.match`, so look-around
+/// and backreferences work as in Ansible).
+struct Matcher {
+    re: PyRegex,
+    term: String,
+}
 
 impl Matcher {
     fn new(term: &str) -> Result<Matcher, PatternError> {
         let source = match term.strip_prefix('~') {
-            Some(re) => format!("^(?:{re})"),
+            Some(re) => format!("^(?:{})", re.replace("\\Z", "\\z")),
             None => format!("(?s)^(?:{})$", glob_to_regex(term)),
         };
-        Regex::new(&source)
-            .map(Matcher)
-            .map_err(|e| PatternError::Regex { pattern: term.to_string(), message: e.to_string() })
+        let re = PyRegex::new(term, &source, Syntax::Text).map_err(|e| regex_error(term, e))?;
+        Ok(Matcher { re, term: term.to_string() })
     }
 
-    fn is_match(&self, name: &str) -> bool {
-        self.0.is_match(name)
+    /// The names the term matches, in order.
+    fn matching<'a>(&self, names: Vec<&'a str>) -> Result<Vec<&'a str>, PatternError> {
+        let mut out = Vec::new();
+        for n in names {
+            if self.re.is_match(n.as_bytes()).map_err(|e| regex_error(&self.term, e))? {
+                out.push(n);
+            }
+        }
+        Ok(out)
     }
+}
+
+/// A pattern the regex engines refuse or give up on.
+fn regex_error(term: &str, e: PyReError) -> PatternError {
+    let message = match e {
+        PyReError::Pattern { message, .. } | PyReError::Match { message, .. } => message,
+        PyReError::Template { message, .. } => message,
+    };
+    PatternError::Regex { pattern: term.to_string(), message }
 }
 
 /// Python's `fnmatch.translate`: `*`, `?`, `[seq]`, `[!seq]`; everything else literal.
@@ -362,6 +382,8 @@ mod tests {
     fn errors() {
         assert_eq!(resolve(&Fake, " , "), Err(PatternError::Empty));
         assert!(matches!(resolve(&Fake, "~web("), Err(PatternError::Regex { .. })));
+        // Look-ahead works as in Python's `re.match`.
+        assert_eq!(resolve(&Fake, "~(?!w2)w\\d").unwrap().hosts, ["w1.example.com", "w3.example.com"]);
     }
 
     #[test]

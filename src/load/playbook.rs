@@ -130,6 +130,7 @@ fn load_into(path: &Path, plays: &mut Vec<Play>, depth: usize) -> Result<(), Loa
         _ => PathBuf::from("."),
     };
     let dir = dir.canonicalize().unwrap_or(dir);
+    crate::template::plugins::record(&dir, "");
     let items = match &node.kind {
         NodeKind::Seq(items) => items,
         NodeKind::Null => return Err(LoadError::at(&node.pos, "the playbook is empty")),

@@ -82,13 +82,15 @@ pub fn load_role_files(
         dirs.push(siblings.to_path_buf());
     }
     let path = find_role(name, &dirs, pos)?;
+    let role_name = path.file_name().map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+    crate::template::plugins::record(&path, &role_name);
     let deeper = src.file(&path.join("meta").join("main.yml"), src.role.clone());
     let mut loaded = Vec::new();
     for dep in dependencies(&path)? {
         loaded.extend(load_role(&dep.0, &deeper, &dep.1)?);
     }
     let role = Arc::new(Role {
-        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_string()),
+        name: role_name,
         defaults: vars_file(&path, "defaults", files.defaults.as_deref(), pos)?,
         vars: vars_file(&path, "vars", files.vars.as_deref(), pos)?,
         path: path.clone(),

@@ -8,7 +8,7 @@ use minijinja::value::{Kwargs, Rest};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use super::pyrepr::py_str;
-use super::rewrite::{CHAIN_FN, MANDATORY_FN};
+use super::rewrite::{CHAIN_FN, KEYS_KWARG, MANDATORY_FN};
 
 /// Registers the two functions.
 pub fn register(env: &mut Environment<'static>) {
@@ -17,15 +17,19 @@ pub fn register(env: &mut Environment<'static>) {
 }
 
 /// The value at the end of the chain, or undefined with the name of the first missing step.
-fn walk(base: &Value, keys: &[Value]) -> Result<Result<Value, Option<String>>, Error> {
+/// `sources` are the `[expr]` steps as written (`_hearth_keys`), to name an undefined key.
+fn walk(base: &Value, keys: &[Value], kwargs: &Kwargs) -> Result<Result<Value, Option<String>>, Error> {
+    let sources: Option<Vec<String>> = kwargs.get(KEYS_KWARG)?;
+    kwargs.assert_all_used()?;
     if base.is_undefined() {
         return Ok(Err(None));
     }
     let mut cur = base.clone();
-    for key in keys {
+    for (i, key) in keys.iter().enumerate() {
         if key.is_undefined() {
             // `a[nope]`: Ansible fails on the undefined key even under `default`.
-            return Err(Error::new(ErrorKind::UndefinedError, "a key in the expression is undefined"));
+            let src = sources.as_ref().and_then(|s| s.get(i)).map_or("a key", String::as_str);
+            return Err(Error::new(ErrorKind::UndefinedError, format!("'{src}' is undefined")));
         }
         cur = cur.get_item(key).unwrap_or(Value::UNDEFINED);
         if cur.is_undefined() {
@@ -36,8 +40,8 @@ fn walk(base: &Value, keys: &[Value]) -> Result<Result<Value, Option<String>>, E
 }
 
 /// `a.b.c` that is undefined (not an error) when any step is missing.
-fn chain(base: &Value, keys: Rest<Value>) -> Result<Value, Error> {
-    Ok(walk(base, &keys)?.unwrap_or(Value::UNDEFINED))
+fn chain(base: &Value, keys: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    Ok(walk(base, &keys, &kwargs)?.unwrap_or(Value::UNDEFINED))
 }
 
 /// Ansible's `mandatory(msg=None)` on a chain: the value, or an error naming the first missing
@@ -53,8 +57,7 @@ fn mandatory_chain(
         Some(m) => Some(m),
         None => kwargs.get::<Option<Value>>("msg")?,
     };
-    kwargs.assert_all_used()?;
-    match walk(base, &keys)? {
+    match walk(base, &keys, &kwargs)? {
         Ok(v) => Ok(v),
         Err(missing) => {
             let text = match msg.filter(|m| !m.is_none()) {
@@ -99,6 +102,10 @@ mod tests {
             ),
             ("{{ a.l.1 | default(0) }}", json!(2)),
             ("{{ a.x | mandatory }}", json!(1)),
+            (
+                "{{ a.b.c is none }} {{ a.b.c is string }} {{ a.b.c is not mapping }} {{ a.b.c is sequence }}",
+                json!("False False True False"),
+            ),
         ] {
             assert_eq!(render(text), Ok(want), "{text}");
         }
@@ -115,7 +122,15 @@ mod tests {
         ] {
             assert!(render(text).is_err(), "{text}: {:?}", render(text));
         }
-        assert!(render("{{ a[nope] | default('x') }}").is_err(), "an undefined key fails as in Ansible");
+        // An undefined key fails as in Ansible, naming it.
+        assert_eq!(
+            render("{{ a[nope] | default('x') }}"),
+            Err("undefined variable: 'nope' is undefined".into())
+        );
+        assert_eq!(
+            render("{{ a[no.pe] | default(1) }}"),
+            Err("undefined variable: `no` is undefined".into())
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 
 use super::pyrepr::{number_repr, py_repr, py_str};
 use super::{
-    filters_comment, filters_data, filters_lists, filters_password, filters_regex, filters_text, jinja_tests,
-    version,
+    filters_comment, filters_data, filters_ip, filters_lists, filters_password, filters_regex, filters_text,
+    jinja_tests, version,
 };
 
 /// Registers Ansible's filters and tests.
@@ -32,6 +32,7 @@ pub fn register(env: &mut Environment<'static>) {
     filters_lists::register(env);
     filters_comment::register(env);
     filters_password::register(env);
+    filters_ip::register(env);
     version::register(env);
     jinja_tests::register(env);
 }
@@ -179,7 +180,7 @@ fn mandatory(v: &Value, msg: Option<String>) -> Result<Value, Error> {
 }
 
 /// Ansible's `type_debug`: the Python type name.
-fn type_debug(v: &Value) -> &'static str {
+pub(crate) fn type_debug(v: &Value) -> &'static str {
     match v.kind() {
         ValueKind::None | ValueKind::Undefined => "NoneType",
         ValueKind::Bool => "bool",

@@ -69,6 +69,15 @@ const ANSIBLE_CASES: &[(&str, &str)] = &[
     ("{{ 'AbC' | lower }} {{ 'AbC' | upper }} {{ '  x  ' | trim }}", "abc ABC x"),
     ("{{ 'aaa' | replace('a', 'b') }} {{ 'aaa' | replace('a', 'b', 2) }}", "bbb bba"),
     ("{{ 'foo bar' | regex_replace('o+', '0') }}", "f0 bar"),
+    (
+        "{{ nope is sequence }} {{ 'abc' is sequence }} {{ {} is sequence }} {{ [1] is sequence }} \
+         {{ 1 is sequence }} {{ none is sequence }}",
+        "False True True True False False",
+    ),
+    (
+        "{{ none is iterable }} {{ 'a' is iterable }} {{ {} is iterable }} {{ 1 is iterable }}",
+        "False True True False",
+    ),
     // Look-around and backreferences (the fallback engine), as ansible-core 2.18 prints them.
     ("{{ 'foo=1 bar=2' | regex_replace('(?<=foo=)\\d', 'X') }}", "foo=X bar=2"),
     ("{{ 'hello hello world' | regex_search('(\\w+) \\1') }}", "hello hello"),
@@ -286,6 +295,14 @@ fn strict_undefined_errors_name_the_culprit() {
     {
         let err = render(text).unwrap_err();
         assert!(err.contains(needle), "{text}: {err}");
+    }
+}
+
+/// Tests that touch their value fail on an undefined one, as in Ansible (minijinja answered).
+#[test]
+fn touching_tests_fail_on_undefined() {
+    for text in ["{{ nope is iterable }}", "{{ nope is truthy }}", "{{ nope is falsy }}"] {
+        assert!(render(text).unwrap_err().contains("undefined"), "{text}");
     }
 }
 

@@ -28,6 +28,7 @@ pub fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("expanduser", |p: &str| expanduser(p));
     env.add_filter("path_join", path_join);
+    env.add_filter("realpath", |p: &Value| realpath(&py_str(p)));
 }
 
 /// Python's `base64.b64decode` (non-alphabet characters ignored), decoded as UTF-8.
@@ -144,6 +145,42 @@ pub fn expanduser(p: &str) -> String {
     }
 }
 
+/// Python's `os.path.realpath` on the control node: absolute (from the current directory),
+/// symbolic links resolved, `.` and `..` removed; parts that do not exist are kept as written.
+pub fn realpath(p: &str) -> String {
+    let path = std::path::Path::new(p);
+    let abs = match std::env::current_dir() {
+        Ok(cwd) if !path.is_absolute() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    resolve(&abs, 0).to_string_lossy().into_owned()
+}
+
+/// Resolves an absolute path one component at a time; `depth` bounds link chains (a loop
+/// leaves the rest unresolved, as Python does).
+fn resolve(abs: &std::path::Path, depth: usize) -> std::path::PathBuf {
+    use std::path::{Component, PathBuf};
+    let mut out = PathBuf::from("/");
+    for comp in abs.components() {
+        match comp {
+            Component::Normal(c) => {
+                out.push(c);
+                if depth < 40
+                    && let Ok(target) = std::fs::read_link(&out)
+                {
+                    out.pop();
+                    out = resolve(&out.join(target), depth + 1);
+                }
+            }
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
 /// Python's `os.path.join` over a list (or one string).
 fn path_join(paths: &Value) -> Result<String, Error> {
     if paths.kind() == ValueKind::String {
@@ -182,6 +219,19 @@ mod tests {
         assert_eq!(split_whitespace("  a  b c ", usize::MAX), ["a", "b", "c"]);
         assert_eq!(split_whitespace("a b c", 2), ["a", "b c"]);
         assert_eq!(hash("hello", "md5").unwrap(), "5d41402abc4b2a76b9719d911017c592");
+    }
+
+    #[test]
+    fn realpath_like_python() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("real")).unwrap();
+        std::os::unix::fs::symlink("real", root.join("link")).unwrap();
+        let r = root.display();
+        assert_eq!(realpath(&format!("{r}/link/../link/x//y/./z")), format!("{r}/real/x/y/z"));
+        assert_eq!(realpath("/tmp/../etc//hostname"), "/etc/hostname");
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(realpath("relative/x"), format!("{}/relative/x", cwd.display()));
     }
 
     #[test]

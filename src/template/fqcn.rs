@@ -6,95 +6,30 @@
 //! own filters have no FQCN) is left as written and fails as an unknown filter, as in Ansible.
 
 /// Ansible's own filters that hearth has, by collection.
-const FILTERS: &[(&str, &[&str])] = &[(
-    "ansible.builtin",
-    &[
-        "b64decode",
-        "b64encode",
-        "basename",
-        "bool",
-        "checksum",
-        "combine",
-        "comment",
-        "dict2items",
-        "difference",
-        "dirname",
-        "expanduser",
-        "flatten",
-        "from_json",
-        "from_yaml",
-        "hash",
-        "intersect",
-        "items2dict",
-        "mandatory",
-        "md5",
-        "password_hash",
-        "path_join",
-        "product",
-        "quote",
-        "regex_escape",
-        "regex_findall",
-        "regex_replace",
-        "regex_search",
-        "sha1",
-        "shuffle",
-        "split",
-        "splitext",
-        "subelements",
-        "symmetric_difference",
-        "ternary",
-        "to_json",
-        "to_nice_json",
-        "to_nice_yaml",
-        "to_yaml",
-        "type_debug",
-        "union",
-        "unique",
-        "zip",
-    ],
-)];
+#[rustfmt::skip]
+const FILTERS: &[(&str, &[&str])] = &[
+    ("ansible.builtin", &[
+        "b64decode", "b64encode", "basename", "bool", "checksum", "combine", "comment", "dict2items",
+        "difference", "dirname", "expanduser", "flatten", "from_json", "from_yaml", "hash",
+        "intersect", "items2dict", "mandatory", "md5", "password_hash", "path_join", "product",
+        "quote", "realpath", "regex_escape", "regex_findall", "regex_replace", "regex_search",
+        "sha1", "shuffle", "split", "splitext", "subelements", "symmetric_difference", "ternary",
+        "to_json", "to_nice_json", "to_nice_yaml", "to_yaml", "type_debug", "union", "unique", "zip",
+    ]),
+    ("ansible.utils", &["ipaddr", "ipsubnet", "ipv4", "ipv6", "ipwrap"]),
+];
 
 /// Ansible's own tests that hearth has, by collection.
-const TESTS: &[(&str, &[&str])] = &[(
-    "ansible.builtin",
-    &[
-        "abs",
-        "all",
-        "any",
-        "change",
-        "changed",
-        "contains",
-        "directory",
-        "exists",
-        "failed",
-        "failure",
-        "falsy",
-        "file",
-        "is_abs",
-        "is_dir",
-        "is_file",
-        "is_link",
-        "issubset",
-        "issuperset",
-        "link",
-        "link_exists",
-        "match",
-        "reachable",
-        "regex",
-        "search",
-        "skip",
-        "skipped",
-        "subset",
-        "succeeded",
-        "success",
-        "successful",
-        "superset",
-        "truthy",
-        "unreachable",
-        "version",
-        "version_compare",
-    ],
-)];
+#[rustfmt::skip]
+const TESTS: &[(&str, &[&str])] = &[
+    ("ansible.builtin", &[
+        "abs", "all", "any", "change", "changed", "contains", "directory", "exists", "failed",
+        "failure", "falsy", "file", "is_abs", "is_dir", "is_file", "is_link", "issubset",
+        "issuperset", "link", "link_exists", "match", "reachable", "regex", "search", "skip",
+        "skipped", "subset", "succeeded", "success", "successful", "superset", "truthy",
+        "unreachable", "version", "version_compare",
+    ]),
+];
 
 /// The short name of a fully qualified filter hearth has.
 pub fn short_filter(name: &str) -> Option<&'static str> {

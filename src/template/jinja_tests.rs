@@ -42,6 +42,19 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_test("contains", |seq: &Value, v: &Value| contains(seq, v));
     env.add_test("any", |v: &Value| Ok::<_, Error>(v.try_iter()?.any(|i| py_truthy(&i))));
     env.add_test("all", |v: &Value| Ok::<_, Error>(v.try_iter()?.all(|i| py_truthy(&i))));
+    // Jinja2's `sequence` is anything with a length and items: strings and dicts too, never an
+    // undefined value (minijinja's says true for undefined and false for strings and dicts).
+    env.add_test("sequence", |v: &Value| {
+        matches!(v.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable)
+    });
+    // Jinja2's `iterable` calls `iter()`, which fails on Ansible's undefined; `None` is not.
+    env.add_test("iterable", |v: &Value| {
+        strict(v)?;
+        Ok::<_, Error>(matches!(
+            v.kind(),
+            ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+        ))
+    });
     register_path_tests(env);
 }
 
@@ -108,10 +121,19 @@ fn regex_named(v: &Value, pattern: &str, kwargs: Kwargs) -> Result<bool, Error> 
 fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {
     let convert = kwargs.get::<Option<bool>>("convert_bool")?.unwrap_or(false);
     kwargs.assert_all_used()?;
+    strict(v)?;
     if convert && let Some(b) = boolean_like(v) {
         return Ok(b);
     }
     Ok(py_truthy(v))
+}
+
+/// Fails on an undefined value, as Ansible's strict undefined does when a test touches it.
+fn strict(v: &Value) -> Result<(), Error> {
+    if v.is_undefined() {
+        return Err(Error::new(minijinja::ErrorKind::UndefinedError, "the tested value is undefined"));
+    }
+    Ok(())
 }
 
 /// Ansible's `boolean()` for the values it recognises.

@@ -219,6 +219,31 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        for src in [
+            "{{",
+            "{{ 'unterminated",
+            "{{ '\\é' }}é",
+            "{% raw %}",
+            "{% raw %}{{ x }}",
+            "{#",
+            "{{ é.ü | d }}",
+            "}}{{ a[ }}",
+            "{{ a) }}",
+            "{%- raw -%}x{%- endraw -%}{{ a.b|d }}",
+            "\u{1F600}{{ \"\\\u{1F600}\" }}",
+        ] {
+            let toks = template_tokens(src, &Delimiters::default());
+            assert!(
+                toks.iter().all(|t| src.is_char_boundary(t.start) && src.is_char_boundary(t.end)),
+                "{src}"
+            );
+            let _ = crate::template::rewrite::rewrite_template(src, &Delimiters::default());
+            let _ = expression_tokens(src);
+        }
+    }
+
+    #[test]
     fn bare_expression() {
         let src = "a.0 is defined and \"x\\\"y\"";
         assert_eq!(

@@ -168,6 +168,7 @@ fn template_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Ve
             lookup_error(format!("the template file {name} could not be found for the lookup"))
         })?;
         let text = read_text(&path)?;
+        let text = super::rewrite::rewrite_template(&text, &super::lexer::Delimiters::default());
         out.push(Value::from(state.env().render_str(&text, ctx.clone())?));
     }
     Ok(out)

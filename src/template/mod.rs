@@ -7,15 +7,18 @@ mod escape;
 pub mod filters;
 mod filters_comment;
 mod filters_data;
+mod filters_ip;
 mod filters_lists;
 mod filters_password;
 mod filters_regex;
 mod filters_text;
 mod fqcn;
+mod ipaddr;
 pub mod jinja_header;
 mod jinja_tests;
 pub mod lexer;
 pub mod lookups;
+pub mod plugins;
 pub mod pyjson;
 mod pymethods;
 pub mod pyrepr;
@@ -50,6 +53,13 @@ fn describe(e: &minijinja::Error) -> String {
             Some(d) => format!("undefined variable: {d}"),
             None => "undefined variable".to_string(),
         },
+        minijinja::ErrorKind::UnknownFilter => {
+            let name = e.detail().and_then(|d| d.strip_prefix("filter ")?.strip_suffix(" is unknown"));
+            match name.and_then(plugins::unknown_filter_message) {
+                Some(m) => m,
+                None => e.to_string(),
+            }
+        }
         // A filter's own failure: its message as Ansible words it, without minijinja's prefix.
         minijinja::ErrorKind::InvalidOperation => e.detail().map_or_else(|| e.to_string(), str::to_string),
         _ => e.to_string(),

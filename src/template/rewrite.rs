@@ -1,12 +1,15 @@
 //! Ansible's chained undefined and fully qualified filter and test names, by rewriting the
 //! source before minijinja compiles it. `x | ansible.builtin.to_json` becomes `x | to_json`
-//! (see `fqcn`). An
-//! attribute chain (`a.b.c`, `a['b'][k].c`) directly under `default`/`d`, `is defined`/`is
-//! undefined` or `mandatory` becomes a call to `__hearth_chain` (or `__hearth_mandatory`), which
-//! yields undefined as soon as one step is missing instead of failing on the next step.
-//! Everywhere else the chain is left alone, so a plain `{{ a.b.c }}` with `a.b` missing stays
-//! the strict error it is in Ansible. Not handled: a parenthesized chain (`(a.b).c | default`)
-//! and line statements; both keep minijinja's strict behaviour (an error, never a wrong value).
+//! (see `fqcn`). An attribute chain (`a.b.c`, `a['b'][k].c`) directly under `default`/`d`,
+//! `is defined`/`is undefined` (and the type tests that answer on undefined: `is none`,
+//! `is string`, ...) or `mandatory` becomes a call to `__hearth_chain` (or
+//! `__hearth_mandatory`), which yields undefined as soon as one step is missing instead of
+//! failing on the next step. Everywhere else the chain is left alone, so a plain `{{ a.b.c }}`
+//! with `a.b` missing stays the strict error it is in Ansible. (minijinja 3.1's
+//! `UndefinedBehavior::Chainable` is not used: it is lenient, so a plain `{{ a.b.c }}` would
+//! print nothing and `when: a.b.c` would be false instead of failing.)
+//! Not handled: a parenthesized chain (`(a.b).c | default`) and line statements; both keep
+//! minijinja's strict behaviour (an error, never a wrong value).
 
 use std::borrow::Cow;
 
@@ -17,6 +20,16 @@ use super::lexer::{Delimiters, Kind, Tok, expression_tokens, template_tokens};
 pub const CHAIN_FN: &str = "__hearth_chain";
 /// The function a chain under `mandatory` becomes.
 pub const MANDATORY_FN: &str = "__hearth_mandatory";
+/// The keyword argument carrying the source text of `[expr]` steps.
+pub const KEYS_KWARG: &str = "_hearth_keys";
+
+/// Tests that answer on an undefined value without failing, in Ansible and in hearth
+/// (`iterable`, `truthy` and `falsy` fail in Ansible).
+#[rustfmt::skip]
+const TOLERANT_TESTS: &[&str] = &[
+    "defined", "undefined", "none", "string", "number", "mapping", "boolean", "integer", "float",
+    "true", "false", "sequence",
+];
 
 /// Words that are never a variable starting a chain.
 const KEYWORDS: &[&str] =
@@ -40,7 +53,7 @@ pub fn rewrite_expression(text: &str) -> Cow<'_, str> {
 
 /// A cheap test that spares the lexer for most strings.
 fn might_need(text: &str) -> bool {
-    ["default", "defined", "mandatory", "d(", "d ", "ansible."].iter().any(|w| text.contains(w))
+    ["default", "defined", "mandatory", "d(", "d ", "is ", "ansible."].iter().any(|w| text.contains(w))
 }
 
 /// Applies every rewrite found in the tokens to the text.
@@ -87,9 +100,11 @@ fn rewrite_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, Strin
     let (steps, j) = steps(text, toks, i + 1)?;
     let base = name;
     match follower(text, toks, j)? {
-        Follower::Tolerant if !steps.is_empty() => {
-            Some((j, toks[j - 1].end, format!("{CHAIN_FN}({base}{})", step_args(&steps))))
-        }
+        Follower::Tolerant if !steps.is_empty() => Some((
+            j,
+            toks[j - 1].end,
+            format!("{CHAIN_FN}({base}{}{})", step_args(&steps), key_sources(&steps)),
+        )),
         Follower::Mandatory { name_tok } => {
             let (args, end_tok) = match toks.get(name_tok + 1) {
                 Some(t) if t.kind == Kind::Op('(') => {
@@ -101,7 +116,7 @@ fn rewrite_at(text: &str, toks: &[Tok], i: usize) -> Option<(usize, usize, Strin
             let keys = step_args(&steps);
             let keys = keys.strip_prefix(", ").unwrap_or(&keys);
             let args = if args.trim().is_empty() { String::new() } else { format!(", {args}") };
-            let call = format!("{MANDATORY_FN}('{base}', {base}, [{keys}]{args})");
+            let call = format!("{MANDATORY_FN}('{base}', {base}, [{keys}]{args}{})", key_sources(&steps));
             Some((end_tok + 1, toks[end_tok].end, call))
         }
         Follower::Tolerant => None,
@@ -187,6 +202,22 @@ fn step_args(steps: &[Step]) -> String {
         .collect()
 }
 
+/// `, _keys=['', 'k']`: the source of each `[expr]` step, for the error when it is undefined
+/// (nothing when the chain has none).
+fn key_sources(steps: &[Step]) -> String {
+    if !steps.iter().any(|s| matches!(s, Step::Item(_))) {
+        return String::new();
+    }
+    let quoted: Vec<String> = steps
+        .iter()
+        .map(|s| match s {
+            Step::Item(expr) => format!("'{}'", expr.trim().replace('\\', "\\\\").replace('\'', "\\'")),
+            Step::Attr(..) => "''".to_string(),
+        })
+        .collect();
+    format!(", {KEYS_KWARG}=[{}]", quoted.join(", "))
+}
+
 /// What follows a chain, when it tolerates an undefined value.
 enum Follower {
     /// `| default`, `| d`, `is [not] defined`, `is [not] undefined`.
@@ -209,7 +240,7 @@ fn follower(text: &str, toks: &[Tok], j: usize) -> Option<Follower> {
         Kind::Name if word(j) == Some("is") => {
             let test = if word(j + 1) == Some("not") { j + 2 } else { j + 1 };
             let (name, _) = filter_name(text, toks, test)?;
-            matches!(name.as_str(), "defined" | "undefined").then_some(Follower::Tolerant)
+            TOLERANT_TESTS.contains(&name.as_str()).then_some(Follower::Tolerant)
         }
         _ => None,
     }
@@ -241,7 +272,10 @@ mod tests {
     #[test]
     fn chains_under_default_and_defined_are_rewritten() {
         assert_eq!(t("{{ a.b.c | default('x') }}"), "{{ __hearth_chain(a, 'b', 'c') | default('x') }}");
-        assert_eq!(t("{{ a['b'].c|d(1) }}"), "{{ __hearth_chain(a, ('b'), 'c')|d(1) }}");
+        assert_eq!(
+            t("{{ a['b'].c|d(1) }}"),
+            "{{ __hearth_chain(a, ('b'), 'c', _hearth_keys=['\\'b\\'', ''])|d(1) }}"
+        );
         assert_eq!(t("{% if a.b.0 is not defined %}"), "{% if __hearth_chain(a, 'b', 0) is not defined %}");
         assert_eq!(
             rewrite_expression("x.y is defined and x.y.z is undefined"),
@@ -249,7 +283,8 @@ mod tests {
         );
         assert_eq!(
             t("{{ a[k.l.m | default('q')].c | default(omit) }}"),
-            "{{ __hearth_chain(a, (__hearth_chain(k, 'l', 'm') | default('q')), 'c') | default(omit) }}"
+            "{{ __hearth_chain(a, (__hearth_chain(k, 'l', 'm') | default('q')), 'c', \
+             _hearth_keys=['k.l.m | default(\\'q\\')', '']) | default(omit) }}"
         );
     }
 

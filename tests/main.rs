@@ -15,6 +15,7 @@ mod get_url;
 mod inventory;
 mod k8s;
 mod k8s_patch;
+mod kernel;
 mod kube_double;
 mod lab;
 mod language;

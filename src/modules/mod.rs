@@ -36,6 +36,7 @@ pub mod service;
 pub mod set_fact;
 pub mod setup;
 pub mod stat;
+pub mod sysctl;
 pub mod systemd;
 pub mod systemd_unit;
 pub mod template;
@@ -279,6 +280,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("setup", setup::Setup, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
+    spec!("sysctl", sysctl::Sysctl, FreeForm::KeyValue),
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
@@ -291,7 +293,11 @@ pub static REGISTRY: &[Spec] = &[
 const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
-const COLLECTIONS: &[(&str, &[&str])] = &[("kubernetes.core.", &["k8s", "k8s_info"])];
+const COLLECTIONS: &[(&str, &[&str])] = &[
+    ("ansible.posix.", &["sysctl"]),
+    ("community.general.", &[]),
+    ("kubernetes.core.", &["k8s", "k8s_info"]),
+];
 
 /// Finds a module by bare or fully qualified name.
 pub fn lookup(name: &str) -> Option<&'static Spec> {

@@ -54,3 +54,26 @@ fn sysctl_file_kernel_check_mode_and_errors() {
     p.write("typo.yml", &play_on("lab3", "    - sysctl: {name: a, value: 1, sysctl_fil: /x}\n"));
     lab.apply(&p, &["typo.yml"]).code(4).stderr_has("Did you mean 'sysctl_file'?");
 }
+
+#[test]
+fn modprobe_reads_proc_modules_or_fails_clearly() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    let tasks = "    - community.general.modprobe: {name: br_netfilter, persistent: present}\n      register: r\n      ignore_errors: true\n    \
+                 - copy: {dest: /tmp/hearth-modprobe.json, content: '{{ r | to_json }}'}\n";
+    p.write("site.yml", &play_on("lab3", tasks));
+    let run = lab.apply(&p, &["site.yml"]);
+    run.code(0);
+    let r: serde_json::Value =
+        serde_json::from_str(&lab.ok(HOST, "root", "cat /tmp/hearth-modprobe.json")).expect("json");
+    if lab.ssh(HOST, "root", "test -r /proc/modules").status.success() {
+        // A kernel with loadable modules: br_netfilter is either loaded or loadable.
+        assert_eq!(r["name"], "br_netfilter", "{r}");
+        assert!(lab.ssh(HOST, "root", "test -f /etc/modules-load.d/br_netfilter.conf").status.success());
+    } else {
+        assert_eq!(r["failed"], true, "{r}");
+        assert_eq!(r["msg"], "[Errno 2] No such file or directory: '/proc/modules'");
+        assert_eq!(r["name"], "br_netfilter");
+        assert_eq!(r["state"], "present");
+    }
+}

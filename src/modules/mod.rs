@@ -27,6 +27,7 @@ pub mod k8s_plan;
 pub mod k8s_result;
 pub mod lineinfile;
 pub mod mode;
+pub mod modprobe;
 pub mod package;
 pub mod put;
 pub mod pyre;
@@ -272,6 +273,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("k8s", k8s::K8s, FreeForm::KeyValue),
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("modprobe", modprobe::Modprobe, FreeForm::KeyValue),
     spec!("package", package::Package, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("replace", replace::Replace, FreeForm::KeyValue),
@@ -295,7 +297,7 @@ const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
 const COLLECTIONS: &[(&str, &[&str])] = &[
     ("ansible.posix.", &["sysctl"]),
-    ("community.general.", &[]),
+    ("community.general.", &["modprobe"]),
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];
 

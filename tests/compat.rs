@@ -56,6 +56,7 @@ cases!(
     lineinfile_regexp,
     role_community,
     role_entry_keywords,
+    slurp_fetch,
     stat_register,
     template_basic,
     template_whitespace,

@@ -10,6 +10,7 @@ mod demo;
 mod docker;
 mod errors;
 mod facts;
+mod fetch;
 mod files;
 mod get_url;
 mod inventory;

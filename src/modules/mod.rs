@@ -15,6 +15,7 @@ pub mod copy;
 pub mod deb822_repository;
 pub mod debug;
 pub mod fail;
+pub mod fetch;
 pub mod file;
 pub mod fileedit;
 pub mod get_url;
@@ -36,6 +37,7 @@ pub mod replace;
 pub mod service;
 pub mod set_fact;
 pub mod setup;
+pub mod slurp;
 pub mod stat;
 pub mod sysctl;
 pub mod systemd;
@@ -265,6 +267,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("deb822_repository", deb822_repository::Deb822Repository, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
+    spec!("fetch", fetch::Fetch, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
     spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
     spec!("getent", getent::Getent, FreeForm::KeyValue),
@@ -281,6 +284,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("setup", setup::Setup, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
+    spec!("slurp", slurp::Slurp, FreeForm::KeyValue),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
     spec!("sysctl", sysctl::Sysctl, FreeForm::KeyValue),
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),

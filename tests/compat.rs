@@ -38,6 +38,7 @@ cases!(
     copy_dest_directory,
     file_states,
     filters_data,
+    find_filters,
     filters_extra,
     filters_lists,
     filters_serialize,

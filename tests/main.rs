@@ -12,6 +12,7 @@ mod errors;
 mod facts;
 mod fetch;
 mod files;
+mod find;
 mod get_url;
 mod inventory;
 mod k8s;

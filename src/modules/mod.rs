@@ -18,6 +18,10 @@ pub mod fail;
 pub mod fetch;
 pub mod file;
 pub mod fileedit;
+pub mod find;
+pub mod find_content;
+pub mod find_match;
+pub mod find_walk;
 pub mod get_url;
 pub mod getent;
 pub mod group;
@@ -269,6 +273,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("fetch", fetch::Fetch, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("find", find::Find, FreeForm::KeyValue),
     spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
     spec!("getent", getent::Getent, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),

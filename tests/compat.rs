@@ -59,6 +59,7 @@ cases!(
     role_entry_keywords,
     slurp_fetch,
     stat_register,
+    tempfile_register,
     template_basic,
     template_whitespace,
 );

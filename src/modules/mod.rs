@@ -46,6 +46,7 @@ pub mod stat;
 pub mod sysctl;
 pub mod systemd;
 pub mod systemd_unit;
+pub mod tempfile;
 pub mod template;
 pub mod uri;
 pub mod user;
@@ -294,6 +295,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("sysctl", sysctl::Sysctl, FreeForm::KeyValue),
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
+    spec!("tempfile", tempfile::Tempfile, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),

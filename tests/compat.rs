@@ -55,6 +55,7 @@ cases!(
     lineinfile_insert_positions,
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
+    pause_register,
     role_community,
     role_entry_keywords,
     slurp_fetch,

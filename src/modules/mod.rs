@@ -34,6 +34,7 @@ pub mod lineinfile;
 pub mod mode;
 pub mod modprobe;
 pub mod package;
+pub mod pause;
 pub mod put;
 pub mod pyre;
 pub mod raw;
@@ -284,6 +285,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("modprobe", modprobe::Modprobe, FreeForm::KeyValue),
     spec!("package", package::Package, FreeForm::KeyValue),
+    spec!("pause", pause::Pause, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("service", service::Service, FreeForm::KeyValue),

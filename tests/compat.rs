@@ -32,6 +32,7 @@ macro_rules! cases {
 }
 
 cases!(
+    assemble_fragments,
     blockinfile_create_and_insert,
     blockinfile_replace_remove_marker,
     copy_content_mode,

@@ -8,6 +8,7 @@
 pub mod apt;
 pub mod apt_repository;
 pub mod args;
+pub mod assemble;
 pub mod assert;
 pub mod blockinfile;
 pub mod command;
@@ -266,6 +267,7 @@ macro_rules! spec {
 pub static REGISTRY: &[Spec] = &[
     spec!("apt", apt::Apt, FreeForm::KeyValue),
     spec!("apt_repository", apt_repository::AptRepository, FreeForm::KeyValue),
+    spec!("assemble", assemble::Assemble, FreeForm::KeyValue),
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
     spec!("command", command::Command, FreeForm::Param("cmd")),

@@ -1,6 +1,7 @@
 //! Kernel settings on lab hosts over SSH: `ansible.posix.sysctl` on `net.ipv4.ip_forward`
 //! (per network namespace, so a lab host's change stays inside it) and
-//! `community.general.modprobe`'s files. Read back with the system ssh.
+//! `community.general.modprobe`'s files and `community.general.timezone` without timedatectl.
+//! Read back with the system ssh.
 
 use crate::support::lab::Lab;
 use crate::support::{Project, play_on};
@@ -76,4 +77,29 @@ fn modprobe_reads_proc_modules_or_fails_clearly() {
         assert_eq!(r["name"], "br_netfilter");
         assert_eq!(r["state"], "present");
     }
+}
+
+#[test]
+fn timezone_without_timedatectl_uses_the_files() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    let task = "    - community.general.timezone: {name: Europe/Berlin}\n      register: tz\n";
+    p.write("site.yml", &play_on("lab3", task));
+    let check = lab.apply(&p, &["site.yml", "--check", "--diff"]);
+    check.code(0).stdout_has("+name: Europe/Berlin");
+    assert_eq!(check.recap("lab3", "changed"), 1, "{}", check.stdout);
+    let before = lab.ok(HOST, "root", "readlink /etc/localtime");
+    assert!(!before.ends_with("Europe/Berlin"), "check mode changes nothing");
+
+    lab.apply(&p, &["site.yml"]).code(0);
+    assert_eq!(lab.ok(HOST, "root", "readlink /etc/localtime"), "/usr/share/zoneinfo/Europe/Berlin");
+    assert_eq!(lab.ok(HOST, "root", "cat /etc/timezone"), "Europe/Berlin");
+    let again = lab.apply(&p, &["site.yml"]);
+    again.code(0);
+    assert_eq!(again.recap("lab3", "changed"), 0, "{}", again.stdout);
+
+    p.write("bad.yml", &play_on("lab3", "    - timezone: {name: Mars/Olympus}\n"));
+    lab.apply(&p, &["bad.yml"]).code(2).stdout_has("given timezone \\\"Mars/Olympus\\\" is not available");
+    p.write("utc.yml", &play_on("lab3", "    - timezone: {name: Etc/UTC}\n"));
+    lab.apply(&p, &["utc.yml"]).code(0);
 }

@@ -50,6 +50,7 @@ pub mod systemd;
 pub mod systemd_unit;
 pub mod tempfile;
 pub mod template;
+pub mod timezone;
 pub mod uri;
 pub mod user;
 pub mod user_db;
@@ -301,6 +302,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
     spec!("tempfile", tempfile::Tempfile, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
+    spec!("timezone", timezone::Timezone, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
     spec!("wait_for", wait_for::WaitFor, FreeForm::KeyValue),
@@ -312,7 +314,7 @@ const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
 const COLLECTIONS: &[(&str, &[&str])] = &[
     ("ansible.posix.", &["sysctl"]),
-    ("community.general.", &["modprobe"]),
+    ("community.general.", &["modprobe", "timezone"]),
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];
 

@@ -6,6 +6,7 @@ mod support;
 mod apt;
 mod cli;
 mod compat;
+mod debian;
 mod demo;
 mod docker;
 mod errors;

@@ -5,6 +5,7 @@
 //!
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
+pub mod alternatives;
 pub mod apt;
 pub mod apt_repository;
 pub mod args;
@@ -266,6 +267,7 @@ macro_rules! spec {
 
 /// Every module hearth knows, sorted by name.
 pub static REGISTRY: &[Spec] = &[
+    spec!("alternatives", alternatives::Alternatives, FreeForm::KeyValue),
     spec!("apt", apt::Apt, FreeForm::KeyValue),
     spec!("apt_repository", apt_repository::AptRepository, FreeForm::KeyValue),
     spec!("assemble", assemble::Assemble, FreeForm::KeyValue),
@@ -314,7 +316,7 @@ const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
 const COLLECTIONS: &[(&str, &[&str])] = &[
     ("ansible.posix.", &["sysctl"]),
-    ("community.general.", &["modprobe", "timezone"]),
+    ("community.general.", &["alternatives", "modprobe", "timezone"]),
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];
 

@@ -1,5 +1,6 @@
 //! Debian's package-system side modules over SSH on lab hosts: `community.general.alternatives`
-//! through the real `update-alternatives`. Read back with the system ssh.
+//! through the real `update-alternatives`, `dpkg_selections` through dpkg. Read back with the
+//! system ssh.
 
 use crate::support::lab::Lab;
 use crate::support::{Project, play_on};
@@ -41,4 +42,28 @@ fn alternatives_install_select_auto_remove() {
         - assert: {that: [\"bad.msg == 'Specified path /usr/local/bin/hearth-missing does not exist'\"]}\n"));
     lab.apply(&p, &["absent.yml"]).code(0);
     assert_eq!(lab.ok(1, "root", "hearth-alt"), "a");
+}
+
+#[test]
+fn dpkg_selections_hold_and_release() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    let tasks = "    - dpkg_selections: {name: bash, selection: hold}\n      register: h\n    \
+                 - assert: {that: [h.changed, \"h.before == 'install'\", \"h.after == 'hold'\"]}\n    \
+                 - ansible.builtin.dpkg_selections: {name: hearth-no-such-package, selection: hold}\n      register: bad\n      ignore_errors: true\n    \
+                 - assert: {that: [\"bad.msg == \\\"Failed to find package 'hearth-no-such-package' to perform selection 'hold'.\\\"\"]}\n";
+    p.write("site.yml", &play_on("lab3", tasks));
+    lab.apply(&p, &["site.yml", "--check"]).code(0);
+    assert_eq!(
+        lab.ok(2, "root", "dpkg --get-selections bash | cut -f7"),
+        "install",
+        "check mode changes nothing"
+    );
+    lab.apply(&p, &["site.yml"]).code(0);
+    assert_eq!(lab.ok(2, "root", "dpkg --get-selections bash | awk '{print $2}'"), "hold");
+    p.write("again.yml", &play_on("lab3", "    - dpkg_selections: {name: bash, selection: hold}\n    - dpkg_selections: {name: bash, selection: install}\n"));
+    let again = lab.apply(&p, &["again.yml"]);
+    again.code(0);
+    assert_eq!(again.recap("lab3", "changed"), 1, "{}", again.stdout);
+    assert_eq!(lab.ok(2, "root", "dpkg --get-selections bash | awk '{print $2}'"), "install");
 }

@@ -16,6 +16,7 @@ pub mod command;
 pub mod copy;
 pub mod deb822_repository;
 pub mod debug;
+pub mod dpkg_selections;
 pub mod fail;
 pub mod fetch;
 pub mod file;
@@ -277,6 +278,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("copy", copy::Copy, FreeForm::KeyValue),
     spec!("deb822_repository", deb822_repository::Deb822Repository, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
+    spec!("dpkg_selections", dpkg_selections::DpkgSelections, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
     spec!("fetch", fetch::Fetch, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),

@@ -43,6 +43,7 @@ pub mod pyre;
 pub mod raw;
 pub mod replace;
 pub mod service;
+pub mod service_facts;
 pub mod set_fact;
 pub mod setup;
 pub mod slurp;
@@ -296,6 +297,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("service", service::Service, FreeForm::KeyValue),
+    spec!("service_facts", service_facts::ServiceFacts, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("setup", setup::Setup, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),

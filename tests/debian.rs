@@ -1,6 +1,6 @@
 //! Debian's package-system side modules over SSH on lab hosts: `community.general.alternatives`
-//! through the real `update-alternatives`, `dpkg_selections` through dpkg. Read back with the
-//! system ssh.
+//! through the real `update-alternatives`, `dpkg_selections` and `package_facts` through dpkg.
+//! Read back with the system ssh.
 
 use crate::support::lab::Lab;
 use crate::support::{Project, play_on};
@@ -66,4 +66,20 @@ fn dpkg_selections_hold_and_release() {
     again.code(0);
     assert_eq!(again.recap("lab3", "changed"), 1, "{}", again.stdout);
     assert_eq!(lab.ok(2, "root", "dpkg --get-selections bash | awk '{print $2}'"), "install");
+}
+
+#[test]
+fn package_facts_from_dpkg_query() {
+    let Some(lab) = Lab::get() else { return };
+    let version = lab.ok(0, "root", "dpkg-query -W -f '${Version}' bash");
+    let p = Project::new();
+    let tasks = format!(
+        "    - package_facts: {{manager: auto}}\n    \
+         - assert:\n        that:\n          - \"ansible_facts.packages['bash'][0].version == '{version}'\"\n          \
+         - \"packages.bash[0].source == 'apt'\"\n          - \"'hearth-not-installed' not in ansible_facts.packages\"\n    \
+         - ansible.builtin.package_facts: {{manager: rpm}}\n      register: bad\n      ignore_errors: true\n    \
+         - assert: {{that: [\"bad.msg.startswith('Unsupported package managers requested: rpm')\"]}}\n"
+    );
+    p.write("site.yml", &play_on("lab1", &tasks));
+    lab.apply(&p, &["site.yml"]).code(0);
 }

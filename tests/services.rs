@@ -134,7 +134,11 @@ fn service_refuses_another_known_init_system_by_its_fact() {
 fn service_facts_lists_units_with_state_and_status() {
     let Some(lab) = Lab::get() else { return };
     unit_file(lab, 1, "/etc/systemd/system", "hearth-facts-a");
-    lab.ok(1, "root", "printf '[Service]\\nExecStart=/bin/true\\n' > /lib/systemd/system/hearth-facts-b.service");
+    lab.ok(
+        1,
+        "root",
+        "printf '[Service]\\nExecStart=/bin/true\\n' > /lib/systemd/system/hearth-facts-b.service",
+    );
     let p = Project::new();
     let tasks = "    - service: {name: hearth-facts-a, state: started, enabled: true}\n    \
                  - ansible.builtin.service_facts:\n      register: r\n    \

@@ -37,6 +37,7 @@ pub mod lineinfile;
 pub mod mode;
 pub mod modprobe;
 pub mod package;
+pub mod package_facts;
 pub mod pause;
 pub mod put;
 pub mod pyre;
@@ -293,6 +294,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("modprobe", modprobe::Modprobe, FreeForm::KeyValue),
     spec!("package", package::Package, FreeForm::KeyValue),
+    spec!("package_facts", package_facts::PackageFacts, FreeForm::KeyValue),
     spec!("pause", pause::Pause, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("replace", replace::Replace, FreeForm::KeyValue),

@@ -205,8 +205,8 @@ pub enum FreeForm {
 
 /// A registry entry: how to build a module from its (already templated) arguments.
 pub struct Spec {
-    /// Bare name; `ansible.builtin.NAME`, `ansible.legacy.NAME` (and `kubernetes.core.NAME` for
-    /// the Kubernetes modules) are accepted too.
+    /// Bare name; `ansible.builtin.NAME`, `ansible.legacy.NAME` (and `COLLECTION.NAME` for the
+    /// modules listed under their collection in `COLLECTIONS`) are accepted too.
     pub name: &'static str,
     /// Builds the module from its arguments, rejecting unknown or missing parameters.
     pub build: fn(Value) -> Result<Box<dyn Module>, ParamError>,

@@ -53,6 +53,14 @@ fn normpath(p: &str) -> PathBuf {
     if out.is_empty() { PathBuf::from(".") } else { out.iter().collect() }
 }
 
+/// `dest` with a leading `~` replaced by the control node's home, as Ansible's `path_dwim` does.
+fn home(dest: &str) -> String {
+    match (dest == "~" || dest.starts_with("~/"), std::env::var("HOME")) {
+        (true, Ok(h)) => format!("{h}{}", &dest[1..]),
+        _ => dest.to_string(),
+    }
+}
+
 /// Where the copy goes on the controller: Ansible's layout rules, with `base` for a relative
 /// `dest` and `is_dir` telling which local paths are directories.
 pub fn local_path(
@@ -125,7 +133,7 @@ impl Module for Fetch {
         let var = |name: &str| ctx.vars.get_attr(name).ok().and_then(|v| v.as_str().map(str::to_string));
         let host = var("inventory_hostname").unwrap_or_else(|| "localhost".into());
         let base = var("playbook_dir").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-        let dest = local_path(&self.src, &self.dest, self.flat, &host, &base, |p| p.is_dir())
+        let dest = local_path(&self.src, &home(&self.dest), self.flat, &host, &base, |p| p.is_dir())
             .map_err(ModuleError::msg)?;
         let dest_text = dest.display().to_string();
         let local = Local.read_file(&dest_text)?;

@@ -241,11 +241,25 @@ fn action(t: Target, name: String, want: String, after: String, todo: Todo, igno
                 argv.insert(1, "-e");
             }
             let out = ctx.host.run(&Cmd::new(argv))?;
-            if out.rc != 0 {
+            if out.rc != 0 || reload_stderr_failed(&String::from_utf8_lossy(&out.stderr)) {
                 return Err(failed("Failed to reload sysctl: ", &out));
             }
         }
         Ok(Map::new())
+    })
+}
+
+/// Like Ansible, a reload fails on any stderr line except a key the kernel refused
+/// (`sysctl: setting key "K": Invalid argument` or `...: Read-only file system`).
+pub fn reload_stderr_failed(stderr: &str) -> bool {
+    stderr.lines().filter(|l| !l.trim().is_empty()).any(|l| {
+        let refused = l
+            .strip_prefix("sysctl: setting key \"")
+            .and_then(|r| r.split_once("\": "))
+            .is_some_and(|(key, why)| {
+                !key.contains('"') && matches!(why, "Invalid argument" | "Read-only file system")
+            });
+        !refused
     })
 }
 
@@ -322,6 +336,13 @@ mod tests {
         );
         assert_eq!(module(json!({"name": "k"})).check().unwrap_err().to_string(), "value cannot be None");
         assert_eq!(module(json!({"key": "k", "val": "on"})).check().unwrap(), "1");
+    }
+
+    #[test]
+    fn reload_errors() {
+        assert!(!reload_stderr_failed(""));
+        assert!(!reload_stderr_failed("sysctl: setting key \"net.x\": Invalid argument\n"));
+        assert!(reload_stderr_failed("sysctl: cannot stat /proc/sys/a/b: No such file or directory\n"));
     }
 
     #[test]

@@ -389,6 +389,14 @@ mod module_tests {
         let f = &run.result["files"][0];
         assert_eq!(f["isreg"], true);
         assert_eq!(f["mode"].as_str().unwrap().len(), 4);
+        std::os::unix::fs::symlink(env.path("d"), env.path("ld")).unwrap();
+        let run = env
+            .run::<Find>(json!({"paths": top, "patterns": "c.log", "recurse": true, "follow": true}))
+            .unwrap();
+        assert_eq!(names(&run), ["c.log", "c.log"], "through the link too");
+        let run = env.run::<Find>(json!({"paths": top, "file_type": "link", "follow": true})).unwrap();
+        assert_eq!(names(&run), ["ld"], "a followed link is still reported as a link (lstat)");
+        std::fs::remove_file(env.path("ld")).unwrap();
         let run = env.run::<Find>(json!({"paths": [env.path("a.log"), top], "limit": 1})).unwrap();
         assert_eq!(run.result["matched"], 1);
         assert_eq!(run.result["msg"], "Not all paths examined, check warnings for details");

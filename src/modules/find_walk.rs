@@ -202,7 +202,9 @@ fn visit(dir: &str, depth: usize, children: &mut HashMap<String, Vec<Entry>>, ou
     for e in &mut list {
         e.depth = depth;
     }
-    let (dirs, files): (Vec<Entry>, Vec<Entry>) = list.into_iter().partition(|e| e.kind() == 0o040000);
+    // A followed link to a directory has children too: os.walk lists it with the directories.
+    let (dirs, files): (Vec<Entry>, Vec<Entry>) =
+        list.into_iter().partition(|e| e.kind() == 0o040000 || children.contains_key(&e.path));
     out.extend(files);
     let names: Vec<String> = dirs.iter().map(|d| d.path.clone()).collect();
     out.extend(dirs);

@@ -222,27 +222,27 @@ impl Module for Find {
         let out = ctx.host.run(&Cmd::new(argv))?;
         let walk = find_walk::parse(&out.stdout, self.paths.len()).map_err(ModuleError::msg)?;
         let filters = Filters::new(self, walk.now)?;
-        let (found, examined) = self.select(&walk, &filters);
-        let found = super::find_content::filter(ctx, self, found)?;
+        let found = super::find_content::filter(ctx, self, self.select(&walk, &filters))?;
+        // Ansible stops walking in the directory where the limit was reached.
+        let last =
+            found.last().map(|(e, _)| *e).filter(|_| self.limit.is_some_and(|l| found.len() as i64 >= l));
+        let examined = find_walk::examined(&walk, last);
         Ok(self.result(&walk, found, examined))
     }
 }
 
 impl Find {
     /// Candidates in walk order (up to `limit`) and how many entries were looked at.
-    fn select<'a>(&self, walk: &'a Walk, f: &Filters) -> (Vec<&'a Entry>, usize) {
-        let mut found = Vec::new();
-        let mut examined = 0;
-        for tree in &walk.trees {
-            examined += tree.entries.len();
-            found.extend(tree.entries.iter().filter(|e| self.candidate(f, e)));
-        }
+    /// Candidates in walk order (up to `limit` when no content is to be read).
+    fn select<'a>(&self, walk: &'a Walk, f: &Filters) -> Vec<&'a Entry> {
+        let mut found: Vec<&Entry> =
+            walk.trees.iter().flat_map(|t| t.entries.iter().filter(|e| self.candidate(f, e))).collect();
         if self.contains.is_none()
             && let Some(l) = self.limit
         {
             found.truncate(l as usize);
         }
-        (found, examined)
+        found
     }
 
     fn result(&self, walk: &Walk, files: Vec<(&Entry, Option<String>)>, examined: usize) -> Plan {

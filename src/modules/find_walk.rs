@@ -213,6 +213,26 @@ fn visit(dir: &str, depth: usize, children: &mut HashMap<String, Vec<Entry>>, ou
     }
 }
 
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or(".", |(p, _)| p)
+}
+
+/// How many entries Ansible's walk looked at: all of them, or with a reached `limit` (`last`,
+/// the last match) those of the directories walked up to and including `last`'s.
+pub fn examined(walk: &Walk, last: Option<&Entry>) -> usize {
+    let mut count = 0;
+    for tree in &walk.trees {
+        let Some(i) = last.and_then(|l| tree.entries.iter().position(|e| std::ptr::eq(e, l))) else {
+            count += tree.entries.len();
+            continue;
+        };
+        let p = parent(&tree.entries[i].path);
+        let end = tree.entries[i..].iter().take_while(|e| parent(&e.path) == p).count();
+        return count + i + end;
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

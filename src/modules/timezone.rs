@@ -25,9 +25,10 @@ pub struct Timezone {
 }
 
 /// Prints `timedatectl status` (after `T`) when it works, else the files the fallback reads.
-const SCRIPT: &str = r#"if out=$(timedatectl status 2>/dev/null); then printf 'T\n%s\n' "$out"; exit 0; fi
+/// A first line `nozonefile` says the zone `$1` does not exist.
+const SCRIPT: &str = r#"[ -n "$1" ] && [ ! -f "/usr/share/zoneinfo/$1" ] && echo nozonefile
+if out=$(timedatectl status 2>/dev/null); then printf 'T\n%s\n' "$out"; exit 0; fi
 echo F
-[ -n "$1" ] && { [ -f "/usr/share/zoneinfo/$1" ] && echo zonefile || echo nozonefile; }
 if [ -L /etc/localtime ]; then
   if [ -e /etc/localtime ]; then echo "link $(readlink /etc/localtime)"; else echo broken; fi
 elif [ -n "$1" ] && cmp -s /etc/localtime "/usr/share/zoneinfo/$1"; then echo same; else echo differs; fi
@@ -46,6 +47,7 @@ pub enum Found {
 
 /// Parses [`SCRIPT`]'s output.
 pub fn parse(out: &str) -> Found {
+    let out = out.strip_prefix("nozonefile\n").unwrap_or(out);
     match out.split_once('\n') {
         Some(("T", rest)) => Found::Systemd(rest.to_string()),
         Some((_, rest)) => Found::Files(rest.to_string()),
@@ -119,14 +121,17 @@ impl Module for Timezone {
         }
         let planned = self.name.clone().unwrap_or_default();
         let out = ctx.host.run(&Cmd::new(["/bin/sh", "-c", SCRIPT, "sh", &planned]))?;
-        let found = parse(&String::from_utf8_lossy(&out.stdout));
+        let text = String::from_utf8_lossy(&out.stdout);
+        // A `..` would point /etc/localtime outside the zone files.
+        if self.name.is_some() && (text.starts_with("nozonefile\n") || planned.split('/').any(|c| c == ".."))
+        {
+            return Err(abort(&format!("given timezone \"{planned}\" is not available")));
+        }
+        let found = parse(&text);
         let files = match &found {
             Found::Files(f) => Some(f.clone()),
             Found::Systemd(_) => None,
         };
-        if self.name.is_some() && files.as_ref().is_some_and(|f| f.lines().any(|l| l == "nozonefile")) {
-            return Err(abort(&format!("given timezone \"{planned}\" is not available")));
-        }
         let mut steps: Vec<Vec<String>> = Vec::new();
         let (mut before, mut after) = (String::new(), String::new());
         if let Some(name) = &self.name {
@@ -208,14 +213,15 @@ mod tests {
             "Local time: Thu\n                Time zone: Europe/Berlin (CET, +0100)\nRTC in local TZ: no\n";
         assert_eq!(current_zone(&Found::Systemd(status.into()), "x"), "Europe/Berlin");
         let files = |s: &str| Found::Files(s.into());
-        let linked = "zonefile\nlink /usr/share/zoneinfo/Etc/UTC\ndpkg\ntimezone\nEtc/UTC\n";
+        let linked = "link /usr/share/zoneinfo/Etc/UTC\ndpkg\ntimezone\nEtc/UTC\n";
         assert_eq!(current_zone(&files(linked), "Etc/UTC"), "Etc/UTC");
         assert_eq!(current_zone(&files(linked), "Europe/Berlin"), "Etc/UTC");
-        let stale = "zonefile\nlink /usr/share/zoneinfo/Asia/Tokyo\ntimezone\nEurope/Berlin\n";
+        let stale = "link /usr/share/zoneinfo/Asia/Tokyo\ntimezone\nEurope/Berlin\n";
         assert_eq!(current_zone(&files(stale), "Europe/Berlin"), "Asia/Tokyo", "the link wins");
-        assert_eq!(current_zone(&files("zonefile\ndiffers\n"), "Etc/UTC"), "n/a");
-        assert_eq!(current_zone(&files("zonefile\nsame\ntimezone\nEtc/UTC\n"), "Etc/UTC"), "Etc/UTC");
+        assert_eq!(current_zone(&files("differs\n"), "Etc/UTC"), "n/a");
+        assert_eq!(current_zone(&files("same\ntimezone\nEtc/UTC\n"), "Etc/UTC"), "Etc/UTC");
         assert_eq!(parse("T\nTime zone: UTC\n"), Found::Systemd("Time zone: UTC\n".into()));
+        assert_eq!(parse("nozonefile\nF\ndiffers\n"), Found::Files("differs\n".into()));
     }
 
     #[test]

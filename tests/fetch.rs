@@ -28,7 +28,11 @@ fn fetch_layout_idempotence_check_mode_and_become_slurp() {
     let slurp = "    - slurp: {src: /etc/shadow}\n      become: true\n      register: s\n    \
                  - assert: {that: [\"(s.content | b64decode).startswith('root:')\", \"s.source == '/etc/shadow'\"]}\n    \
                  - slurp: {src: /etc/shadow}\n      register: denied\n      ignore_errors: true\n    \
-                 - assert: {that: [\"denied.msg == 'file is not readable: /etc/shadow'\"]}\n";
+                 - assert: {that: [\"denied.msg == 'file is not readable: /etc/shadow'\"]}\n    \
+                 - slurp: {src: /root/hearth-nope/x}\n      register: hidden\n      ignore_errors: true\n    \
+                 - assert: {that: [\"hidden.msg == 'file is not readable: /root/hearth-nope/x'\"]}\n    \
+                 - slurp: {src: /tmp/hearth-nope/x}\n      register: gone\n      ignore_errors: true\n    \
+                 - assert: {that: [\"gone.msg == 'file not found: /tmp/hearth-nope/x'\"]}\n";
     p.write("slurp.yml", &play_on("lab1_user", slurp));
     lab.apply(&p, &["slurp.yml"]).code(0);
 }

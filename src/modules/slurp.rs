@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::{Ctx, Module, ModuleError, Plan};
-use crate::transport::FileKind;
+use crate::transport::{Cmd, FileKind};
 
 /// Parameters of `slurp`.
 #[derive(Debug, Deserialize)]
@@ -38,6 +38,7 @@ pub enum ReadError {
 pub fn read(ctx: &Ctx, src: &str) -> Result<Vec<u8>, ReadError> {
     let probe = ctx.host.probe(src).map_err(|e| ReadError::Other(e.to_string()))?;
     match (&probe.stat, probe.content) {
+        (None, _) if behind_closed_dir(ctx, src) => Err(ReadError::Unreadable(src.into())),
         (None, _) => Err(ReadError::Missing(src.into())),
         (Some(st), _) if st.kind == FileKind::Directory => Err(ReadError::Directory(src.into())),
         (_, Some(bytes)) => Ok(bytes),
@@ -48,6 +49,15 @@ pub fn read(ctx: &Ctx, src: &str) -> Result<Vec<u8>, ReadError> {
             Err(e) => Err(ReadError::Other(e.to_string())),
         },
     }
+}
+
+/// Whether the deepest existing directory above `src` may not be searched, so the user cannot
+/// even see whether `src` exists (Python's `open` then fails with EACCES, not ENOENT).
+fn behind_closed_dir(ctx: &Ctx, src: &str) -> bool {
+    const SCRIPT: &str = r#"d=$(dirname -- "$1")
+while [ ! -d "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do d=$(dirname -- "$d"); done
+[ -x "$d" ] || exit 13"#;
+    ctx.host.run(&Cmd::new(["/bin/sh", "-c", SCRIPT, "sh", src])).is_ok_and(|out| out.rc == 13)
 }
 
 impl Module for Slurp {

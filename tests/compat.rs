@@ -33,6 +33,7 @@ macro_rules! cases {
 }
 
 cases!(
+    assemble_fragments,
     blockinfile_create_and_insert,
     blockinfile_replace_remove_marker,
     copy_content_mode,
@@ -44,6 +45,7 @@ cases!(
     filters_lists,
     filters_serialize,
     filters_text,
+    find_filters,
     language_action_local_action,
     language_async,
     language_environment,
@@ -60,11 +62,15 @@ cases!(
     lineinfile_insert_positions,
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
+    pause_once_per_play,
+    pause_register,
     regex_lookaround,
     role_argument_specs,
     role_community,
     role_entry_keywords,
+    slurp_fetch,
     stat_register,
+    tempfile_register,
     template_basic,
     template_chained_undefined,
     template_whitespace,

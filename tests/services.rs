@@ -176,3 +176,21 @@ fn systemd_only_parameters_need_systemd() {
         "service hearth-none: daemon_reload, masked only work with systemd, and the host's service manager is sysvinit",
     );
 }
+
+#[test]
+fn service_facts_lists_units_with_state_and_status() {
+    let Some(lab) = Lab::get() else { return };
+    unit_file(lab, 1, "/etc/systemd/system", "hearth-facts-a");
+    lab.ok(
+        1,
+        "root",
+        "printf '[Service]\\nExecStart=/bin/true\\n' > /lib/systemd/system/hearth-facts-b.service",
+    );
+    let p = Project::new();
+    let tasks = "    - service: {name: hearth-facts-a, state: started, enabled: true}\n    \
+                 - ansible.builtin.service_facts:\n      register: r\n    \
+                 - assert:\n        that:\n          - \"ansible_facts.services['hearth-facts-a.service'] == {'name': 'hearth-facts-a.service', 'state': 'running', 'status': 'enabled', 'source': 'systemd'}\"\n          - \"ansible_facts.services['hearth-facts-b.service'].state == 'stopped'\"\n          - \"ansible_facts.services['hearth-facts-b.service'].status == 'static'\"\n          - \"services['hearth-facts-a.service'].state == 'running'\"\n          - \"not r.changed\"\n";
+    p.write("site.yml", &format!("- hosts: lab2\n  gather_facts: false\n  tasks:\n{tasks}"));
+    let run = lab.apply(&p, &["site.yml"]);
+    run.code(0);
+}

@@ -222,7 +222,9 @@ impl PlayRun<'_> {
         }
         let run_once = t.flags.run_once.as_ref().and_then(crate::modules::args::parse_bool).unwrap_or(false);
         let everyone = targets.clone();
-        if run_once {
+        // `pause` waits once for the play, on the first host only, as Ansible's does.
+        let once_alone = matches!(&t.kind, TaskKind::Module { spec, .. } if spec.name == "pause");
+        if run_once || once_alone {
             targets.truncate(1);
         }
         let (name, hosts) = (self.task_name(t, targets[0]), targets.len());

@@ -264,7 +264,7 @@ fn invoke(
 }
 
 /// Modules that run entirely on the control node and never use the host's connection.
-const CONTROLLER_ONLY: &[&str] = &["assert", "debug", "fail", "set_fact", "validate_argument_spec"];
+const CONTROLLER_ONLY: &[&str] = &["assert", "debug", "fail", "pause", "set_fact", "validate_argument_spec"];
 
 /// The task's `async`/`poll`, rendered, as a wrapper of its connection (`None` without async).
 fn async_job<'a>(

@@ -119,6 +119,10 @@ mod tests {
         assert_eq!(systemctl(r, &["stop", "demo"]).0, 0);
         assert_eq!(show(&["is-active", "demo"]), "inactive\n");
         assert!(show(&["list-unit-files", "demo*"]).contains("demo.service enabled"));
+        assert_eq!(
+            show(&["list-units", "--type=service", "--all"]),
+            "demo.service loaded inactive dead hearth lab stand-in unit\n"
+        );
         assert!(show(&["--version"]).contains("stand-in"));
         let log = std::fs::read_to_string(r.join("var/log/hearth-standin/systemctl.log")).unwrap();
         assert_eq!(log.lines().next(), Some("start demo"));

@@ -121,6 +121,19 @@ pub fn de_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {v}")))
 }
 
+/// serde helper for optional integer parameters (`depth: 2`, `limit: "5"`).
+pub fn de_opt_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    match &v {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .map(Some)
+    .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {v}")))
+}
+
 /// serde helper for Ansible `str` parameters, which also accept numbers and booleans
 /// (`line: 42`, `owner: 1000`) and turn them into text the way Python's `str()` does.
 pub fn de_opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

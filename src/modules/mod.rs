@@ -5,9 +5,11 @@
 //!
 //! Adding a module = one new file + one line in [`REGISTRY`].
 
+pub mod alternatives;
 pub mod apt;
 pub mod apt_repository;
 pub mod args;
+pub mod assemble;
 pub mod assert;
 pub mod async_status;
 pub mod blockinfile;
@@ -15,9 +17,15 @@ pub mod command;
 pub mod copy;
 pub mod deb822_repository;
 pub mod debug;
+pub mod dpkg_selections;
 pub mod fail;
+pub mod fetch;
 pub mod file;
 pub mod fileedit;
+pub mod find;
+pub mod find_content;
+pub mod find_match;
+pub mod find_walk;
 pub mod get_url;
 pub mod getent;
 pub mod group;
@@ -28,19 +36,27 @@ pub mod k8s_plan;
 pub mod k8s_result;
 pub mod lineinfile;
 pub mod mode;
+pub mod modprobe;
 pub mod package;
+pub mod package_facts;
+pub mod pause;
 pub mod put;
 pub mod pyre;
 pub mod pyregex;
 pub mod raw;
 pub mod replace;
 pub mod service;
+pub mod service_facts;
 pub mod set_fact;
 pub mod setup;
+pub mod slurp;
 pub mod stat;
+pub mod sysctl;
 pub mod systemd;
 pub mod systemd_unit;
+pub mod tempfile;
 pub mod template;
+pub mod timezone;
 pub mod uri;
 pub mod user;
 pub mod user_db;
@@ -192,8 +208,8 @@ pub enum FreeForm {
 
 /// A registry entry: how to build a module from its (already templated) arguments.
 pub struct Spec {
-    /// Bare name; `ansible.builtin.NAME`, `ansible.legacy.NAME` (and `kubernetes.core.NAME` for
-    /// the Kubernetes modules) are accepted too.
+    /// Bare name; `ansible.builtin.NAME`, `ansible.legacy.NAME` (and `COLLECTION.NAME` for the
+    /// modules listed under their collection in `COLLECTIONS`) are accepted too.
     pub name: &'static str,
     /// Builds the module from its arguments, rejecting unknown or missing parameters.
     pub build: fn(Value) -> Result<Box<dyn Module>, ParamError>,
@@ -257,8 +273,10 @@ macro_rules! spec {
 
 /// Every module hearth knows, sorted by name.
 pub static REGISTRY: &[Spec] = &[
+    spec!("alternatives", alternatives::Alternatives, FreeForm::KeyValue),
     spec!("apt", apt::Apt, FreeForm::KeyValue),
     spec!("apt_repository", apt_repository::AptRepository, FreeForm::KeyValue),
+    spec!("assemble", assemble::Assemble, FreeForm::KeyValue),
     spec!("assert", assert::Assert, FreeForm::KeyValue),
     spec!("async_status", async_status::AsyncStatus, FreeForm::KeyValue),
     spec!("blockinfile", blockinfile::Blockinfile, FreeForm::KeyValue),
@@ -266,8 +284,11 @@ pub static REGISTRY: &[Spec] = &[
     spec!("copy", copy::Copy, FreeForm::KeyValue),
     spec!("deb822_repository", deb822_repository::Deb822Repository, FreeForm::KeyValue),
     spec!("debug", debug::Debug, FreeForm::KeyValue),
+    spec!("dpkg_selections", dpkg_selections::DpkgSelections, FreeForm::KeyValue),
     spec!("fail", fail::Fail, FreeForm::KeyValue),
+    spec!("fetch", fetch::Fetch, FreeForm::KeyValue),
     spec!("file", file::File, FreeForm::KeyValue),
+    spec!("find", find::Find, FreeForm::KeyValue),
     spec!("get_url", get_url::GetUrl, FreeForm::KeyValue),
     spec!("getent", getent::Getent, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),
@@ -275,17 +296,25 @@ pub static REGISTRY: &[Spec] = &[
     spec!("k8s", k8s::K8s, FreeForm::KeyValue),
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
+    spec!("modprobe", modprobe::Modprobe, FreeForm::KeyValue),
     spec!("package", package::Package, FreeForm::KeyValue),
+    spec!("package_facts", package_facts::PackageFacts, FreeForm::KeyValue),
+    spec!("pause", pause::Pause, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("service", service::Service, FreeForm::KeyValue),
+    spec!("service_facts", service_facts::ServiceFacts, FreeForm::KeyValue),
     spec!("set_fact", set_fact::SetFact, FreeForm::KeyValue),
     spec!("setup", setup::Setup, FreeForm::KeyValue),
     spec!("shell", command::Shell, FreeForm::Param("cmd")),
+    spec!("slurp", slurp::Slurp, FreeForm::KeyValue),
     spec!("stat", stat::Stat, FreeForm::KeyValue),
+    spec!("sysctl", sysctl::Sysctl, FreeForm::KeyValue),
     spec!("systemd", systemd::Systemd, FreeForm::KeyValue),
     spec!("systemd_service", systemd::Systemd, FreeForm::KeyValue),
+    spec!("tempfile", tempfile::Tempfile, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
+    spec!("timezone", timezone::Timezone, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
     spec!("validate_argument_spec", validate_argument_spec::ValidateArgumentSpec, FreeForm::KeyValue),
@@ -296,7 +325,11 @@ pub static REGISTRY: &[Spec] = &[
 const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
-const COLLECTIONS: &[(&str, &[&str])] = &[("kubernetes.core.", &["k8s", "k8s_info"])];
+const COLLECTIONS: &[(&str, &[&str])] = &[
+    ("ansible.posix.", &["sysctl"]),
+    ("community.general.", &["alternatives", "modprobe", "timezone"]),
+    ("kubernetes.core.", &["k8s", "k8s_info"]),
+];
 
 /// Finds a module by bare or fully qualified name.
 pub fn lookup(name: &str) -> Option<&'static Spec> {

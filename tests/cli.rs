@@ -77,11 +77,22 @@ fn failed_host_exits_2_and_recap_counts_it() {
 #[test]
 fn unreachable_host_exits_3() {
     let p = Project::new();
-    p.write("site.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n");
+    p.write("site.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n");
     p.write("inv.ini", "far ansible_host=192.0.2.1\n");
     let run = p.hearth(&["apply", "site.yml", "-i", "inv.ini"]);
     run.code(3).stdout_has("UNREACHABLE!");
     assert_eq!(run.recap("far", "unreachable"), 1);
+}
+
+#[test]
+fn debug_needs_no_connection_to_the_host() {
+    // As ansible-playbook: debug runs on the control node, so an unreachable host still prints.
+    let p = Project::new();
+    p.write("site.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n");
+    p.write("inv.ini", "far ansible_host=192.0.2.1\n");
+    let run = p.hearth(&["apply", "site.yml", "-i", "inv.ini"]);
+    run.code(0).stdout_has("\"msg\": \"hi\"");
+    assert_eq!(run.recap("far", "ok"), 1);
 }
 
 #[test]

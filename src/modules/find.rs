@@ -312,20 +312,7 @@ fn entry_result(e: &Entry, checksum: Option<&str>) -> Map {
     }
     r.insert("gr_name".into(), e.group.clone().into());
     r.insert("pw_name".into(), e.user.clone().into());
-    let bits = [
-        ("wusr", 0o200),
-        ("rusr", 0o400),
-        ("xusr", 0o100),
-        ("wgrp", 0o020),
-        ("rgrp", 0o040),
-        ("xgrp", 0o010),
-        ("woth", 0o002),
-        ("roth", 0o004),
-        ("xoth", 0o001),
-        ("isuid", 0o4000),
-        ("isgid", 0o2000),
-    ];
-    for (key, b) in bits {
+    for &(key, b) in super::stat::MODE_BITS {
         r.insert(key.into(), (m & b != 0).into());
     }
     if let Some(sum) = checksum {

@@ -121,6 +121,21 @@ fn access(ctx: &Ctx, path: &str) -> Result<Access, ModuleError> {
     Ok(Access { readable: has("r"), writeable: has("w"), executable: has("x") })
 }
 
+/// The permission bits Ansible's `stat` and `find` report as booleans, by result key.
+pub const MODE_BITS: &[(&str, u32)] = &[
+    ("wusr", 0o200),
+    ("rusr", 0o400),
+    ("xusr", 0o100),
+    ("wgrp", 0o020),
+    ("rgrp", 0o040),
+    ("xgrp", 0o010),
+    ("woth", 0o002),
+    ("roth", 0o004),
+    ("xoth", 0o001),
+    ("isuid", 0o4000),
+    ("isgid", 0o2000),
+];
+
 /// Builds Ansible's `stat` dictionary for an existing path.
 pub fn stat_result(
     path: &str,
@@ -145,20 +160,7 @@ pub fn stat_result(
     r.insert("gid".into(), st.gid.into());
     r.insert("size".into(), st.size.into());
     r.insert("mtime".into(), st.mtime.into());
-    let bits = [
-        ("wusr", 0o200),
-        ("rusr", 0o400),
-        ("xusr", 0o100),
-        ("wgrp", 0o020),
-        ("rgrp", 0o040),
-        ("xgrp", 0o010),
-        ("woth", 0o002),
-        ("roth", 0o004),
-        ("xoth", 0o001),
-        ("isuid", 0o4000),
-        ("isgid", 0o2000),
-    ];
-    for (key, b) in bits {
+    for &(key, b) in MODE_BITS {
         r.insert(key.into(), bit(b));
     }
     r.insert("readable".into(), access.readable.into());

@@ -62,7 +62,9 @@ fn delegate_to_inventory_hosts_uses_their_connection_and_delegate_facts_moves_fa
     first.code(0);
     // lab2 is reached as root (its own ansible_user), not as the play host's user `hearth`.
     assert_eq!(p.read("summary.txt"), "root lab3 none lab1 from-lab1 unset");
-    first.stdout_has("[lab1_user -> lab2]").stdout_has("[lab1_user -> lab3]");
+    // As Ansible shows a delegate with its own address: `[lab1_user -> lab2(10.77.N.12)]`.
+    first.stdout_has(&format!("[lab1_user -> lab2({})]", lab.address(1)));
+    first.stdout_has(&format!("[lab1_user -> lab3({})]", lab.address(2)));
     assert_eq!(lab.ok(2, "root", &format!("cat /tmp/deleg-{tag}")), "lab1_user");
     assert_eq!(
         lab.ok(0, "root", &format!("test -e /tmp/deleg-{tag} && echo there || echo absent")),

@@ -119,7 +119,7 @@ pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
     }
     take_facts(&mut out, spec.name);
     if flag(env, &task.delegate_facts, &base_vars).unwrap_or(false)
-        && let Some(to) = delegated(task, env, &base_vars).filter(|d| *d != host.name)
+        && let Some(to) = delegate_target(task, env, &base_vars).filter(|d| *d != host.name)
     {
         // The registered result stays with the play host, as in Ansible.
         let register = task.register.as_ref().and_then(|r| out.facts.shift_remove_entry(r));
@@ -386,9 +386,24 @@ fn transport_for(
 
 /// The delegated host's name for the result line (`[web1 -> db1]`), when it can be rendered.
 /// A host delegating to itself shows no arrow, as in Ansible.
+/// An inventory delegate with another address shows it, `[web1 -> db1(10.0.0.5)]`, as
+/// Ansible's lines do.
 pub(super) fn delegated(task: &Task, env: &Env, vars: &Map) -> Option<String> {
     let own = vars.get("inventory_hostname").and_then(Value::as_str);
-    delegate_name(task, env, &context(vars, &env.hostvars)).ok().flatten().filter(|d| Some(d.as_str()) != own)
+    let name = delegate_target(task, env, vars).filter(|d| Some(d.as_str()) != own)?;
+    let address = env.hostvars.hosts.get(&name).and_then(|l| {
+        let v = l.inventory.get("ansible_host").or_else(|| l.inventory.get("ansible_ssh_host"))?;
+        v.as_str().filter(|a| *a != name && !a.contains("{{")).map(str::to_string)
+    });
+    Some(match address {
+        Some(a) => format!("{name}({a})"),
+        None => name,
+    })
+}
+
+/// The inventory name (or address) a task delegates to, when it can be rendered.
+fn delegate_target(task: &Task, env: &Env, vars: &Map) -> Option<String> {
+    delegate_name(task, env, &context(vars, &env.hostvars)).ok().flatten()
 }
 
 /// The host a task delegates to, templated (`delegate_to: "{{ groups.k3s[0] }}"`).

@@ -4,9 +4,11 @@
 
 mod async_job;
 pub mod connect;
+mod delegate;
 mod environment;
 pub mod loops;
 mod nolog;
+mod overrides;
 pub mod play;
 mod retry;
 pub mod state;

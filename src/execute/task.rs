@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
+use super::delegate::{delegate_target, delegated, transport_for};
 use super::nolog;
+use super::overrides::apply_overrides;
 use super::state::{Env, HostState};
 pub use super::task_loop::lookup_subdir;
 use super::task_loop::run_loop;
@@ -368,58 +370,6 @@ fn above_verbosity(result: &Map, env: &Env) -> bool {
     result.get("verbosity").and_then(Value::as_u64).is_some_and(|v| v > u64::from(env.opts.verbosity))
 }
 
-/// The connection a task uses: the host's own, or that of the host it delegates to (an
-/// inventory host with its own connection variables, an address, or the control node).
-fn transport_for(
-    task: &Task,
-    host: &HostState,
-    env: &Env,
-    ctx: &minijinja::Value,
-) -> Result<Arc<dyn Transport>, ModuleError> {
-    let own = || host.transport.clone().map_err(|e| ModuleError::from(TransportError::Unreachable(e)));
-    let Some(name) = delegate_name(task, env, ctx)? else { return own() };
-    if name == host.name {
-        return own();
-    }
-    (env.delegate)(&name).map_err(|e| TransportError::Unreachable(format!("delegate_to {name}: {e}")).into())
-}
-
-/// The delegated host's name for the result line (`[web1 -> db1]`), when it can be rendered.
-/// A host delegating to itself shows no arrow, as in Ansible.
-/// An inventory delegate with another address shows it, `[web1 -> db1(10.0.0.5)]`, as
-/// Ansible's lines do.
-pub(super) fn delegated(task: &Task, env: &Env, vars: &Map) -> Option<String> {
-    let own = vars.get("inventory_hostname").and_then(Value::as_str);
-    let name = delegate_target(task, env, vars).filter(|d| Some(d.as_str()) != own)?;
-    let address = env.hostvars.hosts.get(&name).and_then(|l| {
-        let v = l.inventory.get("ansible_host").or_else(|| l.inventory.get("ansible_ssh_host"))?;
-        v.as_str().filter(|a| *a != name && !a.contains("{{")).map(str::to_string)
-    });
-    Some(match address {
-        Some(a) => format!("{name}({a})"),
-        None => name,
-    })
-}
-
-/// The inventory name (or address) a task delegates to, when it can be rendered.
-fn delegate_target(task: &Task, env: &Env, vars: &Map) -> Option<String> {
-    delegate_name(task, env, &context(vars, &env.hostvars)).ok().flatten()
-}
-
-/// The host a task delegates to, templated (`delegate_to: "{{ groups.k3s[0] }}"`).
-pub(super) fn delegate_name(
-    task: &Task,
-    env: &Env,
-    ctx: &minijinja::Value,
-) -> Result<Option<String>, ModuleError> {
-    let Some(raw) = &task.delegate_to else { return Ok(None) };
-    let name = env
-        .templar
-        .render_str(raw, ctx)
-        .map_err(|e| ModuleError::msg(format!("delegate_to: {}", e.message)))?;
-    Ok(Some(name.trim().to_string()))
-}
-
 /// `become` settings of a task: variables (`ansible_become*`) override keywords, as in Ansible.
 fn become_for(task: &Task, env: &Env, vars: &Map) -> Option<crate::transport::Become> {
     let wanted = vars
@@ -465,63 +415,6 @@ fn drop_omitted(v: Value) -> Value {
         ),
         other => other,
     }
-}
-
-/// `changed_when` and `failed_when`, evaluated with the result visible under the register name.
-fn apply_overrides(task: &Task, env: &Env, vars: &Map, single: &mut Single) {
-    if task.changed_when.is_none() && task.failed_when.is_none() {
-        return;
-    }
-    let mut vars = vars.clone();
-    if let Some(name) = &task.register {
-        vars.insert(name.clone(), Value::Object(single.result.clone()));
-    }
-    let ctx = context(&vars, &env.hostvars);
-    if let Some(conds) = &task.changed_when
-        && single.status != Status::Skipped
-    {
-        match all(env, conds, &ctx) {
-            Ok(changed) => {
-                if single.status != Status::Failed {
-                    single.status = if changed { Status::Changed } else { Status::Ok };
-                }
-                single.result.insert("changed".into(), Value::Bool(changed));
-            }
-            Err(e) => *single = failed(format!("changed_when: {}", e.message), single.result.clone()),
-        }
-    }
-    if let Some(conds) = &task.failed_when
-        && single.status != Status::Skipped
-    {
-        match all(env, conds, &ctx) {
-            Ok(true) => {
-                let mut r = single.result.clone();
-                r.entry("msg").or_insert_with(|| Value::String("The failed_when condition was true".into()));
-                r.insert("failed_when_result".into(), Value::Bool(true));
-                r.insert("failed".into(), Value::Bool(true));
-                single.status = Status::Failed;
-                single.result = r;
-            }
-            Ok(false) => {
-                if single.status == Status::Failed {
-                    let changed = single.result.get("changed").and_then(parse_bool).unwrap_or(false);
-                    single.status = if changed { Status::Changed } else { Status::Ok };
-                }
-                single.result.insert("failed_when_result".into(), Value::Bool(false));
-                single.result.insert("failed".into(), Value::Bool(false));
-            }
-            Err(e) => *single = failed(format!("failed_when: {}", e.message), single.result.clone()),
-        }
-    }
-}
-
-fn all(env: &Env, conds: &[String], ctx: &minijinja::Value) -> Result<bool, TemplateError> {
-    for c in conds {
-        if !env.templar.eval_bool(c, ctx)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }
 
 fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {

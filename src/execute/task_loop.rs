@@ -2,8 +2,9 @@
 //! the loop variables, the facts earlier items set, the item labels, and the loop's combined
 //! result as Ansible registers it. The single run itself is `task::run_single`.
 
+use super::delegate::delegated;
 use super::state::{Env, HostState};
-use super::task::{Single, TaskOutcome, delegated, failed, line, run_single, scoped_vars, search_path};
+use super::task::{Single, TaskOutcome, failed, line, run_single, scoped_vars, search_path};
 use super::vars::context;
 use crate::load::task::{Loop, Task, TaskKind};
 use crate::modules::Spec;

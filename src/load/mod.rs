@@ -3,12 +3,14 @@
 
 pub mod config;
 pub mod error;
+pub mod host_order;
 pub mod inventory;
 mod module_defaults;
 pub mod pattern;
 pub mod playbook;
 pub mod role;
 mod role_argspec;
+mod role_entry;
 pub mod role_include;
 pub mod task;
 pub mod vars_prompt;

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod host_order;
+mod inherit;
 pub mod inventory;
 mod module_defaults;
 pub mod pattern;

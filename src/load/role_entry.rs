@@ -90,7 +90,10 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
         item.as_map().ok_or_else(|| LoadError::at(&item.pos, "a role entry must be a name or a mapping"))?;
     let mut name = None;
     for (k, kpos, v) in map {
-        let f = &mut entry.flags;
+        if let Some(slot) = entry.flags.slot(k) {
+            *slot = Some(v.to_value());
+            continue;
+        }
         match k.as_str() {
             "role" | "name" => name = v.as_str().map(str::to_string),
             "when" => {
@@ -101,16 +104,6 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
             }
             "tags" => entry.tags = tag_list(v)?,
             "vars" => entry.vars.extend(mapping(v, "vars")?),
-            "become" => f.become_ = Some(v.to_value()),
-            "become_user" => f.become_user = Some(v.to_value()),
-            "become_method" => f.become_method = Some(v.to_value()),
-            "ignore_errors" => f.ignore_errors = Some(v.to_value()),
-            "no_log" => f.no_log = Some(v.to_value()),
-            "run_once" => f.run_once = Some(v.to_value()),
-            "throttle" => f.throttle = Some(v.to_value()),
-            "any_errors_fatal" => f.any_errors_fatal = Some(v.to_value()),
-            "check_mode" => f.check_mode = Some(v.to_value()),
-            "diff" => f.diff = Some(v.to_value()),
             "delegate_to" => entry.delegate_to = Some(value_text(&v.to_value())),
             "environment" => entry.environment = vec![v.to_value()],
             k if UNSUPPORTED_ROLE_KEYWORDS.contains(&k) || k == "remote_user" => {

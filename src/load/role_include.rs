@@ -7,7 +7,7 @@
 
 use super::error::LoadError;
 use super::role::{RoleFiles, load_role_files};
-use super::task::{Flags, Source, SunkRole, Task, TaskKind, mapping, push_down, tag_list};
+use super::task::{Source, SunkRole, Task, TaskKind, mapping, push_down, tag_list};
 use super::yaml::{Node, Pos};
 use crate::value::{Map, Value};
 
@@ -148,19 +148,14 @@ fn apply(node: &Node) -> Result<Task, LoadError> {
     let entries =
         node.as_map().ok_or_else(|| LoadError::at(&node.pos, "include_role: 'apply' must be a mapping"))?;
     let mut t = Task::default();
-    let f: &mut Flags = &mut t.flags;
     for (k, pos, v) in entries {
+        if let Some(slot) = t.flags.slot(k) {
+            *slot = Some(v.to_value());
+            continue;
+        }
         match k.as_str() {
             "tags" => t.tags = tag_list(v)?,
             "when" => t.when = conditions(v),
-            "become" => f.become_ = Some(v.to_value()),
-            "become_user" => f.become_user = Some(v.to_value()),
-            "become_method" => f.become_method = Some(v.to_value()),
-            "ignore_errors" => f.ignore_errors = Some(v.to_value()),
-            "no_log" => f.no_log = Some(v.to_value()),
-            "run_once" => f.run_once = Some(v.to_value()),
-            "check_mode" => f.check_mode = Some(v.to_value()),
-            "diff" => f.diff = Some(v.to_value()),
             "environment" => t.environment = vec![v.to_value()],
             "vars" => t.vars = mapping(v, "vars")?,
             "delegate_to" => t.delegate_to = v.to_value().as_str().map(str::to_string),

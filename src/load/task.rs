@@ -91,6 +91,27 @@ pub struct Flags {
     pub become_method: Option<Value>,
 }
 
+impl Flags {
+    /// The field a task-level keyword sets (`become`, `no_log`, `throttle`, ...), so every
+    /// place that reads keywords (tasks, `roles:` entries, `apply:`) reads the same set.
+    pub fn slot(&mut self, keyword: &str) -> Option<&mut Option<Value>> {
+        Some(match keyword {
+            "ignore_errors" => &mut self.ignore_errors,
+            "no_log" => &mut self.no_log,
+            "run_once" => &mut self.run_once,
+            "throttle" => &mut self.throttle,
+            "any_errors_fatal" => &mut self.any_errors_fatal,
+            "ignore_unreachable" => &mut self.ignore_unreachable,
+            "check_mode" => &mut self.check_mode,
+            "diff" => &mut self.diff,
+            "become" => &mut self.become_,
+            "become_user" => &mut self.become_user,
+            "become_method" => &mut self.become_method,
+            _ => return None,
+        })
+    }
+}
+
 /// The different kinds of task entries.
 #[derive(Debug, Clone)]
 pub enum TaskKind {
@@ -299,6 +320,10 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
     let mut args_kw: Option<&Node> = None;
     let mut block_parts: [Option<&Node>; 3] = [None, None, None];
     for (key, kpos, value) in entries {
+        if let Some(slot) = task.flags.slot(key) {
+            *slot = Some(value.to_value());
+            continue;
+        }
         match key.as_str() {
             "name" => task.name = Some(scalar_string(value)?),
             "args" => args_kw = Some(value),
@@ -309,17 +334,6 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "listen" => task.listen = string_list(value)?,
             "changed_when" => task.changed_when = Some(conditions(value)?),
             "failed_when" => task.failed_when = Some(conditions(value)?),
-            "ignore_errors" => task.flags.ignore_errors = Some(value.to_value()),
-            "no_log" => task.flags.no_log = Some(value.to_value()),
-            "run_once" => task.flags.run_once = Some(value.to_value()),
-            "throttle" => task.flags.throttle = Some(value.to_value()),
-            "any_errors_fatal" => task.flags.any_errors_fatal = Some(value.to_value()),
-            "ignore_unreachable" => task.flags.ignore_unreachable = Some(value.to_value()),
-            "check_mode" => task.flags.check_mode = Some(value.to_value()),
-            "diff" => task.flags.diff = Some(value.to_value()),
-            "become" => task.flags.become_ = Some(value.to_value()),
-            "become_user" => task.flags.become_user = Some(value.to_value()),
-            "become_method" => task.flags.become_method = Some(value.to_value()),
             "tags" => task.tags = tag_list(value)?,
             "delegate_to" => task.delegate_to = Some(scalar_string(value)?),
             "delegate_facts" => task.delegate_facts = Some(value.to_value()),

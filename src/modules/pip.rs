@@ -82,9 +82,8 @@ fn split(s: &str) -> Result<Vec<String>, ModuleError> {
 
 impl Pip {
     /// The pip to run as argv words (`<venv>/bin/pip`, `executable`, or pip3/pip on PATH).
-    fn pip(&self, host: &dyn Transport, venv_exists: bool) -> Result<Vec<String>, ModuleError> {
+    fn pip(&self, host: &dyn Transport) -> Result<Vec<String>, ModuleError> {
         if let Some(v) = &self.virtualenv {
-            let _ = venv_exists;
             return Ok(vec![format!("{}/bin/pip", v.trim_end_matches('/'))]);
         }
         if let Some(e) = &self.executable {
@@ -144,7 +143,7 @@ impl Module for Pip {
             Some(v) => host.stat(&format!("{}/bin/activate", v.trim_end_matches('/')), true)?.is_none(),
             None => false,
         };
-        let pip = self.pip(host, !venv_missing)?;
+        let pip = self.pip(host)?;
         let installed = if venv_missing {
             Default::default()
         } else {
@@ -161,9 +160,7 @@ impl Module for Pip {
         let ok = |r: &spec::Req| have(r).is_some_and(|v| r.specs.iter().all(|(op, w)| satisfies(v, op, w)));
         let opaque = self.requirements.is_some() || names.iter().any(|n| is_path_or_url(n)) || self.editable;
         let need = match state {
-            "absent" => {
-                venv_missing.then_some(false).unwrap_or_else(|| reqs.iter().any(|r| have(r).is_some()))
-            }
+            "absent" => !venv_missing && reqs.iter().any(|r| have(r).is_some()),
             "present" => venv_missing || opaque || !reqs.iter().all(ok),
             _ => true,
         };

@@ -26,6 +26,7 @@ mod kube_double;
 mod lab;
 mod language;
 mod output;
+mod pip;
 mod readme;
 mod remote;
 mod remote_user;

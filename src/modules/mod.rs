@@ -40,6 +40,7 @@ pub mod modprobe;
 pub mod package;
 pub mod package_facts;
 pub mod pause;
+pub mod pip;
 pub mod put;
 pub mod pyre;
 pub mod pyregex;
@@ -300,6 +301,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("package", package::Package, FreeForm::KeyValue),
     spec!("package_facts", package_facts::PackageFacts, FreeForm::KeyValue),
     spec!("pause", pause::Pause, FreeForm::KeyValue),
+    spec!("pip", pip::Pip, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
     spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("service", service::Service, FreeForm::KeyValue),

@@ -209,7 +209,8 @@ impl Module for Unarchive {
         if let Some(c) = &self.creates
             && host.stat(c, true)?.is_some()
         {
-            return Ok(Plan::ok(format!("skipped, since {c} exists")));
+            let msg = format!("skipped, since {c} exists");
+            return Ok(Plan::ok(msg.clone()).with("msg", msg).with("skipped", true));
         }
         if self.src.starts_with("http://") || self.src.starts_with("https://") {
             return Err(ModuleError::msg("hearth's unarchive does not download URLs; use get_url first"));

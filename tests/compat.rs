@@ -74,6 +74,7 @@ cases!(
     template_basic,
     template_chained_undefined,
     template_whitespace,
+    unarchive_tar_zip,
     vault_vars_copy,
 );
 

@@ -58,6 +58,7 @@ pub mod systemd_unit;
 pub mod tempfile;
 pub mod template;
 pub mod timezone;
+pub mod unarchive;
 pub mod uri;
 pub mod user;
 pub mod user_db;
@@ -317,6 +318,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("tempfile", tempfile::Tempfile, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
     spec!("timezone", timezone::Timezone, FreeForm::KeyValue),
+    spec!("unarchive", unarchive::Unarchive, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
     spec!("validate_argument_spec", validate_argument_spec::ValidateArgumentSpec, FreeForm::KeyValue),

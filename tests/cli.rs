@@ -89,7 +89,8 @@ fn debug_needs_no_connection_to_the_host() {
     // As ansible-playbook: debug runs on the control node, so an unreachable host still prints.
     let p = Project::new();
     p.write("site.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n");
-    p.write("inv.ini", "far ansible_host=192.0.2.1\n");
+    // Nothing listens on loopback port 1: the connection is refused at once.
+    p.write("inv.ini", "far ansible_host=127.0.0.1 ansible_port=1\n");
     let run = p.hearth(&["apply", "site.yml", "-i", "inv.ini"]);
     run.code(0).stdout_has("\"msg\": \"hi\"");
     assert_eq!(run.recap("far", "ok"), 1);

@@ -223,7 +223,7 @@ impl PlayRun<'_> {
         let run_once = t.flags.run_once.as_ref().and_then(crate::modules::args::parse_bool).unwrap_or(false);
         let everyone = targets.clone();
         // `pause` waits once for the play, on the first host only, as Ansible's does.
-        let once_alone = matches!(&t.kind, TaskKind::Module { spec, .. } if spec.name == "pause");
+        let once_alone = matches!(&t.kind, TaskKind::Module { spec, .. } if spec.once_per_play());
         if run_once || once_alone {
             targets.truncate(1);
         }

@@ -245,7 +245,7 @@ fn invoke(
         Ok(t) => t,
         // Modules that never touch the host run without its connection, as Ansible's
         // controller-side actions do (`debug` on an unreachable host still prints).
-        Err(_) if CONTROLLER_ONLY.contains(&spec.name) => Arc::new(crate::transport::Local),
+        Err(_) if spec.controller_side() => Arc::new(crate::transport::Local),
         Err(e) => return Err(Box::new(module_failure(e))),
     };
     let becomes = match become_for(task, env, vars) {
@@ -264,9 +264,6 @@ fn invoke(
         None => single,
     }
 }
-
-/// Modules that run entirely on the control node and never use the host's connection.
-const CONTROLLER_ONLY: &[&str] = &["assert", "debug", "fail", "pause", "set_fact", "validate_argument_spec"];
 
 /// The task's `async`/`poll`, rendered, as a wrapper of its connection (`None` without async).
 fn async_job<'a>(

@@ -335,6 +335,26 @@ const COLLECTIONS: &[(&str, &[&str])] = &[
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];
 
+/// Modules that run entirely on the control node (Ansible's controller-side actions): they
+/// need no connection to the host, so an unreachable host still runs them.
+const CONTROLLER_SIDE: &[&str] = &["assert", "debug", "fail", "pause", "set_fact", "validate_argument_spec"];
+
+/// Modules Ansible runs once per play, on the first host only, without copying the result to
+/// the others (its "bypass host loop" actions).
+const ONCE_PER_PLAY: &[&str] = &["pause"];
+
+impl Spec {
+    /// Whether the module never touches the host.
+    pub fn controller_side(&self) -> bool {
+        CONTROLLER_SIDE.contains(&self.name)
+    }
+
+    /// Whether a task of this module runs once for the whole play.
+    pub fn once_per_play(&self) -> bool {
+        ONCE_PER_PLAY.contains(&self.name)
+    }
+}
+
 /// Finds a module by bare or fully qualified name.
 pub fn lookup(name: &str) -> Option<&'static Spec> {
     let collection = COLLECTIONS

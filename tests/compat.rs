@@ -54,6 +54,7 @@ cases!(
     language_loops_when,
     language_module_defaults,
     language_order_throttle_fatal,
+    language_other_systems_tasks,
     language_register_set_fact,
     language_until_retries,
     lineinfile_absent,

@@ -398,3 +398,31 @@ fn vars_prompt_takes_extra_vars_then_defaults_without_a_terminal() {
     let both = p.hearth(&["apply", "site.yml", "-e", "token=t1", "-e", "who=bob"]);
     both.code(0).stdout_has("\"msg\": \"bob t1\"");
 }
+
+#[test]
+fn modules_only_ansible_has_load_and_fail_only_when_they_run() {
+    let p = Project::new();
+    p.write(
+        "site.yml",
+        &play(
+            "    - ansible.builtin.dnf: {name: curl}\n      when: false\n    \
+             - yum_repository: {name: x}\n      ignore_errors: true\n      register: r\n    \
+             - debug: msg=\"ran {{ r.failed }}\"\n    \
+             - pacman: {name: curl}\n",
+        ),
+    );
+    let run = p.hearth(&["apply", "site.yml"]);
+    run.code(2)
+        .stdout_has("hearth does not implement the module 'ansible.builtin.yum_repository'")
+        .stdout_has("\"msg\": \"ran True\"")
+        .stdout_has("TASK [pacman]")
+        .stdout_has("hearth does not implement the module 'community.general.pacman'");
+    assert_eq!(run.recap("localhost", "skipped"), 1, "{}", run.stdout);
+    assert_eq!(run.recap("localhost", "ignored"), 1, "{}", run.stdout);
+    assert_eq!(run.recap("localhost", "failed"), 1, "{}", run.stdout);
+
+    p.write("typo.yml", &play("    - ansible.builtin.dnff: {name: curl}\n      when: false\n"));
+    p.hearth(&["apply", "typo.yml"])
+        .code(4)
+        .stderr_has("couldn't resolve module/action 'ansible.builtin.dnff'");
+}

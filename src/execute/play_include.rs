@@ -87,8 +87,16 @@ impl PlayRun<'_> {
         let items: Vec<Option<Value>> = match &t.looping {
             None => vec![None],
             Some(l) => {
-                let rendered =
-                    self.templar.render_value(&l.items, &context(&vars, &hv)).map_err(|e| e.message)?;
+                let ctx = context(&vars, &hv);
+                let rendered = match self.templar.render_value(&l.items, &ctx) {
+                    Ok(r) => r,
+                    // As Ansible: a loop that cannot be templated does not matter when the
+                    // include's conditions are false without the item.
+                    Err(_) if t.when.iter().any(|c| matches!(self.templar.eval_bool(c, &ctx), Ok(false))) => {
+                        return Ok(Vec::new());
+                    }
+                    Err(e) => return Err(e.message),
+                };
                 let mut dirs: Vec<PathBuf> = t.role.iter().map(|r| r.path.clone()).collect();
                 dirs.push(base.to_path_buf());
                 dirs.push(self.play.dir.clone());

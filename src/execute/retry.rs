@@ -101,7 +101,9 @@ fn number(env: &Env, vars: &Map, v: Option<&Value>) -> Result<Option<f64>, Strin
 fn retry_name(task: &Task, env: &Env, vars: &Map) -> String {
     let raw = match (&task.name, &task.kind) {
         (Some(n), _) => n.clone(),
-        (None, crate::load::task::TaskKind::Module { spec, .. }) => spec.name.to_string(),
+        (None, crate::load::task::TaskKind::Module { spec, args }) => {
+            crate::modules::not_implemented::module_name(spec, args).unwrap_or_else(|| spec.name.to_string())
+        }
         _ => String::new(),
     };
     env.templar.render_str(&raw, &context(vars, &env.hostvars)).unwrap_or(raw)

@@ -420,7 +420,7 @@ fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {
     result
 }
 
-fn skipped(cond: &str) -> Single {
+pub(super) fn skipped(cond: &str) -> Single {
     let mut r = Map::new();
     r.insert("changed".into(), Value::Bool(false));
     r.insert("skipped".into(), Value::Bool(true));

@@ -4,7 +4,7 @@
 
 use super::delegate::delegated;
 use super::state::{Env, HostState};
-use super::task::{Single, TaskOutcome, failed, line, run_single, scoped_vars, search_path};
+use super::task::{Single, TaskOutcome, failed, line, run_single, scoped_vars, search_path, skipped};
 use super::vars::context;
 use crate::load::task::{Loop, Task, TaskKind};
 use crate::modules::Spec;
@@ -26,8 +26,11 @@ pub(super) fn run_loop(
     let items = match loop_items(task, l, env, base_vars) {
         Ok(items) => items,
         Err(msg) => {
-            let single = failed(msg, Map::new());
-            out.status = Some(Status::Failed);
+            // As Ansible: a loop that cannot be templated does not matter when the task's
+            // conditions (which must not need the item) are false anyway.
+            let single = false_condition(task, env, base_vars)
+                .map_or_else(|| failed(msg, Map::new()), |c| skipped(&c));
+            out.status = Some(single.status);
             out.lines.push(line(host, task, None, &single, no_log));
             out.result = single.result;
             return out;
@@ -85,6 +88,12 @@ pub(super) fn run_loop(
     out.result.insert("msg".into(), Value::String(msg.into()));
     out.result.insert("results".into(), Value::Array(results));
     out
+}
+
+/// The first of the task's conditions that is false without the loop item, if any.
+fn false_condition(task: &Task, env: &Env, vars: &Map) -> Option<String> {
+    let ctx = context(vars, &env.hostvars);
+    task.when.iter().find(|c| matches!(env.templar.eval_bool(c, &ctx), Ok(false))).cloned()
 }
 
 /// Ansible skips a task whose loop has no items and registers why.

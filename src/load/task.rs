@@ -498,7 +498,14 @@ fn action_task(
             Ok(task)
         }
         _ => {
-            let spec = modules::lookup(name).ok_or_else(|| unknown_module(name, kpos))?;
+            let Some(spec) = modules::lookup(name) else {
+                // Ansible's module, not hearth's: loads, fails only if it runs.
+                let full = modules::not_implemented::ansible_module(name)
+                    .ok_or_else(|| unknown_module(name, kpos))?;
+                let args = serde_json::json!({ "module": full, "written": name });
+                task.kind = TaskKind::Module { spec: &modules::not_implemented::SPEC, args };
+                return Ok(task);
+            };
             let mut args = module_args(spec, value, args_kw)?;
             // A task's own module_defaults apply to itself.
             super::module_defaults::apply(spec, &mut args, &task.module_defaults);
@@ -649,7 +656,9 @@ impl Task {
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.kind) {
             (Some(n), _) => n.clone(),
-            (None, TaskKind::Module { spec, .. }) => spec.name.to_string(),
+            (None, TaskKind::Module { spec, args }) => {
+                modules::not_implemented::module_name(spec, args).unwrap_or_else(|| spec.name.to_string())
+            }
             (None, TaskKind::Include { .. }) => "include_tasks".to_string(),
             (None, TaskKind::IncludeRole(ri)) => format!("include_role : {}", ri.name),
             (None, TaskKind::Meta(_)) => "meta".to_string(),

@@ -37,6 +37,7 @@ pub mod k8s_result;
 pub mod lineinfile;
 pub mod mode;
 pub mod modprobe;
+pub mod not_implemented;
 pub mod package;
 pub mod package_facts;
 pub mod pause;

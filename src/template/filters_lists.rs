@@ -1,5 +1,6 @@
 //! Ansible's list-combining filters: `product` (Python's `itertools.product`, a list of tuples),
-//! `subelements` (each item paired with every entry of one of its lists) and `shuffle`.
+//! `subelements` (each item paired with every entry of one of its lists), `shuffle` and
+//! `extract` (a lookup by key, mostly `map('extract', hostvars, 'ansible_host')`).
 //! Not here: set operations and `flatten` (`filters_data.rs`), Jinja's own `zip`.
 //! `product` returns a list where Python returns a one-shot iterator (both print the same after
 //! `| list`); `shuffle(seed=...)` is repeatable but not in Python's order.
@@ -18,6 +19,23 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("product", product);
     env.add_filter("subelements", subelements);
     env.add_filter("shuffle", shuffle);
+    env.add_filter("extract", extract);
+}
+
+/// `extract(container, morekeys=None)`: `container[item]`, then each of `morekeys` (a list or
+/// one key) looked up in turn; a missing key gives undefined, as Jinja's `getitem` does.
+fn extract(item: &Value, container: &Value, morekeys: Option<Value>) -> Result<Value, Error> {
+    let mut keys = vec![item.clone()];
+    match morekeys {
+        None => {}
+        Some(m) if m.kind() == ValueKind::Seq => keys.extend(m.try_iter()?),
+        Some(m) => keys.push(m),
+    }
+    let mut value = container.clone();
+    for key in keys {
+        value = value.get_item(&key).unwrap_or(Value::UNDEFINED);
+    }
+    Ok(value)
 }
 
 /// `product(*others, repeat=1)`: every combination, the last list varying fastest.

@@ -10,7 +10,7 @@ use crate::value::Value;
 fn vars() -> Value {
     json!({
         "yaml_text": "a: yes\nb: [1, 2]\nc: 1.5\nd: ~\ne: \"x\"\nf: y",
-        "hostvars": {"h1": {"y": 2}},
+        "hostvars": {"h1": {"y": 2}}, "hv": {"h1": {"y": 2, "n": {"a": 5}}},
         "d": {"a": 1, "b": {"c": [1, 2]}}, "l": [3, 1, 2], "s": "Hello World",
         "users": [{"name": "bob", "age": 30, "admin": true}, {"name": "amy", "age": 25, "admin": false}],
         "res_ok": {"changed": false, "failed": false}, "res_ch": {"changed": true},
@@ -53,6 +53,10 @@ const ANSIBLE_CASES: &[(&str, &str)] = &[
     ("{{ '' | default('e', true) }} {{ '' | default('e') }}", "e "),
     ("{{ d.zz | default(1) }}", "1"),
     ("{{ d.b.c }}", "[1, 2]"),
+    (
+        "{{ ['h1'] | map('extract', hv, ['n', 'a']) | list }} {{ 'a' | extract(d) }} {{ ['b'] | map('extract', d, 'c') | list }} {{ ['h1', 'zz'] | map('extract', hv) | map('default', 0) | list }}",
+        "[5] 1 [[1, 2]] [{'y': 2, 'n': {'a': 5}}, 0]",
+    ),
     (
         "{{ 'yes' | bool }} {{ 'off' | bool }} {{ 1 | bool }} {{ 'x' | bool }} {{ None | bool }} {{ 'TRUE' | bool }}",
         "True False True False  True",

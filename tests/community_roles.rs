@@ -1,4 +1,4 @@
-//! Three community-shaped roles (`tests/community_roles/`) run unchanged by ansible-playbook on
+//! Four community-shaped roles (`tests/community_roles/`) run unchanged by ansible-playbook on
 //! one 3-host lab and by hearth on another: the files they leave on every host, each host's
 //! PLAY RECAP counters and the exit code must be the same, on a first run and on a re-run
 //! (which changes nothing). Covers argument specs, import_role/include_role with tasks_from,

@@ -38,6 +38,7 @@ pub mod lineinfile;
 pub mod mode;
 pub mod modprobe;
 pub mod mount;
+pub mod mount_action;
 pub mod mount_fstab;
 pub mod mount_probe;
 pub mod package;

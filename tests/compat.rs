@@ -63,6 +63,7 @@ cases!(
     lineinfile_insert_positions,
     lineinfile_no_trailing_newline,
     lineinfile_regexp,
+    mount_fstab_present,
     pause_once_per_play,
     pause_register,
     regex_lookaround,

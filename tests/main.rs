@@ -25,6 +25,7 @@ mod kernel;
 mod kube_double;
 mod lab;
 mod language;
+mod mount;
 mod output;
 mod pip;
 mod readme;

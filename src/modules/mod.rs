@@ -37,6 +37,10 @@ pub mod k8s_result;
 pub mod lineinfile;
 pub mod mode;
 pub mod modprobe;
+pub mod mount;
+pub mod mount_action;
+pub mod mount_fstab;
+pub mod mount_probe;
 pub mod not_implemented;
 pub mod package;
 pub mod package_facts;
@@ -300,6 +304,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
     spec!("modprobe", modprobe::Modprobe, FreeForm::KeyValue),
+    spec!("mount", mount::Mount, FreeForm::KeyValue),
     spec!("package", package::Package, FreeForm::KeyValue),
     spec!("package_facts", package_facts::PackageFacts, FreeForm::KeyValue),
     spec!("pause", pause::Pause, FreeForm::KeyValue),
@@ -331,7 +336,7 @@ const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
 const COLLECTIONS: &[(&str, &[&str])] = &[
-    ("ansible.posix.", &["sysctl"]),
+    ("ansible.posix.", &["mount", "sysctl"]),
     ("community.general.", &["alternatives", "modprobe", "timezone"]),
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];

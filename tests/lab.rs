@@ -138,7 +138,8 @@ fn down_leaves_no_namespace_bridge_mount_process_or_file() {
     for pid in sshd.iter().chain([&api]) {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let zombie = stat.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z'));
-        assert!(stat.is_empty() || zombie, "sshd {pid} still runs");
+        let cmd = text(&std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default()).replace('\0', " ");
+        assert!(stat.is_empty() || zombie, "{pid} still runs: {cmd} ({stat})");
     }
     assert!(!Path::new(&dir).exists(), "lab directory left");
     assert!(hearth_lab(&["down", "--name", &name]).status.success(), "down is idempotent");

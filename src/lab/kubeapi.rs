@@ -79,7 +79,7 @@ pub fn stop(lab: &LabState) {
     if let Some(pid) = lab.api_pid.filter(|p| ours(lab, *p)) {
         procs::signal(pid, Signal::SIGKILL);
         let start = Instant::now();
-        while procs::alive(pid) && start.elapsed() < Duration::from_secs(3) {
+        while procs::alive(pid) && start.elapsed() < procs::KILL_WAIT {
             std::thread::sleep(Duration::from_millis(20));
         }
     }

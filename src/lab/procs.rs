@@ -35,11 +35,16 @@ pub fn stop_netns(ns: &Path, grace: Duration) {
     for pid in pids_in_netns(ns) {
         signal(pid, Signal::SIGKILL);
     }
+    // A killed process can take seconds to be gone on a busy machine: the last one of a mount
+    // namespace tears down its mounts as it exits.
     let start = Instant::now();
-    while !pids_in_netns(ns).is_empty() && start.elapsed() < grace {
+    while !pids_in_netns(ns).is_empty() && start.elapsed() < KILL_WAIT {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// How long a SIGKILLed process may take to be gone before the lab gives up waiting.
+pub const KILL_WAIT: Duration = Duration::from_secs(15);
 
 /// Sends a signal, ignoring a process that is already gone.
 pub fn signal(pid: u32, sig: Signal) {

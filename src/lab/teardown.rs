@@ -58,7 +58,7 @@ fn stop_host(host: &HostState) {
             procs::signal(pid, Signal::SIGKILL);
             // SIGKILL is asynchronous: `down` promises nothing runs when it returns.
             let start = std::time::Instant::now();
-            while procs::alive(pid) && start.elapsed() < Duration::from_secs(3) {
+            while procs::alive(pid) && start.elapsed() < procs::KILL_WAIT {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }

@@ -30,6 +30,8 @@ pub mod get_url;
 pub mod getent;
 pub mod group;
 pub mod include_vars;
+pub mod iptables;
+pub mod iptables_rule;
 pub mod k8s;
 pub mod k8s_info;
 pub mod k8s_plan;
@@ -295,6 +297,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("getent", getent::Getent, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),
     spec!("include_vars", include_vars::IncludeVars, FreeForm::Param("file")),
+    spec!("iptables", iptables::Iptables, FreeForm::KeyValue),
     spec!("k8s", k8s::K8s, FreeForm::KeyValue),
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),

@@ -60,6 +60,8 @@ pub mod systemd_unit;
 pub mod tempfile;
 pub mod template;
 pub mod timezone;
+pub mod ufw;
+pub mod ufw_plan;
 pub mod unarchive;
 pub mod uri;
 pub mod user;
@@ -321,6 +323,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("tempfile", tempfile::Tempfile, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
     spec!("timezone", timezone::Timezone, FreeForm::KeyValue),
+    spec!("ufw", ufw::Ufw, FreeForm::KeyValue),
     spec!("unarchive", unarchive::Unarchive, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
@@ -334,7 +337,7 @@ const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
 const COLLECTIONS: &[(&str, &[&str])] = &[
     ("ansible.posix.", &["sysctl"]),
-    ("community.general.", &["alternatives", "modprobe", "timezone"]),
+    ("community.general.", &["alternatives", "modprobe", "timezone", "ufw"]),
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];
 

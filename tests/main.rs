@@ -17,6 +17,7 @@ mod facts;
 mod fetch;
 mod files;
 mod find;
+mod firewall;
 mod get_url;
 mod inventory;
 mod k8s;

@@ -30,6 +30,8 @@ pub mod get_url;
 pub mod getent;
 pub mod group;
 pub mod include_vars;
+pub mod iptables;
+pub mod iptables_rule;
 pub mod k8s;
 pub mod k8s_info;
 pub mod k8s_plan;
@@ -63,6 +65,8 @@ pub mod systemd_unit;
 pub mod tempfile;
 pub mod template;
 pub mod timezone;
+pub mod ufw;
+pub mod ufw_plan;
 pub mod unarchive;
 pub mod uri;
 pub mod user;
@@ -300,6 +304,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("getent", getent::Getent, FreeForm::KeyValue),
     spec!("group", group::Group, FreeForm::KeyValue),
     spec!("include_vars", include_vars::IncludeVars, FreeForm::Param("file")),
+    spec!("iptables", iptables::Iptables, FreeForm::KeyValue),
     spec!("k8s", k8s::K8s, FreeForm::KeyValue),
     spec!("k8s_info", k8s_info::K8sInfo, FreeForm::KeyValue),
     spec!("lineinfile", lineinfile::Lineinfile, FreeForm::KeyValue),
@@ -324,6 +329,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("tempfile", tempfile::Tempfile, FreeForm::KeyValue),
     spec!("template", template::Template, FreeForm::KeyValue),
     spec!("timezone", timezone::Timezone, FreeForm::KeyValue),
+    spec!("ufw", ufw::Ufw, FreeForm::KeyValue),
     spec!("unarchive", unarchive::Unarchive, FreeForm::KeyValue),
     spec!("uri", uri::Uri, FreeForm::KeyValue),
     spec!("user", user::User, FreeForm::KeyValue),
@@ -337,7 +343,7 @@ const PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
 /// Collections other than ansible.builtin, with the modules of theirs hearth implements.
 const COLLECTIONS: &[(&str, &[&str])] = &[
     ("ansible.posix.", &["mount", "sysctl"]),
-    ("community.general.", &["alternatives", "modprobe", "timezone"]),
+    ("community.general.", &["alternatives", "modprobe", "timezone", "ufw"]),
     ("kubernetes.core.", &["k8s", "k8s_info"]),
 ];
 

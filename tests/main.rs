@@ -28,6 +28,7 @@ mod language;
 mod output;
 mod pip;
 mod readme;
+mod reboot;
 mod remote;
 mod remote_user;
 mod services;

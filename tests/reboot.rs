@@ -91,6 +91,13 @@ fn reboot_reconnects_and_later_tasks_see_the_new_boot() {
     // The new boot id lives in that host's mount namespace only.
     assert_eq!(std::fs::read_to_string("/proc/sys/kernel/random/boot_id").expect("boot id"), machine);
     assert_eq!(shared.ok(0, "root", BOOT_ID), machine.trim());
+    for program in ["/usr/sbin/shutdown", "/usr/sbin/reboot", "/bin/systemctl"] {
+        let on_machine = std::fs::read(program).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&on_machine).contains("stand-in"),
+            "{program} leaked onto the machine"
+        );
+    }
 
     let check = lab.apply(&p, &["check.yml", "--check"]);
     check.code(0);

@@ -30,6 +30,7 @@ mod mount;
 mod output;
 mod pip;
 mod readme;
+mod reboot;
 mod remote;
 mod remote_user;
 mod services;

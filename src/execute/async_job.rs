@@ -262,6 +262,14 @@ impl Transport for Job<'_> {
     fn probe(&self, path: &str) -> Result<Probe, TransportError> {
         self.inner.probe(path)
     }
+
+    fn is_local(&self) -> bool {
+        self.inner.is_local()
+    }
+
+    fn reconnect(&self, timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
+        self.inner.reconnect(timeout)
+    }
 }
 
 #[cfg(test)]

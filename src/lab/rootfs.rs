@@ -141,7 +141,13 @@ pub fn provision(lab: &LabState, host: &HostState, root: &Path) -> Result<(), La
     write(&under("etc/hosts"), &hosts_with(&hosts, &host.name, &host.address), 0o644)?;
     write(&under("etc/sudoers.d/hearth-lab"), &sudoers(), 0o440)?;
     for s in standin::STANDINS {
-        write(&under(&s.path()), &s.script(), 0o755)?;
+        let path = under(&s.path());
+        // The machine's program may be a symlink with an absolute target (/usr/sbin/shutdown ->
+        // /bin/systemctl): writing through it would change the machine. Replace the link itself.
+        if path.symlink_metadata().is_ok() {
+            fs::remove_file(&path).map_err(|e| LabError::io(&path, e))?;
+        }
+        write(&path, &s.script(), 0o755)?;
     }
     apt_isolation(root)
 }

@@ -1,5 +1,6 @@
 //! Stand-ins: tiny recording scripts installed only inside lab hosts, in place of programs no lab
-//! host can run for real (GitLab's `gitlab-ctl`; `systemctl`, no systemd as PID 1). Each appends
+//! host can run for real (GitLab's `gitlab-ctl`; `systemctl`, no systemd as PID 1; `shutdown`
+//! and `reboot`, which simulate a reboot of the lab host, see `shutdown.sh`). Each appends
 //! its arguments to `/var/log/hearth-standin/<name>.log`; a plain one then succeeds, a stateful
 //! one (`systemctl`, in `systemctl.sh`) also keeps state in files so that later calls answer
 //! consistently. Adding one is one line in `STANDINS`. They never do the real thing and are
@@ -8,8 +9,12 @@
 /// A program replaced by a recording stand-in inside lab hosts.
 #[derive(Debug, Clone, Copy)]
 pub struct StandIn {
-    /// Program name; installed as `/usr/local/bin/<name>` (ahead of /usr/bin in PATH).
+    /// Program name; installed as `<dir>/<name>`.
     pub name: &'static str,
+    /// Install directory: `/usr/local/bin` (ahead of /usr/bin in PATH), or `/usr/sbin` (also
+    /// `/sbin` on merged-/usr systems) for what callers look up by absolute path, as Ansible's
+    /// `reboot` finds `shutdown` in `/sbin` first.
+    pub dir: &'static str,
     /// A stateful script of its own (which must record calls in [`StandIn::log`] itself);
     /// `None` for the plain recording script.
     pub stateful: Option<&'static str>,
@@ -17,9 +22,14 @@ pub struct StandIn {
 
 /// Every stand-in, one line each.
 pub const STANDINS: &[StandIn] = &[
-    StandIn { name: "gitlab-ctl", stateful: None },
-    StandIn { name: "systemctl", stateful: Some(include_str!("systemctl.sh")) },
+    StandIn { name: "gitlab-ctl", dir: BIN, stateful: None },
+    StandIn { name: "reboot", dir: SBIN, stateful: Some(include_str!("shutdown.sh")) },
+    StandIn { name: "shutdown", dir: SBIN, stateful: Some(include_str!("shutdown.sh")) },
+    StandIn { name: "systemctl", dir: BIN, stateful: Some(include_str!("systemctl.sh")) },
 ];
+
+const BIN: &str = "/usr/local/bin";
+const SBIN: &str = "/usr/sbin";
 
 /// Where stand-ins record their calls (inside lab hosts).
 pub const LOG_DIR: &str = "/var/log/hearth-standin";
@@ -27,7 +37,7 @@ pub const LOG_DIR: &str = "/var/log/hearth-standin";
 impl StandIn {
     /// Install path inside a lab host.
     pub fn path(&self) -> String {
-        format!("/usr/local/bin/{}", self.name)
+        format!("{}/{}", self.dir, self.name)
     }
 
     /// Where this stand-in records its calls: one line of arguments per call.
@@ -58,7 +68,7 @@ mod tests {
 
     #[test]
     fn script_names_itself_a_stand_in_and_records() {
-        let s = StandIn { name: "gitlab-ctl", stateful: None }.script();
+        let s = StandIn { name: "gitlab-ctl", dir: BIN, stateful: None }.script();
         let second = s.lines().nth(1).unwrap();
         assert!(second.starts_with("# hearth lab stand-in for gitlab-ctl"), "{second}");
         assert!(s.contains(">> /var/log/hearth-standin/gitlab-ctl.log"));
@@ -68,13 +78,32 @@ mod tests {
     #[test]
     fn script_runs_and_records_arguments() {
         let dir = tempfile::tempdir().unwrap();
-        let script = StandIn { name: "x", stateful: None }
+        let script = StandIn { name: "x", dir: BIN, stateful: None }
             .script()
             .replace(LOG_DIR, &dir.path().display().to_string());
         let out =
             std::process::Command::new("sh").args(["-c", &script, "x", "--version", "a b"]).output().unwrap();
         assert!(String::from_utf8_lossy(&out.stdout).contains("stand-in"));
         assert_eq!(std::fs::read_to_string(dir.path().join("x.log")).unwrap(), "--version a b\n");
+    }
+
+    #[test]
+    fn shutdown_stand_in_records_and_only_reboots_for_reboot_calls() {
+        let root = tempfile::tempdir().unwrap();
+        let script = STANDINS.iter().find(|s| s.name == "shutdown").unwrap().script();
+        // Never `-r` here: that would simulate a reboot of the machine's network namespace.
+        for args in [&["-c"][..], &["-h", "now"], &["--version"]] {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &script, "shutdown"])
+                .args(args)
+                .env("HEARTH_STANDIN_ROOT", root.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}");
+        }
+        let log = std::fs::read_to_string(root.path().join("var/log/hearth-standin/shutdown.log")).unwrap();
+        assert_eq!(log, "-c\n-h now\n--version\n");
+        assert!(script.lines().nth(1).unwrap().starts_with("# hearth lab stand-in for shutdown and reboot"));
     }
 
     /// Runs the systemctl stand-in under a temp root: (rc, stdout, stderr).

@@ -52,6 +52,7 @@ pub mod put;
 pub mod pyre;
 pub mod pyregex;
 pub mod raw;
+pub mod reboot;
 pub mod replace;
 pub mod service;
 pub mod service_facts;
@@ -315,6 +316,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("pause", pause::Pause, FreeForm::KeyValue),
     spec!("pip", pip::Pip, FreeForm::KeyValue),
     spec!("raw", raw::Raw, FreeForm::Param("free_form")),
+    spec!("reboot", reboot::Reboot, FreeForm::KeyValue),
     spec!("replace", replace::Replace, FreeForm::KeyValue),
     spec!("service", service::Service, FreeForm::KeyValue),
     spec!("service_facts", service_facts::ServiceFacts, FreeForm::KeyValue),

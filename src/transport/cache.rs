@@ -116,6 +116,16 @@ impl Transport for Cached<'_> {
     fn close(&self) -> Result<(), TransportError> {
         self.inner.close()
     }
+
+    fn is_local(&self) -> bool {
+        self.inner.is_local()
+    }
+
+    fn reconnect(&self, timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
+        // What was probed belongs to the old connection (a rebooted host may differ).
+        self.forget();
+        self.inner.reconnect(timeout)
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +176,9 @@ mod tests {
         }
         fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError> {
             Local.list_dir(path)
+        }
+        fn is_local(&self) -> bool {
+            true
         }
     }
 

@@ -18,6 +18,10 @@ use super::{Attrs, Become, Cmd, CmdOutput, FileKind, FileStat, Transport, Transp
 pub struct Local;
 
 impl Transport for Local {
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
         static RUNNER: LocalRunner = LocalRunner;
         let me = User::from_uid(nix::unistd::geteuid()).ok().flatten().map(|u| u.name);

@@ -219,4 +219,15 @@ pub trait Transport: Send + Sync {
     fn close(&self) -> Result<(), TransportError> {
         Ok(())
     }
+
+    /// Whether this is the control node itself (`connection: local`), which e.g. `reboot` must
+    /// never reboot. Required, so that no wrapper can forget to say.
+    fn is_local(&self) -> bool;
+
+    /// Drops the connection and logs in again (a new ssh master, `timeout` for its handshake,
+    /// else the host's own), for a host whose connection a reboot broke. Every holder of this
+    /// transport (later tasks, `become` views) uses the new connection. Nothing to do locally.
+    fn reconnect(&self, _timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
+        Ok(())
+    }
 }

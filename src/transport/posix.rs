@@ -179,6 +179,14 @@ impl<R: Runner> Transport for Posix<R> {
     fn close(&self) -> Result<(), TransportError> {
         self.runner.close()
     }
+
+    fn is_local(&self) -> bool {
+        self.runner.is_local()
+    }
+
+    fn reconnect(&self, timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
+        self.runner.reconnect(timeout)
+    }
 }
 
 #[cfg(test)]

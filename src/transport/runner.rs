@@ -43,11 +43,27 @@ pub trait Runner: Send + Sync {
     fn close(&self) -> Result<(), TransportError> {
         Ok(())
     }
+
+    /// Whether scripts run on the control node (see [`super::Transport::is_local`]).
+    fn is_local(&self) -> bool;
+
+    /// Opens the underlying connection anew (see [`super::Transport::reconnect`]).
+    fn reconnect(&self, _timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
+        Ok(())
+    }
 }
 
 impl<R: Runner + ?Sized> Runner for &R {
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
         (**self).spawn(script)
+    }
+
+    fn is_local(&self) -> bool {
+        (**self).is_local()
+    }
+
+    fn reconnect(&self, timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
+        (**self).reconnect(timeout)
     }
 }
 
@@ -93,6 +109,10 @@ pub fn block_on<F: Future>(fut: F) -> Result<F::Output, TransportError> {
 pub struct LocalRunner;
 
 impl Runner for LocalRunner {
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
         let script = script.to_string();
         Box::pin(async move {

@@ -172,6 +172,7 @@ fn transport(target: &SshTarget, session: Session, persistent: bool) -> Ssh {
         session: Mutex::new(Some(Arc::new(session))),
         channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
         keep_for: persistent.then(|| target.clone()),
+        target: target.clone(),
     };
     // `-l user` on the command line beats ssh_config, so a given user is the login user.
     match &target.user {
@@ -238,6 +239,8 @@ pub struct SshRunner {
     channels: Arc<Semaphore>,
     /// With `--ssh-persist`: the target whose master is left running for the next run.
     keep_for: Option<SshTarget>,
+    /// How the master was opened, to open another one on [`Runner::reconnect`].
+    target: SshTarget,
 }
 
 impl std::fmt::Debug for SshRunner {
@@ -263,14 +266,9 @@ impl SshRunner {
         };
         if self.keep_for.is_some() {
             // Busy (Ctrl-C): end it like a normal master; the persistent directory stays.
-            let _ = session.as_ref().map_err(|shared| {
-                std::process::Command::new("ssh")
-                    .args(["-q", "-O", "exit", "-S"])
-                    .arg(shared.control_socket())
-                    .arg(&self.host)
-                    .stderr(std::process::Stdio::null())
-                    .status()
-            });
+            if let Err(shared) = &session {
+                exit_master(shared, &self.host);
+            }
             if let Some(t) = &self.keep_for {
                 persist::forget(t);
             }
@@ -280,17 +278,40 @@ impl SshRunner {
             Ok(session) => block_on(session.close()).map(|r| r.map_err(|e| command_error(&self.host, &e))),
             Err(shared) => {
                 // Commands still hold the session (e.g. on Ctrl-C): make the master exit now.
-                let _ = std::process::Command::new("ssh")
-                    .args(["-q", "-O", "exit", "-S"])
-                    .arg(shared.control_socket())
-                    .arg(&self.host)
-                    .stderr(std::process::Stdio::null())
-                    .status();
+                exit_master(&shared, &self.host);
                 Ok(Ok(()))
             }
         };
         control_dir::release();
         result.and_then(|r| r)
+    }
+
+    /// Opens a new master like the first one (`timeout` for its handshake, when given), then
+    /// ends the old one. On failure the old one stays (commands on a dead one fail as unreachable).
+    fn reopen(&self, timeout: Option<Duration>) -> Result<(), TransportError> {
+        let mut target = self.target.clone();
+        target.connect_timeout = timeout.unwrap_or(target.connect_timeout);
+        let lines = target.config_lines()?;
+        let dir = match self.keep_for {
+            Some(_) => persist::dir(),
+            None => Some(control_dir::path()),
+        };
+        let dir = dir.ok_or_else(|| TransportError::Spawn {
+            program: "ssh".into(),
+            message: "no control directory".into(),
+        })?;
+        let fresh = Arc::new(block_on(open(&target, &lines, &dir)).and_then(|r| r)?);
+        let old = match self.session.lock() {
+            Ok(mut s) => s.replace(fresh),
+            Err(_) => return Err(TransportError::Unreachable(format!("{}: poisoned", self.host))),
+        };
+        match old.map(Arc::try_unwrap) {
+            // The old master is usually dead already (the host rebooted): nothing to report.
+            Some(Ok(idle)) => drop(block_on(idle.close())),
+            Some(Err(shared)) => exit_master(&shared, &self.host),
+            None => {}
+        }
+        Ok(())
     }
 
     fn session(&self) -> Result<Arc<Session>, TransportError> {
@@ -307,6 +328,14 @@ impl SshRunner {
 impl Runner for SshRunner {
     fn close(&self) -> Result<(), TransportError> {
         self.shutdown()
+    }
+
+    fn is_local(&self) -> bool {
+        false
+    }
+
+    fn reconnect(&self, timeout: Option<Duration>) -> Result<(), TransportError> {
+        self.reopen(timeout)
     }
 
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
@@ -340,6 +369,16 @@ impl Runner for SshRunner {
             Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })
         })
     }
+}
+
+/// Tells a master that commands still share to exit now (`ssh -O exit`).
+fn exit_master(shared: &Session, host: &str) {
+    let _ = std::process::Command::new("ssh")
+        .args(["-q", "-O", "exit", "-S"])
+        .arg(shared.control_socket())
+        .arg(host)
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 /// Opens a channel running `command`, retrying briefly while sshd still counts closing channels

@@ -70,6 +70,14 @@ fn token() -> String {
 }
 
 impl Runner for SudoRunner<'_> {
+    fn is_local(&self) -> bool {
+        self.inner.is_local()
+    }
+
+    fn reconnect(&self, timeout: Option<Duration>) -> Result<(), TransportError> {
+        self.inner.reconnect(timeout)
+    }
+
     fn spawn<'b>(&'b self, script: &str) -> BoxFut<'b, Result<Spawned<'b>, TransportError>> {
         let (wrapped, prompt, marker) = wrap(script, &self.user, self.password.is_some(), &token());
         Box::pin(async move {

@@ -10,7 +10,8 @@ use crate::transport::TransportError;
 
 static LIVE: Mutex<usize> = Mutex::new(0);
 
-fn path() -> PathBuf {
+/// The directory (it exists while a session holds it: [`acquire`]).
+pub fn path() -> PathBuf {
     std::env::temp_dir().join(format!("hearth-ssh-{}", std::process::id()))
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::Run;
+use crate::support::ansible;
 use crate::support::lab::Lab;
 
 /// The roles' directory in the source tree.
@@ -30,37 +31,9 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// The ansible-playbook to compare with, or `None` to skip (never under `CI=true`).
-fn ansible_playbook() -> Option<PathBuf> {
-    match std::env::var_os("HEARTH_ANSIBLE_PLAYBOOK") {
-        Some(p) => Some(PathBuf::from(p)),
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but HEARTH_ANSIBLE_PLAYBOOK is unset: .ci/run must install ansible-core")
-        }
-        None => {
-            eprintln!("note: HEARTH_ANSIBLE_PLAYBOOK unset, skipping the community roles comparison");
-            None
-        }
-    }
-}
-
 fn run_ansible(ansible: &Path, dir: &Path, lab: &Lab, base: &str) -> Run {
-    Command::new(ansible)
-        .arg("-i")
-        .arg(&lab.inventory)
-        .args(["site.yml", "--vault-password-file", "vault-pass.txt", "-e"])
-        .arg(format!("base={base}"))
-        .current_dir(dir)
-        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_STDOUT_CALLBACK", "default")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "false")
-        .env("ANSIBLE_DEPRECATION_WARNINGS", "false")
-        .env_remove("ANSIBLE_CONFIG")
-        .env_remove("ANSIBLE_ROLES_PATH")
-        .output()
-        .expect("run ansible-playbook")
-        .into()
+    let base = format!("base={base}");
+    ansible::on_lab(ansible, dir, lab, &["site.yml", "--vault-password-file", "vault-pass.txt", "-e", &base])
 }
 
 fn run_hearth(dir: &Path, lab: &Lab, base: &str) -> Run {
@@ -103,7 +76,7 @@ fn recaps(run: &Run) -> Vec<String> {
 #[test]
 fn community_roles_leave_the_same_hosts_under_ansible_and_hearth() {
     let Some(ours) = Lab::get() else { return };
-    let Some(ansible) = ansible_playbook() else { return };
+    let Some(ansible) = ansible::playbook("the community roles comparison") else { return };
     let pid = std::process::id().to_string();
     let theirs = Lab::start(&format!("roles-{pid}"), 3, Some(&pid));
     let base = format!("/var/tmp/hearth-roles-{pid}");

@@ -97,27 +97,9 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat")
 }
 
-/// The ansible-playbook to compare with, or `None` to skip (never under `CI=true`).
-fn ansible_playbook() -> Option<PathBuf> {
-    match std::env::var_os("HEARTH_ANSIBLE_PLAYBOOK") {
-        Some(p) => {
-            let p = PathBuf::from(p);
-            assert!(p.is_file(), "HEARTH_ANSIBLE_PLAYBOOK={} is not a file", p.display());
-            Some(p)
-        }
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but HEARTH_ANSIBLE_PLAYBOOK is unset: .ci/run must install ansible-core")
-        }
-        None => {
-            eprintln!("note: HEARTH_ANSIBLE_PLAYBOOK unset, skipping the Ansible compatibility case");
-            None
-        }
-    }
-}
-
 /// Runs one case under both tools, twice, and panics with every difference found.
 fn run_case(name: &str) {
-    let Some(ansible) = ansible_playbook() else { return };
+    let Some(ansible) = crate::support::ansible::playbook("the Ansible compatibility case") else { return };
     let a = tempfile::tempdir().expect("tempdir");
     let h = tempfile::tempdir().expect("tempdir");
     copy_tree(&cases_dir().join(name), a.path());

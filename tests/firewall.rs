@@ -4,10 +4,10 @@
 //! the same playbook run by ansible-playbook leaves the same rules and recap. Every test resets
 //! the host's firewall at the end; one lock keeps them from running at the same time.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use crate::support::ansible;
 use crate::support::lab::Lab;
 use crate::support::{Project, Run, play_on};
 
@@ -38,31 +38,8 @@ fn rules(lab: &Lab) -> String {
     lab.ok(HOST, "root", "iptables -S")
 }
 
-/// The ansible-playbook to compare with, or `None` (a note) when HEARTH_ANSIBLE_PLAYBOOK is unset.
-fn ansible_playbook() -> Option<PathBuf> {
-    let found = std::env::var_os("HEARTH_ANSIBLE_PLAYBOOK").map(PathBuf::from);
-    if found.is_none() {
-        eprintln!("note: HEARTH_ANSIBLE_PLAYBOOK unset, skipping the firewall comparison with Ansible");
-    }
-    found
-}
-
-/// ansible-playbook on the lab's inventory, in the project's directory.
 fn run_ansible(ansible: &Path, p: &Project, lab: &Lab, args: &[&str]) -> Run {
-    Command::new(ansible)
-        .arg("-i")
-        .arg(&lab.inventory)
-        .args(args)
-        .current_dir(p.path(""))
-        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_STDOUT_CALLBACK", "default")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "false")
-        .env("ANSIBLE_DEPRECATION_WARNINGS", "false")
-        .env_remove("ANSIBLE_CONFIG")
-        .output()
-        .expect("run ansible-playbook")
-        .into()
+    ansible::on_lab(ansible, &p.path(""), lab, args)
 }
 
 /// (ok, changed, failed) of the host's recap line.
@@ -134,7 +111,7 @@ fn iptables_rules_policy_chain_check_mode_and_errors() {
 #[test]
 fn iptables_same_as_ansible() {
     let Some(lab) = Lab::get() else { return };
-    let Some(ansible) = ansible_playbook() else { return };
+    let Some(ansible) = ansible::playbook("the firewall comparison with Ansible") else { return };
     let _guard = lock();
     let p = Project::new();
     p.write("site.yml", &play_on(NAME, IPTABLES_TASKS));
@@ -234,7 +211,7 @@ fn ufw_rules_enable_delete_check_mode_and_errors() {
 #[test]
 fn ufw_same_as_ansible() {
     let Some(lab) = Lab::get() else { return };
-    let Some(ansible) = ansible_playbook() else { return };
+    let Some(ansible) = ansible::playbook("the firewall comparison with Ansible") else { return };
     let _guard = lock();
     let p = Project::new();
     p.write("site.yml", &play_on(NAME, UFW_TASKS));

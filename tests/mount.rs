@@ -4,9 +4,7 @@
 //! lab host and by hearth on another, comparing fstab, findmnt and recaps (needs
 //! HEARTH_ANSIBLE_PLAYBOOK, else that part is skipped). Read back with the system ssh.
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use crate::support::ansible;
 use crate::support::lab::Lab;
 use crate::support::{Project, Run, play_on};
 
@@ -146,24 +144,10 @@ fn mount_on_the_real_fstab_and_ephemeral() {
     );
 }
 
-/// ansible-playbook as the tests find it, or None (skipped outside CI).
-fn ansible_playbook() -> Option<PathBuf> {
-    match std::env::var_os("HEARTH_ANSIBLE_PLAYBOOK") {
-        Some(p) => Some(PathBuf::from(p)),
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but HEARTH_ANSIBLE_PLAYBOOK is unset")
-        }
-        None => {
-            eprintln!("note: HEARTH_ANSIBLE_PLAYBOOK unset, skipping the mount comparison");
-            None
-        }
-    }
-}
-
 #[test]
 fn mounted_like_ansible_on_the_lab() {
     let Some(lab) = Lab::get() else { return };
-    let Some(ansible) = ansible_playbook() else { return };
+    let Some(ansible) = ansible::playbook("the mount comparison") else { return };
     let (tab, point) = ("/etc/hearth-test-cmp-fstab", "/mnt/hearth-test-cmp/a b");
     let p = Project::new();
     let play = |host: &str, opts: &str| {
@@ -182,17 +166,7 @@ fn mounted_like_ansible_on_the_lab() {
         for (round, opts) in ["size=1m", "size=1m", "size=2m,mode=0750"].iter().enumerate() {
             p.write("site.yml", &play(host, opts));
             let run: Run = if i == 0 {
-                Command::new(&ansible)
-                    .arg("-i")
-                    .arg(&lab.inventory)
-                    .arg("site.yml")
-                    .current_dir(p.path(""))
-                    .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-                    .env("ANSIBLE_NOCOLOR", "1")
-                    .env_remove("ANSIBLE_CONFIG")
-                    .output()
-                    .expect("run ansible-playbook")
-                    .into()
+                ansible::on_lab(&ansible, &p.path(""), lab, &["site.yml"])
             } else {
                 lab.apply(&p, &["site.yml"])
             };

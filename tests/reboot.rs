@@ -5,9 +5,9 @@
 //! shared lab), where the same playbooks also run under ansible-playbook on the second host to
 //! compare recaps. Check mode, a timeout, the control node and a bad parameter need no reboot.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::Path;
 
+use crate::support::ansible;
 use crate::support::lab::Lab;
 use crate::support::{Project, Run, play_on};
 
@@ -23,33 +23,8 @@ const TASKS: &str = "    - command: cat /proc/sys/kernel/random/boot_id\n      r
 const CHECK_TASKS: &str = "    - reboot: {msg: not now}\n      register: r\n    \
     - assert: {that: [r.rebooted, r.changed, 'r.elapsed == 0']}\n";
 
-/// The ansible-playbook to compare with, or `None` to skip (never under `CI=true`).
-fn ansible_playbook() -> Option<PathBuf> {
-    match std::env::var_os("HEARTH_ANSIBLE_PLAYBOOK") {
-        Some(p) => Some(PathBuf::from(p)),
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but HEARTH_ANSIBLE_PLAYBOOK is unset: .ci/run must install ansible-core")
-        }
-        None => None,
-    }
-}
-
-fn run_ansible(ansible: &PathBuf, p: &Project, lab: &Lab, args: &[&str]) -> Run {
-    let control = p.path("ansible-cp");
-    Command::new(ansible)
-        .arg("-i")
-        .arg(&lab.inventory)
-        .args(args)
-        .current_dir(p.root())
-        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_STDOUT_CALLBACK", "default")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "false")
-        .env("ANSIBLE_SSH_CONTROL_PATH_DIR", control)
-        .env_remove("ANSIBLE_CONFIG")
-        .output()
-        .expect("run ansible-playbook")
-        .into()
+fn run_ansible(ansible: &Path, p: &Project, lab: &Lab, args: &[&str]) -> Run {
+    ansible::on_lab(ansible, &p.path(""), lab, args)
 }
 
 /// A host's recap counters without its name.
@@ -76,7 +51,7 @@ fn reboot_reconnects_and_later_tasks_see_the_new_boot() {
     let p = Project::new();
     p.write("site.yml", &play_on("lab1", TASKS)).write("theirs.yml", &play_on("lab2", TASKS));
     p.write("check.yml", &play_on("lab1", CHECK_TASKS)).write("check2.yml", &play_on("lab2", CHECK_TASKS));
-    let ansible = ansible_playbook();
+    let ansible = ansible::playbook("the reboot comparison");
     let (ours, theirs) = std::thread::scope(|s| {
         let theirs = ansible.as_ref().map(|a| s.spawn(|| run_ansible(a, &p, &lab, &["theirs.yml"])));
         (lab.apply(&p, &["site.yml"]), theirs.map(|t| t.join().expect("ansible thread")))

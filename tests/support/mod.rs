@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod ansible;
 pub mod aptrepo;
 pub mod gitlab_api;
 pub mod http;

@@ -92,7 +92,7 @@ impl PlayRun<'_> {
                     Ok(r) => r,
                     // As Ansible: a loop that cannot be templated does not matter when the
                     // include's conditions are false without the item.
-                    Err(_) if t.when.iter().any(|c| matches!(self.templar.eval_bool(c, &ctx), Ok(false))) => {
+                    Err(_) if crate::execute::task_loop::false_condition(t, self.templar, &ctx).is_some() => {
                         return Ok(Vec::new());
                     }
                     Err(e) => return Err(e.message),

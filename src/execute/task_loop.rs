@@ -9,6 +9,7 @@ use super::vars::context;
 use crate::load::task::{Loop, Task, TaskKind};
 use crate::modules::Spec;
 use crate::report::Status;
+use crate::template::Templar;
 use crate::value::{Map, Value};
 
 #[allow(clippy::too_many_arguments)]
@@ -28,7 +29,8 @@ pub(super) fn run_loop(
         Err(msg) => {
             // As Ansible: a loop that cannot be templated does not matter when the task's
             // conditions (which must not need the item) are false anyway.
-            let single = false_condition(task, env, base_vars)
+            let ctx = context(base_vars, &env.hostvars);
+            let single = false_condition(task, env.templar, &ctx)
                 .map_or_else(|| failed(msg, Map::new()), |c| skipped(&c));
             out.status = Some(single.status);
             out.lines.push(line(host, task, None, &single, no_log));
@@ -90,10 +92,10 @@ pub(super) fn run_loop(
     out
 }
 
-/// The first of the task's conditions that is false without the loop item, if any.
-fn false_condition(task: &Task, env: &Env, vars: &Map) -> Option<String> {
-    let ctx = context(vars, &env.hostvars);
-    task.when.iter().find(|c| matches!(env.templar.eval_bool(c, &ctx), Ok(false))).cloned()
+/// The first of the task's conditions that is false without the loop item, if any: Ansible
+/// then skips a task (or include) whose loop could not be templated instead of failing it.
+pub(super) fn false_condition(task: &Task, templar: &Templar, ctx: &minijinja::Value) -> Option<String> {
+    task.when.iter().find(|c| matches!(templar.eval_bool(c, ctx), Ok(false))).cloned()
 }
 
 /// Ansible skips a task whose loop has no items and registers why.

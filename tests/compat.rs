@@ -75,6 +75,7 @@ cases!(
     tempfile_register,
     template_basic,
     template_chained_undefined,
+    template_none_finalized,
     template_whitespace,
     unarchive_tar_zip,
     vault_vars_copy,

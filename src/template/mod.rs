@@ -245,11 +245,17 @@ impl Templar {
         let escaped = escape::escape_backslashes(s);
         let s: &str = &escaped;
         if let Some(expr) = lone_expression(s) {
+            let bare_var = is_identifier(expr) && ctx.get_attr(expr).is_ok_and(|v| !v.is_undefined());
             let expr = rewrite::rewrite_expression(expr);
             let compiled = self.env.compile_expression(&expr)?;
             let v = compiled.eval(ctx)?;
             if v.is_undefined() {
                 return Err(TemplateError { message: format!("undefined variable in '{s}'") });
+            }
+            // Ansible hands a lone variable's null value back as it is, but any other
+            // expression that gives None is finalized to '' (`{{ None }}`, `default(None)`).
+            if v.is_none() && !bare_var {
+                return Ok(Value::String(String::new()));
             }
             // Ansible keeps the text's final newlines on a rendered string (`"{{ x }}\n"`);
             // lists, mappings and booleans stay native values then, and so does a number when
@@ -263,6 +269,13 @@ impl Templar {
         }
         Ok(Value::String(self.render_str(s, ctx)?))
     }
+}
+
+/// Whether an expression is a bare name (Ansible's `SINGLE_VAR`: `\w*` between the
+/// delimiters): a defined variable named so is the one form whose null value is not finalized
+/// to ''.
+fn is_identifier(expr: &str) -> bool {
+    expr.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// An environment used only to check syntax at load time (no filters needed: they resolve at
@@ -376,6 +389,17 @@ mod tests {
         let c = ctx(&t, json!({"xs": [1, 2], "n": 3}));
         assert_eq!(t.render_value(&json!("{{ xs }}"), &c).unwrap(), json!([1, 2]));
         assert_eq!(t.render_value(&json!("n={{ n }}"), &c).unwrap(), json!("n=3"));
+    }
+
+    #[test]
+    fn null_is_kept_only_for_a_bare_variable() {
+        let t = Templar::new();
+        let c = ctx(&t, json!({"nothing": null, "d": {"k": null}}));
+        assert_eq!(t.render_value(&json!("{{ nothing }}"), &c).unwrap(), json!(null));
+        assert_eq!(t.render_value(&json!("{{ None }}"), &c).unwrap(), json!(""));
+        assert_eq!(t.render_value(&json!("{{ d.k }}"), &c).unwrap(), json!(""));
+        assert_eq!(t.render_value(&json!("{{ d.x | default(None) }}"), &c).unwrap(), json!(""));
+        assert_eq!(t.render_value(&json!("{{ [None] }}"), &c).unwrap(), json!([null]));
     }
 
     #[test]

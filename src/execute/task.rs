@@ -358,6 +358,10 @@ fn plan_and_act(
             (if changed { Status::Changed } else { Status::Ok }, None)
         }
     };
+    // A module that found nothing to do for a reason of its own says `skipped` (unarchive's
+    // `creates`), and Ansible counts that task as skipped.
+    let module_skipped = result.get("skipped").and_then(parse_bool).unwrap_or(false);
+    let status = if status == Status::Ok && module_skipped { Status::Skipped } else { status };
     let changed = status == Status::Changed;
     Ok(Single { status, result: with_flags(result, changed, false), diffs: plan.diffs, reason })
 }

@@ -76,6 +76,7 @@ cases!(
     template_basic,
     template_chained_undefined,
     template_none_finalized,
+    template_result_types,
     template_whitespace,
     unarchive_tar_zip,
     vault_vars_copy,

@@ -100,8 +100,9 @@ mod tests {
                 "{{ n.b.c | default('nn') }} {{ a.l.5.x | default('ll') }} {{ a.x.y | default('xx') }}",
                 json!("nn ll xx"),
             ),
-            ("{{ a.l.1 | default(0) }}", json!(2)),
-            ("{{ a.x | mandatory }}", json!(1)),
+            // A computed number is rendered to text, as Ansible does.
+            ("{{ a.l.1 | default(0) }}", json!("2")),
+            ("{{ a.x | mandatory }}", json!("1")),
             (
                 "{{ a.b.c is none }} {{ a.b.c is string }} {{ a.b.c is not mapping }} {{ a.b.c is sequence }}",
                 json!("False False True False"),

@@ -21,7 +21,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("bool", to_bool);
     env.add_filter("int", to_int);
     env.add_filter("float", to_float);
-    env.add_filter("string", |v: &Value| py_str(v));
+    env.add_filter("string", |v: &Value| filters_data::text_kept(py_str(v)));
     env.add_filter("join", join);
     env.add_filter("ternary", ternary);
     env.add_filter("mandatory", mandatory);

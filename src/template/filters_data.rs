@@ -14,11 +14,11 @@ use crate::value::{Map, Value as Data};
 
 /// Registers the data filters.
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("to_json", to_json);
-    env.add_filter("to_nice_json", to_nice_json);
+    env.add_filter("to_json", |v: &Value, k: Kwargs| to_json(v, k).map(text_kept));
+    env.add_filter("to_nice_json", |v: &Value, i: Option<usize>, k: Kwargs| to_nice_json(v, i, k).map(text_kept));
     env.add_filter("from_json", from_json);
-    env.add_filter("to_yaml", to_yaml);
-    env.add_filter("to_nice_yaml", to_nice_yaml);
+    env.add_filter("to_yaml", |v: &Value, k: Kwargs| to_yaml(v, k).map(text_kept));
+    env.add_filter("to_nice_yaml", |v: &Value, i: Option<usize>, k: Kwargs| to_nice_yaml(v, i, k).map(text_kept));
     env.add_filter("from_yaml", from_yaml);
     env.add_filter("combine", combine);
     env.add_filter("dict2items", dict2items);
@@ -28,6 +28,14 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("difference", |a: Value, b: Value| set_op(a, b, SetOp::Difference));
     env.add_filter("symmetric_difference", |a: Value, b: Value| set_op(a, b, SetOp::Symmetric));
     env.add_filter("union", |a: Value, b: Value| set_op(a, b, SetOp::Union));
+}
+
+/// Text that a whole-value template must give back as text even when it looks like a list or
+/// mapping: Ansible's `STRING_TYPE_FILTERS` (`to_json`, `to_yaml`, `string`, ...) wrap their
+/// result so it skips `literal_eval`. The mark is minijinja's safe-string flag, which nothing
+/// else uses (templates never autoescape).
+pub fn text_kept(text: String) -> Value {
+    Value::from_safe_string(text)
 }
 
 fn to_json(v: &Value, kwargs: Kwargs) -> Result<String, Error> {

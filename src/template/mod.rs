@@ -238,44 +238,91 @@ impl Templar {
         })
     }
 
+    /// A string value as Ansible 2.18 templates it (without jinja2_native): a bare defined
+    /// variable keeps its bool, number or null; anything else is rendered to text, and text
+    /// that looks like a list, mapping or bool is read back as one (`ansible_eval_concat`).
+    /// Jinja drops one final newline before that reading; a string result gets the text's
+    /// final newlines back.
     fn render_string_value(&self, s: &str, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
         if !is_template(s) {
             return Ok(Value::String(s.to_string()));
         }
-        let escaped = escape::escape_backslashes(s);
-        let s: &str = &escaped;
-        if let Some(expr) = lone_expression(s) {
-            let bare_var = is_identifier(expr) && ctx.get_attr(expr).is_ok_and(|v| !v.is_undefined());
-            let expr = rewrite::rewrite_expression(expr);
-            let compiled = self.env.compile_expression(&expr)?;
-            let v = compiled.eval(ctx)?;
-            if v.is_undefined() {
-                return Err(TemplateError { message: format!("undefined variable in '{s}'") });
-            }
-            // Ansible hands a lone variable's null value back as it is, but any other
-            // expression that gives None is finalized to '' (`{{ None }}`, `default(None)`).
-            if v.is_none() && !bare_var {
-                return Ok(Value::String(String::new()));
-            }
-            // Ansible keeps the text's final newlines on a rendered string (`"{{ x }}\n"`);
-            // lists, mappings and booleans stay native values then, and so does a number when
-            // one newline ends the text (Jinja drops it; a native result gets none back).
-            let one_newline = s.ends_with('\n') && !s.ends_with("\n\n");
-            let native = matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Bool)
-                || (one_newline && v.kind() == ValueKind::Number);
-            if !s.ends_with('\n') || native {
-                return to_value(&v);
-            }
+        if let Some(v) = single_var(s, ctx) {
+            return Ok(v);
         }
-        Ok(Value::String(self.render_str(s, ctx)?))
+        let escaped = escape::escape_backslashes(s);
+        let src = escaped.strip_suffix('\n').unwrap_or(&escaped);
+        let v = match self.lone_value(src, ctx)? {
+            Some(v) => v,
+            None => text_to_value(self.render_str(src, ctx)?),
+        };
+        Ok(match v {
+            Value::String(mut text) => {
+                let missing = trailing_newlines(s).saturating_sub(trailing_newlines(&text));
+                text.push_str(&"\n".repeat(missing));
+                Value::String(text)
+            }
+            native => native,
+        })
+    }
+
+    /// The value of a text that is one `{{ expression }}` (final newlines aside), as Ansible's
+    /// concat gives it; `None` for any other text.
+    fn lone_value(&self, src: &str, ctx: &minijinja::Value) -> Result<Option<Value>, TemplateError> {
+        let body = src.trim_end_matches('\n');
+        let Some(expr) = lone_expression(body).filter(|_| body.starts_with("{{") && body.ends_with("}}")) else {
+            return Ok(None);
+        };
+        let expr = rewrite::rewrite_expression(expr);
+        let v = self.env.compile_expression(&expr)?.eval(ctx)?;
+        let text = match v.kind() {
+            ValueKind::Undefined => {
+                return Err(TemplateError { message: format!("undefined variable in '{src}'") });
+            }
+            // Ansible reads the repr of a list or mapping back: the same value.
+            ValueKind::Seq | ValueKind::Map => return to_value(&v).map(Some),
+            // Text from `to_json`, `to_yaml` or `string` stays text.
+            ValueKind::String if v.is_safe() => return Ok(v.as_str().map(|t| Value::String(t.to_string()))),
+            // Ansible's finalize turns None into ''.
+            ValueKind::None => String::new(),
+            ValueKind::Bool => if v.is_true() { "True" } else { "False" }.to_string(),
+            _ => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+        };
+        Ok(Some(text_to_value(text + &src[body.len()..])))
     }
 }
 
-/// Whether an expression is a bare name (Ansible's `SINGLE_VAR`: `\w*` between the
-/// delimiters): a defined variable named so is the one form whose null value is not finalized
-/// to ''.
-fn is_identifier(expr: &str) -> bool {
-    expr.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+/// How many newlines end a text.
+fn trailing_newlines(s: &str) -> usize {
+    s.len() - s.trim_end_matches('\n').len()
+}
+
+/// Ansible's `SINGLE_VAR` shortcut: `{{ name }}` (one final newline allowed, as Python's `$`
+/// allows it) naming a defined variable whose value is a bool, a number or null gives that
+/// value unrendered.
+fn single_var(s: &str, ctx: &minijinja::Value) -> Option<Value> {
+    let t = s.strip_suffix('\n').unwrap_or(s);
+    let name = t.strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let v = ctx.get_attr(name).ok()?;
+    match v.kind() {
+        ValueKind::Bool | ValueKind::Number => to_value(&v).ok(),
+        ValueKind::None => Some(Value::Null),
+        _ => None,
+    }
+}
+
+/// Rendered text that looks like a list, a mapping or a bool becomes one when it parses as a
+/// Python literal (JSON's `true`/`false`/`null` included); any other text stays a string.
+fn text_to_value(text: String) -> Value {
+    if text.starts_with(['{', '[']) || text == "True" || text == "False" {
+        if let Some(v) = crate::load::inventory::pyliteral::literal_eval_json(&text) {
+            return v;
+        }
+    }
+    Value::String(text)
 }
 
 /// An environment used only to check syntax at load time (no filters needed: they resolve at

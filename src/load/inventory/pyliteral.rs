@@ -8,7 +8,18 @@ use crate::value::{Map, Value};
 
 /// Evaluates `src` as a Python literal; `None` when Python's `literal_eval` would fail.
 pub fn literal_eval(src: &str) -> Option<Value> {
-    let mut p = Parser { s: src.trim_start_matches([' ', '\t']).as_bytes(), i: 0, depth: 0 };
+    parse(src, false)
+}
+
+/// Like [`literal_eval`], with JSON's `true`, `false` and `null` read as Python's constants:
+/// how Ansible converts a rendered template that looks like a list or mapping
+/// (its `Json2Python` pass before `literal_eval`).
+pub fn literal_eval_json(src: &str) -> Option<Value> {
+    parse(src, true)
+}
+
+fn parse(src: &str, json_names: bool) -> Option<Value> {
+    let mut p = Parser { s: src.trim_start_matches([' ', '\t']).as_bytes(), i: 0, depth: 0, json_names };
     let v = p.tuple_or_expr()?;
     p.skip_ws();
     (p.i == p.s.len()).then_some(v)
@@ -21,6 +32,8 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    /// Whether `true`/`false`/`null` are names of constants too.
+    json_names: bool,
 }
 
 impl Parser<'_> {
@@ -183,6 +196,9 @@ impl Parser<'_> {
             "True" => Some(Value::Bool(true)),
             "False" => Some(Value::Bool(false)),
             "None" => Some(Value::Null),
+            "true" if self.json_names => Some(Value::Bool(true)),
+            "false" if self.json_names => Some(Value::Bool(false)),
+            "null" if self.json_names => Some(Value::Null),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ mod support;
 mod apt;
 mod async_jobs;
 mod cli;
+mod collections;
 mod community_roles;
 mod compat;
 mod debian;

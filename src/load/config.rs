@@ -1,4 +1,4 @@
-//! The few `ansible.cfg` settings hearth honours (today: `[defaults] roles_path`), read from the
+//! The few `ansible.cfg` settings hearth honours (`[defaults] roles_path`, `collections_path`), read from the
 //! file Ansible would pick: `$ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg`,
 //! `/etc/ansible/ansible.cfg`. Other settings are ignored, never guessed at.
 
@@ -67,6 +67,27 @@ pub fn roles_path() -> Vec<PathBuf> {
         return split_paths(&v, &base);
     }
     split_paths("~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles", &cwd)
+}
+
+/// `collections_path`: `ANSIBLE_COLLECTIONS_PATH` (or the older `..._PATHS`), else
+/// ansible.cfg's, else Ansible's default list.
+pub fn collections_path() -> Vec<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for var in ["ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"] {
+        if let Some(env) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            return split_paths(&env, &cwd);
+        }
+    }
+    if let Some(file) = config_file()
+        && let Ok(text) = std::fs::read_to_string(&file)
+        && let Some(v) = ini_value(&text, "defaults", "collections_path")
+            .or_else(|| ini_value(&text, "defaults", "collections_paths"))
+    {
+        let base = file.parent().map(Path::to_path_buf).unwrap_or(cwd);
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        return split_paths(&v, &base);
+    }
+    split_paths("~/.ansible/collections:/usr/share/ansible/collections", &cwd)
 }
 
 #[cfg(test)]

@@ -197,7 +197,11 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         max_fail_percentage: None,
         dir: dir.to_path_buf(),
     };
-    let src = Source::play(dir);
+    let mut src = Source::play(dir);
+    // The play's `collections:` apply to its own tasks and handlers wherever the key stands.
+    if let Some((_, _, list)) = entries.iter().find(|(k, _, _)| k == "collections") {
+        src = src.with_collections(super::collections::parse(list)?);
+    }
     let mut tags = Vec::new();
     let mut name = None;
     let mut hosts = None;
@@ -216,7 +220,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "vars_prompt" => play.vars_prompt = super::vars_prompt::parse(value)?,
             "ignore_unreachable" => play.flags.ignore_unreachable = Some(value.to_value()),
             "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
-            // Accepted: module names resolve the same whatever collections a play lists.
+            // Read above, before any task.
             "collections" => {}
             "strategy" => match value.as_str() {
                 Some("linear") => {}

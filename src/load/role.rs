@@ -21,6 +21,8 @@ pub struct Role {
     pub defaults: Map,
     /// `vars/main.yml` (above play vars).
     pub vars: Map,
+    /// `collections:` in `meta/main.yml`, searched for its tasks' bare module names.
+    pub collections: Arc<[String]>,
 }
 
 /// A role with its tasks and handlers, ready to be placed in a play.
@@ -85,15 +87,21 @@ pub fn load_role_files(
     let role_name = path.file_name().map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
     crate::template::plugins::record(&path, &role_name);
     let deeper = src.file(&path.join("meta").join("main.yml"), src.role.clone());
+    let meta = meta(&path)?;
     let mut loaded = Vec::new();
-    for dep in dependencies(&path)? {
+    for dep in dependencies(meta.as_ref())? {
         loaded.extend(load_role(&dep.0, &deeper, &dep.1)?);
     }
+    let collections = match meta.as_ref().and_then(|(_, m)| m.get("collections")) {
+        Some(c) => super::collections::parse(c)?,
+        None => Vec::new(),
+    };
     let role = Arc::new(Role {
         name: role_name,
         defaults: vars_file(&path, "defaults", files.defaults.as_deref(), pos)?,
         vars: vars_file(&path, "vars", files.vars.as_deref(), pos)?,
         path: path.clone(),
+        collections: collections.into(),
     });
     let mut tasks = match role_file(&path, "tasks", files.tasks.as_deref(), pos)? {
         Some(f) => load_task_file(&f, src, Some(role.clone()))?,
@@ -101,7 +109,8 @@ pub fn load_role_files(
     };
     let entry = super::role_argspec::entry_point(files.tasks.as_deref());
     if !files.skip_validation
-        && let Some(check) = super::role_argspec::validation_task(&role, &entry, &files.params, src)?
+        && let Some(check) =
+            super::role_argspec::validation_task(&role, &entry, &files.params, src, meta.as_ref())?
     {
         tasks.insert(0, check);
     }
@@ -159,9 +168,16 @@ fn vars_file(role: &Path, sub: &str, name: Option<&str>, pos: &Pos) -> Result<Ma
     }
 }
 
-fn dependencies(role_dir: &Path) -> Result<Vec<(String, Pos)>, LoadError> {
-    let Some(file) = main_file(&role_dir.join("meta")) else { return Ok(Vec::new()) };
+/// The role's `meta/main.yml` and where it is, read once for dependencies, collections and
+/// argument specs.
+fn meta(role_dir: &Path) -> Result<Option<(PathBuf, Node)>, LoadError> {
+    let Some(file) = main_file(&role_dir.join("meta")) else { return Ok(None) };
     let node = yaml::parse_file(&file)?;
+    Ok(Some((file, node)))
+}
+
+fn dependencies(meta: Option<&(PathBuf, Node)>) -> Result<Vec<(String, Pos)>, LoadError> {
+    let Some((_, node)) = meta else { return Ok(Vec::new()) };
     let Some(deps) = node.get("dependencies").and_then(Node::as_seq) else { return Ok(Vec::new()) };
     deps.iter()
         .map(|d| match (d.as_str(), d.get("role").or_else(|| d.get("name")).and_then(Node::as_str)) {

@@ -19,8 +19,9 @@ pub fn validation_task(
     entry: &str,
     params: &[String],
     src: &Source,
+    meta: Option<&(std::path::PathBuf, Node)>,
 ) -> Result<Option<Task>, LoadError> {
-    let Some((file, specs)) = argument_specs(&role.path)? else { return Ok(None) };
+    let Some((file, specs)) = argument_specs(&role.path, meta)? else { return Ok(None) };
     let Some(spec) = specs.get(entry) else { return Ok(None) };
     let pos = spec.pos.clone();
     let options =
@@ -90,19 +91,21 @@ fn without_docs(node: Node) -> Node {
     Node { pos: node.pos, kind: NodeKind::Map(kept) }
 }
 
-/// The role's `argument_specs` mapping and the file it is in, if any.
-fn argument_specs(role_dir: &Path) -> Result<Option<(std::path::PathBuf, Node)>, LoadError> {
-    let meta = role_dir.join("meta");
-    let own =
-        ["argument_specs.yml", "argument_specs.yaml"].iter().map(|f| meta.join(f)).find(|p| p.is_file());
-    let main = ["main.yml", "main.yaml", "main"].iter().map(|f| meta.join(f)).find(|p| p.is_file());
-    for file in own.into_iter().chain(main) {
-        let node = yaml::parse_file(&file)?;
+/// The role's `argument_specs` mapping and the file it is in, if any: `meta/argument_specs.yml`
+/// first, then `meta/main.yml` (already read, as `meta`).
+fn argument_specs(
+    role_dir: &Path,
+    meta: Option<&(std::path::PathBuf, Node)>,
+) -> Result<Option<(std::path::PathBuf, Node)>, LoadError> {
+    let dir = role_dir.join("meta");
+    let own = ["argument_specs.yml", "argument_specs.yaml"].iter().map(|f| dir.join(f)).find(|p| p.is_file());
+    let own = own.map(|f| yaml::parse_file(&f).map(|n| (f, n))).transpose()?;
+    for (file, node) in own.iter().chain(meta) {
         if let Some(specs) = node.get("argument_specs") {
             if specs.as_map().is_none() {
                 return Err(LoadError::at(&specs.pos, "argument_specs must be a mapping of entry points"));
             }
-            return Ok(Some((file, specs.clone())));
+            return Ok(Some((file.clone(), specs.clone())));
         }
     }
     Ok(None)

@@ -246,6 +246,9 @@ pub struct Source {
     pub playbook_dir: PathBuf,
     /// Roles that `import_role`/`include_role` loaded, for the play's handlers and variables.
     pub roles: RoleSink,
+    /// The `collections:` searched for bare module names (the task's, block's, role's or
+    /// play's).
+    pub collections: Arc<[String]>,
 }
 
 /// Roles loaded while reading a play's tasks, shared by every [`Source`] of the play.
@@ -269,17 +272,29 @@ impl Source {
             depth: 0,
             playbook_dir: playbook_dir.to_path_buf(),
             roles: RoleSink::default(),
+            collections: Arc::new([]),
         }
     }
 
-    /// Reading `file` (one level deeper), for `role` or no role.
+    /// The same place with another `collections:` search list.
+    pub fn with_collections(&self, collections: Vec<String>) -> Source {
+        Source { collections: collections.into(), ..self.clone() }
+    }
+
+    /// Reading `file` (one level deeper), for `role` or no role. A role's tasks search its own
+    /// `collections` (from its meta), never the play's, as in Ansible.
     pub fn file(&self, file: &Path, role: Option<Arc<Role>>) -> Source {
+        let collections = match &role {
+            Some(r) => r.collections.clone(),
+            None => self.collections.clone(),
+        };
         Source {
             base: file.parent().map(Path::to_path_buf).unwrap_or_default(),
             role,
             depth: self.depth + 1,
             playbook_dir: self.playbook_dir.clone(),
             roles: self.roles.clone(),
+            collections,
         }
     }
 
@@ -314,6 +329,12 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
     let entries = node.as_map().ok_or_else(|| {
         LoadError::at(&node.pos, format!("a task must be a mapping, got a {}", node.type_name()))
     })?;
+    // A task's or block's own `collections:` decide its module (wherever the key stands) and
+    // those of the tasks inside it.
+    let own = entries.iter().find(|(k, _, _)| k == "collections");
+    let scoped =
+        own.map(|(_, _, v)| super::collections::parse(v).map(|c| src.with_collections(c))).transpose()?;
+    let src = scoped.as_ref().unwrap_or(src);
     let mut task = Task { pos: node.pos.clone(), role: src.role.clone(), ..Task::default() };
     let indirect = indirect_action(entries)?;
     let mut action: Option<(&str, &Pos, &Node)> = None;
@@ -343,8 +364,7 @@ fn parse_task(node: &Node, src: &Source) -> Result<Task, LoadError> {
             "delay" => task.retry.get_or_insert_with(Retry::default).delay = Some(value.to_value()),
             "environment" => task.environment = vec![value.to_value()],
             "module_defaults" => task.module_defaults = super::module_defaults::parse(value)?,
-            // Accepted: hearth resolves bare and fully qualified names the same way whatever
-            // collections a play lists (an unknown collection's modules are unknown anyway).
+            // Read above, before the module is resolved.
             "collections" => {}
             "async" => task.async_ = Some(value.to_value()),
             "poll" => task.poll = Some(value.to_value()),
@@ -498,13 +518,15 @@ fn action_task(
             Ok(task)
         }
         _ => {
-            let Some(spec) = modules::lookup(name) else {
+            let resolved = super::collections::resolve(name, &src.collections, &src.playbook_dir);
+            let spec = match resolved.ok_or_else(|| unknown_module(name, kpos))? {
+                super::collections::Resolved::Hearth(spec) => spec,
                 // Ansible's module, not hearth's: loads, fails only if it runs.
-                let full = modules::not_implemented::ansible_module(name)
-                    .ok_or_else(|| unknown_module(name, kpos))?;
-                let args = serde_json::json!({ "module": full, "written": name });
-                task.kind = TaskKind::Module { spec: &modules::not_implemented::SPEC, args };
-                return Ok(task);
+                super::collections::Resolved::Ansible(full) => {
+                    let args = serde_json::json!({ "module": full, "written": name });
+                    task.kind = TaskKind::Module { spec: &modules::not_implemented::SPEC, args };
+                    return Ok(task);
+                }
             };
             let mut args = module_args(spec, value, args_kw)?;
             // A task's own module_defaults apply to itself.

@@ -15,10 +15,14 @@ use crate::value::{Map, Value as Data};
 /// Registers the data filters.
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("to_json", |v: &Value, k: Kwargs| to_json(v, k).map(text_kept));
-    env.add_filter("to_nice_json", |v: &Value, i: Option<usize>, k: Kwargs| to_nice_json(v, i, k).map(text_kept));
+    env.add_filter("to_nice_json", |v: &Value, i: Option<usize>, k: Kwargs| {
+        to_nice_json(v, i, k).map(text_kept)
+    });
     env.add_filter("from_json", from_json);
     env.add_filter("to_yaml", |v: &Value, k: Kwargs| to_yaml(v, k).map(text_kept));
-    env.add_filter("to_nice_yaml", |v: &Value, i: Option<usize>, k: Kwargs| to_nice_yaml(v, i, k).map(text_kept));
+    env.add_filter("to_nice_yaml", |v: &Value, i: Option<usize>, k: Kwargs| {
+        to_nice_yaml(v, i, k).map(text_kept)
+    });
     env.add_filter("from_yaml", from_yaml);
     env.add_filter("combine", combine);
     env.add_filter("dict2items", dict2items);

@@ -285,7 +285,10 @@ fn sizes() {
     assert_eq!(render("{{ (vals[4:5] + vals[9:]) | ipaddr('size') }}"), Ok(json!([256, 256, 4, 1, 1])));
     assert_eq!(render("{{ 'fe80::100/10' | ipaddr('size') > 2 ** 100 }}"), Ok(json!(true)));
     // A computed number leaves a template as text, so sizes beyond 64 bits survive too.
-    assert_eq!(render("{{ 'fe80::100/10' | ipaddr('size') }}"), Ok(json!("332306998946228968225951765070086144")));
+    assert_eq!(
+        render("{{ 'fe80::100/10' | ipaddr('size') }}"),
+        Ok(json!("332306998946228968225951765070086144"))
+    );
 }
 
 #[test]

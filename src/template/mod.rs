@@ -270,7 +270,8 @@ impl Templar {
     /// concat gives it; `None` for any other text.
     fn lone_value(&self, src: &str, ctx: &minijinja::Value) -> Result<Option<Value>, TemplateError> {
         let body = src.trim_end_matches('\n');
-        let Some(expr) = lone_expression(body).filter(|_| body.starts_with("{{") && body.ends_with("}}")) else {
+        let Some(expr) = lone_expression(body).filter(|_| body.starts_with("{{") && body.ends_with("}}"))
+        else {
             return Ok(None);
         };
         let expr = rewrite::rewrite_expression(expr);

@@ -1,10 +1,12 @@
 //! Connections for a run: one per host, opened in parallel the first time a play needs the host,
 //! reused by every later task and play, and closed once at the end (also after Ctrl-C). Which
 //! transport a host gets follows Ansible: `ansible_connection`, then the play's `connection:`,
-//! then `-c`, then `local` for the implicit localhost and `ssh` for everything else.
+//! then `-c`, then `local` for the implicit localhost and `ssh` for everything else. A task
+//! whose keywords (`remote_user`, `port`, `connection`) ask for another login gets another
+//! connection, kept by host and login for later tasks that want the same.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::state::Options;
 use crate::transport::{Local, Transport, ssh};
@@ -49,6 +51,18 @@ impl Spec {
             _ => false,
         }
     }
+
+    /// What [`Spec::same_login`] compares, as one string: the key of a task's extra login.
+    fn login_key(&self) -> String {
+        match self {
+            Spec::Local => "local".into(),
+            Spec::Ssh(vars) => {
+                let values: Vec<_> = LOGIN_VARS.iter().map(|k| vars.get(*k)).collect();
+                format!("ssh {}", serde_json::to_string(&values).unwrap_or_default())
+            }
+            Spec::Unsupported(kind) => format!("unsupported {kind}"),
+        }
+    }
 }
 
 /// Picks the connection type for a host.
@@ -75,6 +89,9 @@ pub struct Pool {
     opening: Mutex<()>,
     /// How each host was connected, to reconnect it on `meta: reset_connection`.
     specs: Mutex<HashMap<String, Spec>>,
+    /// Connections of tasks that log in otherwise than their host (a task's `remote_user`), by
+    /// host and login; each opened once, by the first task that wants it.
+    logins: Mutex<HashMap<(String, String), Arc<OnceLock<Conn>>>>,
 }
 
 impl Pool {
@@ -127,6 +144,21 @@ impl Pool {
         self.get(host)
     }
 
+    /// The connection of `host` logged in as `spec` says (a task's `remote_user`, `port` or
+    /// `connection`): the host's own when it logs in the same way, else one opened for this
+    /// login the first time a task asks and shared by every later task that asks.
+    pub fn login(&self, host: &str, spec: Spec, opts: &Options) -> Conn {
+        let own =
+            self.specs.lock().unwrap_or_else(PoisonError::into_inner).get(host).map(|s| s.same_login(&spec));
+        if own == Some(true) {
+            return self.get(host);
+        }
+        let key = (host.to_string(), spec.login_key());
+        let cell = self.logins.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_default().clone();
+        // Opened outside the map's lock, so other hosts' logins open in parallel.
+        cell.get_or_init(|| open_one(host, &spec, opts)).clone()
+    }
+
     /// The connection of a host opened earlier.
     pub fn get(&self, host: &str) -> Conn {
         let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
@@ -141,6 +173,13 @@ impl Pool {
             // A master that fails to exit cleanly is replaced anyway.
             let _ = t.close();
         }
+        // The host's other logins open again when a task next wants them.
+        let mut logins = self.logins.lock().unwrap_or_else(PoisonError::into_inner);
+        let others: Vec<_> = logins.keys().filter(|(h, _)| h == host).cloned().collect();
+        for key in others {
+            close_cell(logins.remove(&key));
+        }
+        drop(logins);
         let spec = self.specs.lock().unwrap_or_else(PoisonError::into_inner).get(host).cloned();
         let conn = match spec {
             Some(s) => open_one(host, &s, opts),
@@ -158,6 +197,19 @@ impl Pool {
             // Nothing useful can be done about a master that fails to exit cleanly at the end.
             let _ = t.close();
         }
+        let logins: Vec<_> =
+            self.logins.lock().unwrap_or_else(PoisonError::into_inner).drain().map(|(_, c)| c).collect();
+        for cell in logins {
+            close_cell(Some(cell));
+        }
+    }
+}
+
+/// Closes a task login's connection if it was opened.
+fn close_cell(cell: Option<Arc<OnceLock<Conn>>>) {
+    if let Some(Ok(t)) = cell.as_deref().and_then(OnceLock::get) {
+        // Replaced or at the end of the run: a master that fails to exit cleanly is left to ssh.
+        let _ = t.close();
     }
 }
 

@@ -175,11 +175,11 @@ fn missing_vars_file_and_role() {
 fn unsupported_keyword_on_a_role_entry_is_named_not_taken_as_a_parameter() {
     let p = Project::new();
     p.write("roles/r/tasks/main.yml", "- debug: msg=hi\n");
-    p.write("site.yml", "- hosts: localhost\n  roles:\n    - role: r\n      port: 22\n");
+    p.write("site.yml", "- hosts: localhost\n  roles:\n    - role: r\n      debugger: on_failed\n");
     let run = p.hearth(&["apply", "site.yml"]);
     run.code(4);
     run.stderr_has("site.yml:4:7");
-    run.stderr_has("role keyword 'port' is not supported by hearth");
+    run.stderr_has("role keyword 'debugger' is not supported by hearth");
 }
 
 #[test]

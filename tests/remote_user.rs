@@ -71,10 +71,10 @@ fn task_and_block_remote_user_log_in_as_that_user_unless_a_variable_names_one() 
     let Some(lab) = Lab::get() else { return };
     let p = Project::new();
     p.write("inv.yml", &inventory(lab));
-    let tasks = "    - command: id -un\n      remote_user: hearth\n      register: task\n      changed_when: false\n    - remote_user: \"{{ lab_login }}\"\n      block:\n        - command: id -un\n          register: block\n          changed_when: false\n        - command: id -un\n          become: true\n          register: becomes\n          changed_when: false\n    - command: id -un\n      register: after\n      changed_when: false\n";
+    let tasks = "    - command: id -un\n      remote_user: hearth\n      register: task\n      changed_when: false\n    - remote_user: \"{{ lab_login }}\"\n      block:\n        - command: id -un\n          register: block\n          changed_when: false\n        - command: id -un\n          become: true\n          register: becomes\n          changed_when: false\n    - command: id -un\n      register: after\n      changed_when: false\n    - command: id -un\n      remote_user: root\n      vars:\n        ansible_ssh_user: hearth\n      register: tvars\n      changed_when: false\n";
     let book = format!(
         "- hosts: all\n  gather_facts: false\n  remote_user: root\n  vars:\n    lab_login: hearth\n    ansible_become_password: hearth-lab\n  tasks:\n{tasks}{}",
-        record(&["task", "block", "becomes", "after"], &p.root())
+        record(&["task", "block", "becomes", "after", "tvars"], &p.root())
     );
     p.write("site.yml", &book);
     p.hearth(&["apply", "site.yml", "-i", "inv.yml"]).code(0);
@@ -85,6 +85,9 @@ fn task_and_block_remote_user_log_in_as_that_user_unless_a_variable_names_one() 
     for v in ["task", "block", "becomes", "after"] {
         assert_eq!(p.read(&format!("pinned-{v}.txt")), "root", "ansible_user wins over remote_user ({v})");
     }
+    // A task's own variables win too, and `ansible_ssh_user` over `ansible_user` (as in Ansible).
+    assert_eq!(p.read("free-tvars.txt"), "hearth");
+    assert_eq!(p.read("pinned-tvars.txt"), "hearth");
 }
 
 #[test]
@@ -162,4 +165,18 @@ fn delegated_tasks_log_in_to_the_delegate_with_the_task_remote_user() {
         assert_eq!(p.read(&format!("{h}-to_free.txt")), "hearth", "{h} delegating to free");
         assert_eq!(p.read(&format!("{h}-to_pinned.txt")), "root", "{h}: the delegate's ansible_user wins");
     }
+}
+
+#[test]
+fn a_task_connection_hearth_lacks_is_named() {
+    let p = Project::new();
+    p.write("inv.yml", "all:\n  hosts:\n    box:\n      ansible_host: 192.0.2.1\n");
+    p.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n    - command: 'true'\n    - command: 'true'\n      connection: \"{{ 'docker' }}\"\n",
+    );
+    let run = p.hearth(&["apply", "site.yml", "-i", "inv.yml"]);
+    assert_eq!(run.recap("box", "ok"), 1, "{}", run.stdout);
+    assert_eq!(run.recap("box", "unreachable"), 1, "{}", run.stdout);
+    run.stdout_has("connection type 'docker' (for box) is not supported: use ssh or local");
 }

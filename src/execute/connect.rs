@@ -15,6 +15,9 @@ use crate::value::Map;
 /// A host's connection, or why there is none (the host is then unreachable).
 pub type Conn = Result<Arc<dyn Transport>, String>;
 
+/// A task login's connection, opened by the first task that wants it.
+type Login = Arc<OnceLock<Conn>>;
+
 /// What a host should be connected with.
 #[derive(Debug, Clone)]
 pub enum Spec {
@@ -91,7 +94,7 @@ pub struct Pool {
     specs: Mutex<HashMap<String, Spec>>,
     /// Connections of tasks that log in otherwise than their host (a task's `remote_user`), by
     /// host and login; each opened once, by the first task that wants it.
-    logins: Mutex<HashMap<(String, String), Arc<OnceLock<Conn>>>>,
+    logins: Mutex<HashMap<(String, String), Login>>,
 }
 
 impl Pool {
@@ -206,7 +209,7 @@ impl Pool {
 }
 
 /// Closes a task login's connection if it was opened.
-fn close_cell(cell: Option<Arc<OnceLock<Conn>>>) {
+fn close_cell(cell: Option<Login>) {
     if let Some(Ok(t)) = cell.as_deref().and_then(OnceLock::get) {
         // Replaced or at the end of the run: a master that fails to exit cleanly is left to ssh.
         let _ = t.close();

@@ -25,8 +25,8 @@ pub(super) fn transport_for(
     let keywords = login::render(&task.flags, env.templar, ctx).map_err(ModuleError::msg)?;
     let name = delegate_name(task, env, ctx)?.filter(|n| *n != host.name);
     let Some(name) = name else {
-        // The host's variables (any the task sees) win over the keywords.
-        let keywords = keywords.unless_named(|v| login::defined(ctx, v));
+        // The host's variables (any the task sees, task vars too) win over the keywords.
+        let keywords = keywords.overridden(|v| login::variable(env.templar, ctx, v));
         if keywords.is_empty() {
             return own();
         }
@@ -43,7 +43,7 @@ pub(super) fn delegated(task: &Task, env: &Env, vars: &Map) -> Option<String> {
     let own = vars.get("inventory_hostname").and_then(Value::as_str);
     let name = delegate_target(task, env, vars).filter(|d| Some(d.as_str()) != own)?;
     let address = env.hostvars.hosts.get(&name).and_then(|l| {
-        let v = l.inventory.get("ansible_host").or_else(|| l.inventory.get("ansible_ssh_host"))?;
+        let v = l.inventory.get("ansible_ssh_host").or_else(|| l.inventory.get("ansible_host"))?;
         v.as_str().filter(|a| *a != name && !a.contains("{{")).map(str::to_string)
     });
     Some(match address {

@@ -8,10 +8,10 @@ use crate::template::Templar;
 use crate::value::{Map, Value};
 
 /// Each keyword with the variables that win over it, as in Ansible's
-/// `set_task_and_variable_override`.
+/// `set_task_and_variable_override`; of two, the `ssh` one wins, as in Ansible's ssh plugin.
 const OVERRIDDEN_BY: [(&str, &[&str]); 3] = [
-    ("remote_user", &["ansible_user", "ansible_ssh_user"]),
-    ("port", &["ansible_port", "ansible_ssh_port"]),
+    ("remote_user", &["ansible_ssh_user", "ansible_user"]),
+    ("port", &["ansible_ssh_port", "ansible_port"]),
     ("connection", &["ansible_connection"]),
 ];
 
@@ -24,12 +24,15 @@ pub struct Keywords {
     pub port: Option<Value>,
     /// `connection:` the connection type (`ssh`, `local`, ...).
     pub connection: Option<String>,
+    /// Every variable the task sees was already weighed ([`Keywords::overridden`]): the values
+    /// are final and beat the host's variables.
+    pub weighed: bool,
 }
 
 impl Keywords {
     /// True when no keyword is set: the host's own connection serves.
     pub fn is_empty(&self) -> bool {
-        *self == Keywords::default()
+        self.user.is_none() && self.port.is_none() && self.connection.is_none()
     }
 
     /// These keywords, with `outer`'s (a play's) where these set none: the inner level wins.
@@ -38,6 +41,7 @@ impl Keywords {
             user: self.user.or(outer.user),
             port: self.port.or(outer.port),
             connection: self.connection.or(outer.connection),
+            weighed: self.weighed,
         }
     }
 
@@ -53,20 +57,60 @@ impl Keywords {
             user: self.user.filter(|_| keep("remote_user")),
             port: self.port.filter(|_| keep("port")),
             connection: self.connection.filter(|_| keep("connection")),
+            weighed: self.weighed,
+        }
+    }
+
+    /// These keywords with the value of the variable that wins over each one where one is set
+    /// (`value(name)` reads it), as the task's login would be.
+    pub fn overridden(self, value: impl Fn(&str) -> Option<Value>) -> Keywords {
+        let winner = |keyword: &str| {
+            let names = OVERRIDDEN_BY.iter().find(|(k, _)| *k == keyword).map_or(&[][..], |(_, v)| *v);
+            names.iter().find_map(|n| value(n))
+        };
+        let text = |v: Value| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        Keywords {
+            user: self.user.map(|u| winner("remote_user").map_or(u, text)),
+            port: self.port.map(|p| winner("port").unwrap_or(p)),
+            connection: self.connection.map(|c| winner("connection").map_or(c, text)),
+            weighed: true,
         }
     }
 
     /// Writes the user and port into a host's login variables where none is set there
-    /// (variables win), and gives the connection type to use before `-c`.
+    /// (variables win; weighed keywords replace them), and gives the connection type to use
+    /// before `-c`.
     pub fn apply(self, vars: &mut Map) -> Option<String> {
-        let kw = self.unless_named(|v| vars.contains_key(v));
-        if let Some(user) = kw.user {
-            vars.insert("ansible_user".into(), Value::String(user));
+        let kw = if self.weighed { self } else { self.unless_named(|v| vars.contains_key(v)) };
+        let [user, port, connection] = OVERRIDDEN_BY.map(|(_, names)| names);
+        if let Some(u) = kw.user {
+            set(vars, user, Value::String(u));
         }
-        if let Some(port) = kw.port {
-            vars.insert("ansible_port".into(), port);
+        if let Some(p) = kw.port {
+            set(vars, port, p);
+        }
+        if let Some(c) = &kw.connection {
+            set(vars, connection, Value::String(c.clone()));
         }
         kw.connection
+    }
+}
+
+/// Sets the login variable `names` stand for (the last is the plain one) to `value`, leaving
+/// the variables as they are when they already give it (so the login compares the same).
+fn set(vars: &mut Map, names: &[&str], value: Value) {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    if names.iter().find_map(|n| vars.get(*n)).is_some_and(|v| text(v) == text(&value)) {
+        return;
+    }
+    for n in names {
+        vars.remove(*n);
+    }
+    if let Some(plain) = names.last() {
+        vars.insert((*plain).to_string(), value);
     }
 }
 
@@ -88,12 +132,17 @@ pub fn render(flags: &Flags, templar: &Templar, ctx: &minijinja::Value) -> Resul
         user: text("remote_user", &flags.remote_user)?,
         port,
         connection: text("connection", &flags.connection)?,
+        weighed: false,
     })
 }
 
-/// True when `name` is a variable the task can see (for [`Keywords::unless_named`]).
-pub fn defined(ctx: &minijinja::Value, name: &str) -> bool {
-    ctx.get_attr(name).is_ok_and(|v| !v.is_undefined() && !v.is_none())
+/// The value of variable `name` as the task sees it, rendered; `None` where it is not set.
+pub fn variable(templar: &Templar, ctx: &minijinja::Value, name: &str) -> Option<Value> {
+    let set = ctx.get_attr(name).is_ok_and(|v| !v.is_undefined() && !v.is_none());
+    if !set {
+        return None;
+    }
+    templar.render_value(&Value::String(format!("{{{{ {name} }}}}")), ctx).ok()
 }
 
 #[cfg(test)]
@@ -102,7 +151,12 @@ mod tests {
     use serde_json::json;
 
     fn all() -> Keywords {
-        Keywords { user: Some("deploy".into()), port: Some(json!(2222)), connection: Some("ssh".into()) }
+        Keywords {
+            user: Some("deploy".into()),
+            port: Some(json!(2222)),
+            connection: Some("ssh".into()),
+            weighed: false,
+        }
     }
 
     #[test]
@@ -121,9 +175,24 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_gives_its_value_to_the_keyword_it_beats() {
+        let vars = |n: &str| match n {
+            "ansible_ssh_user" => Some(json!("hearth")),
+            "ansible_port" => Some(json!(22)),
+            _ => None,
+        };
+        let got = all().overridden(vars);
+        assert!(got.weighed);
+        assert_eq!(got.user.as_deref(), Some("hearth"));
+        assert_eq!(got.port, Some(json!(22)));
+        assert_eq!(got.connection.as_deref(), Some("ssh"));
+        assert!(Keywords::default().overridden(vars).is_empty(), "no keyword, nothing to override");
+    }
+
+    #[test]
     fn inner_level_wins_over_the_play() {
         let task = Keywords { user: Some("task".into()), ..Keywords::default() };
-        let play = Keywords { user: Some("play".into()), port: Some(json!(22)), connection: None };
+        let play = Keywords { user: Some("play".into()), port: Some(json!(22)), ..Keywords::default() };
         let got = task.or(play);
         assert_eq!(got.user.as_deref(), Some("task"));
         assert_eq!(got.port, Some(json!(22)));
@@ -138,10 +207,24 @@ mod tests {
         assert_eq!(connection.as_deref(), Some("ssh"));
         assert_eq!(vars.get("ansible_user"), None, "ansible_ssh_user wins over remote_user");
         assert_eq!(vars.get("ansible_port"), Some(&json!(2222)));
+        let weighed = Keywords { user: Some("task".into()), weighed: true, ..Keywords::default() };
+        assert_eq!(weighed.apply(&mut vars), None);
+        assert_eq!(vars.get("ansible_user"), Some(&json!("task")), "weighed keywords are final");
+        assert_eq!(vars.get("ansible_ssh_user"), None);
+        let mut pinned = Map::new();
+        pinned.insert("ansible_ssh_port".into(), json!(22));
+        let same = Keywords { port: Some(json!("22")), weighed: true, ..Keywords::default() };
+        same.apply(&mut pinned);
+        assert_eq!(
+            pinned.get("ansible_ssh_port"),
+            Some(&json!(22)),
+            "an equal value leaves the login as it was"
+        );
+        assert_eq!(pinned.get("ansible_port"), None);
     }
 
     #[test]
-    fn keywords_are_templated_and_defined_reads_the_context() {
+    fn keywords_are_templated_and_variables_read_from_the_context() {
         let templar = Templar::new();
         let ctx =
             templar.context(&serde_json::from_value(json!({"who": "hearth", "ansible_port": 22})).unwrap());
@@ -155,7 +238,8 @@ mod tests {
         assert_eq!(kw.user.as_deref(), Some("hearth"));
         assert_eq!(kw.connection.as_deref(), Some("local"));
         assert!(kw.port.is_some());
-        assert!(defined(&ctx, "ansible_port") && !defined(&ctx, "ansible_user"));
+        assert_eq!(variable(&templar, &ctx, "ansible_port"), Some(json!(22)));
+        assert_eq!(variable(&templar, &ctx, "ansible_user"), None);
         let bad = Flags { remote_user: Some(json!("{{ nope }}")), ..Flags::default() };
         assert!(render(&bad, &templar, &ctx).unwrap_err().starts_with("remote_user:"));
     }

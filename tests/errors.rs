@@ -134,8 +134,8 @@ fn unsupported_keywords_are_named() {
         &["site.yml:3:7", "'async' is not a valid keyword for a block"],
     );
     parse_error(
-        "- hosts: localhost\n  tasks:\n    - command: 'true'\n      connection: docker\n",
-        &["site.yml:4:7", "'connection' is not supported"],
+        "- hosts: localhost\n  tasks:\n    - command: 'true'\n      debugger: always\n",
+        &["site.yml:4:7", "'debugger' is not supported"],
     );
     parse_error("- hosts: localhost\n  taks: []\n", &["site.yml:2:3", "Did you mean 'tasks'?"]);
 }

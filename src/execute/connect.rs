@@ -263,3 +263,42 @@ fn open_ssh(host: &str, vars: &Map, opts: &Options) -> Conn {
     let conn = ssh::connect(&target).map_err(|e| e.to_string())?;
     Ok(Arc::new(conn))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ssh(user: &str) -> Spec {
+        let vars = serde_json::json!({"ansible_host": "10.0.0.5", "ansible_user": user, "other": 1});
+        Spec::Ssh(Box::new(vars.as_object().cloned().unwrap_or_default()))
+    }
+
+    #[test]
+    fn a_login_is_keyed_by_what_logs_in() {
+        assert_eq!(ssh("root").login_key(), ssh("root").login_key());
+        assert_ne!(ssh("root").login_key(), ssh("hearth").login_key());
+        assert_ne!(Spec::Local.login_key(), Spec::Unsupported("local".into()).login_key());
+    }
+
+    #[test]
+    fn a_task_login_is_opened_once_and_the_host_own_one_is_reused() {
+        let pool = Pool::default();
+        let opts = Options::default();
+        pool.open(vec![("web1".into(), Spec::Local)], &opts);
+        let (Ok(own), Ok(same)) = (pool.get("web1"), pool.login("web1", Spec::Local, &opts)) else {
+            panic!("local connections open")
+        };
+        assert!(Arc::ptr_eq(&own, &same), "the same login uses the host's own connection");
+        let other = || pool.login("web1", Spec::Unsupported("docker".into()), &opts);
+        assert!(other().err().is_some_and(|e| e.contains("'docker' (for web1) is not supported")));
+        pool.open(vec![("web2".into(), Spec::Unsupported("x".into()))], &opts);
+        let (Ok(first), Ok(again)) =
+            (pool.login("web2", Spec::Local, &opts), pool.login("web2", Spec::Local, &opts))
+        else {
+            panic!("local connections open")
+        };
+        assert!(Arc::ptr_eq(&first, &again), "a later task with the same login reuses it");
+        pool.close_all();
+        assert!(pool.logins.lock().unwrap().is_empty());
+    }
+}

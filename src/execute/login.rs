@@ -80,6 +80,13 @@ impl Keywords {
         }
     }
 
+    /// A host's login variables for a task with these keywords in a play with `play`'s:
+    /// the play's fill what the task leaves unset, and yield to the host's variables.
+    pub fn over_play(self, play: Keywords, vars: &mut Map) -> Option<String> {
+        let play = play.unless_named(|v| vars.contains_key(v));
+        self.or(play).apply(vars)
+    }
+
     /// Writes the user and port into a host's login variables where none is set there
     /// (variables win; weighed keywords replace them), and gives the connection type to use
     /// before `-c`.
@@ -221,6 +228,21 @@ mod tests {
             "an equal value leaves the login as it was"
         );
         assert_eq!(pinned.get("ansible_port"), None);
+    }
+
+    #[test]
+    fn weighed_task_keywords_do_not_let_the_play_beat_host_variables() {
+        let mut vars = Map::new();
+        vars.insert("ansible_user".into(), json!("root"));
+        let task = Keywords { port: Some(json!(2)), weighed: true, ..Keywords::default() };
+        let play = Keywords { user: Some("hearth".into()), ..Keywords::default() };
+        assert_eq!(task.over_play(play, &mut vars), None);
+        assert_eq!(
+            vars.get("ansible_user"),
+            Some(&json!("root")),
+            "ansible_user beats the play's remote_user"
+        );
+        assert_eq!(vars.get("ansible_port"), Some(&json!(2)));
     }
 
     #[test]

@@ -310,7 +310,7 @@ pub(crate) fn connection_spec(
     let user = play.remote_user.as_ref().map(|u| templar.render_str(u, &ctx).unwrap_or_else(|_| u.clone()));
     let port = play.port.as_ref().map(|p| templar.render_value(p, &ctx).unwrap_or_else(|_| p.clone()));
     let play_kw = login::Keywords { user, port, connection: play.connection.clone(), weighed: false };
-    let connection = task.clone().or(play_kw).apply(&mut vars);
+    let connection = task.clone().over_play(play_kw, &mut vars);
     connect::spec_for(&vars, connection.as_deref(), opts, inv.is_implicit(name))
 }
 

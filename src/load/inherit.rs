@@ -76,3 +76,29 @@ fn inherit(child: &mut Task, parent: &Task) {
         *child = push_down(taken);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::task::Flags;
+    use serde_json::json;
+
+    #[test]
+    fn connection_keywords_reach_children_that_set_none() {
+        let own = Task { flags: Flags { port: Some(json!(2222)), ..Flags::default() }, ..Task::default() };
+        let block = Task {
+            flags: Flags {
+                remote_user: Some(json!("deploy")),
+                connection: Some(json!("ssh")),
+                ..Flags::default()
+            },
+            kind: TaskKind::Block { block: vec![own, Task::default()], rescue: vec![], always: vec![] },
+            ..Task::default()
+        };
+        let TaskKind::Block { block, .. } = push_down(block).kind else { panic!("still a block") };
+        assert_eq!(block[0].flags.remote_user, Some(json!("deploy")));
+        assert_eq!(block[0].flags.port, Some(json!(2222)));
+        assert_eq!(block[1].flags.connection, Some(json!("ssh")));
+        assert_eq!(block[1].flags.port, None);
+    }
+}

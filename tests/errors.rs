@@ -134,8 +134,8 @@ fn unsupported_keywords_are_named() {
         &["site.yml:3:7", "'async' is not a valid keyword for a block"],
     );
     parse_error(
-        "- hosts: localhost\n  tasks:\n    - command: 'true'\n      connection: docker\n",
-        &["site.yml:4:7", "'connection' is not supported"],
+        "- hosts: localhost\n  tasks:\n    - command: 'true'\n      debugger: always\n",
+        &["site.yml:4:7", "'debugger' is not supported"],
     );
     parse_error("- hosts: localhost\n  taks: []\n", &["site.yml:2:3", "Did you mean 'tasks'?"]);
 }
@@ -175,11 +175,11 @@ fn missing_vars_file_and_role() {
 fn unsupported_keyword_on_a_role_entry_is_named_not_taken_as_a_parameter() {
     let p = Project::new();
     p.write("roles/r/tasks/main.yml", "- debug: msg=hi\n");
-    p.write("site.yml", "- hosts: localhost\n  roles:\n    - role: r\n      port: 22\n");
+    p.write("site.yml", "- hosts: localhost\n  roles:\n    - role: r\n      debugger: on_failed\n");
     let run = p.hearth(&["apply", "site.yml"]);
     run.code(4);
     run.stderr_has("site.yml:4:7");
-    run.stderr_has("role keyword 'port' is not supported by hearth");
+    run.stderr_has("role keyword 'debugger' is not supported by hearth");
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! Connections for a run: one per host, opened in parallel the first time a play needs the host,
 //! reused by every later task and play, and closed once at the end (also after Ctrl-C). Which
 //! transport a host gets follows Ansible: `ansible_connection`, then the play's `connection:`,
-//! then `-c`, then `local` for the implicit localhost and `ssh` for everything else.
+//! then `-c`, then `local` for the implicit localhost and `ssh` for everything else. A task
+//! whose keywords (`remote_user`, `port`, `connection`) ask for another login gets another
+//! connection, kept by host and login for later tasks that want the same.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::state::Options;
 use crate::transport::{Local, Transport, ssh};
@@ -12,6 +14,9 @@ use crate::value::Map;
 
 /// A host's connection, or why there is none (the host is then unreachable).
 pub type Conn = Result<Arc<dyn Transport>, String>;
+
+/// A task login's connection, opened by the first task that wants it.
+type Login = Arc<OnceLock<Conn>>;
 
 /// What a host should be connected with.
 #[derive(Debug, Clone)]
@@ -49,6 +54,18 @@ impl Spec {
             _ => false,
         }
     }
+
+    /// What [`Spec::same_login`] compares, as one string: the key of a task's extra login.
+    fn login_key(&self) -> String {
+        match self {
+            Spec::Local => "local".into(),
+            Spec::Ssh(vars) => {
+                let values: Vec<_> = LOGIN_VARS.iter().map(|k| vars.get(*k)).collect();
+                format!("ssh {}", serde_json::to_string(&values).unwrap_or_default())
+            }
+            Spec::Unsupported(kind) => format!("unsupported {kind}"),
+        }
+    }
 }
 
 /// Picks the connection type for a host.
@@ -75,6 +92,9 @@ pub struct Pool {
     opening: Mutex<()>,
     /// How each host was connected, to reconnect it on `meta: reset_connection`.
     specs: Mutex<HashMap<String, Spec>>,
+    /// Connections of tasks that log in otherwise than their host (a task's `remote_user`), by
+    /// host and login; each opened once, by the first task that wants it.
+    logins: Mutex<HashMap<(String, String), Login>>,
 }
 
 impl Pool {
@@ -127,6 +147,21 @@ impl Pool {
         self.get(host)
     }
 
+    /// The connection of `host` logged in as `spec` says (a task's `remote_user`, `port` or
+    /// `connection`): the host's own when it logs in the same way, else one opened for this
+    /// login the first time a task asks and shared by every later task that asks.
+    pub fn login(&self, host: &str, spec: Spec, opts: &Options) -> Conn {
+        let own =
+            self.specs.lock().unwrap_or_else(PoisonError::into_inner).get(host).map(|s| s.same_login(&spec));
+        if own == Some(true) {
+            return self.get(host);
+        }
+        let key = (host.to_string(), spec.login_key());
+        let cell = self.logins.lock().unwrap_or_else(PoisonError::into_inner).entry(key).or_default().clone();
+        // Opened outside the map's lock, so other hosts' logins open in parallel.
+        cell.get_or_init(|| open_one(host, &spec, opts)).clone()
+    }
+
     /// The connection of a host opened earlier.
     pub fn get(&self, host: &str) -> Conn {
         let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
@@ -141,6 +176,13 @@ impl Pool {
             // A master that fails to exit cleanly is replaced anyway.
             let _ = t.close();
         }
+        // The host's other logins open again when a task next wants them.
+        let mut logins = self.logins.lock().unwrap_or_else(PoisonError::into_inner);
+        let others: Vec<_> = logins.keys().filter(|(h, _)| h == host).cloned().collect();
+        for key in others {
+            close_cell(logins.remove(&key));
+        }
+        drop(logins);
         let spec = self.specs.lock().unwrap_or_else(PoisonError::into_inner).get(host).cloned();
         let conn = match spec {
             Some(s) => open_one(host, &s, opts),
@@ -158,6 +200,19 @@ impl Pool {
             // Nothing useful can be done about a master that fails to exit cleanly at the end.
             let _ = t.close();
         }
+        let logins: Vec<_> =
+            self.logins.lock().unwrap_or_else(PoisonError::into_inner).drain().map(|(_, c)| c).collect();
+        for cell in logins {
+            close_cell(Some(cell));
+        }
+    }
+}
+
+/// Closes a task login's connection if it was opened.
+fn close_cell(cell: Option<Login>) {
+    if let Some(Ok(t)) = cell.as_deref().and_then(OnceLock::get) {
+        // Replaced or at the end of the run: a master that fails to exit cleanly is left to ssh.
+        let _ = t.close();
     }
 }
 
@@ -207,4 +262,43 @@ fn open_ssh(host: &str, vars: &Map, opts: &Options) -> Conn {
     let target = ssh::SshTarget::from_vars(host, vars, &defaults).map_err(|e| e.to_string())?;
     let conn = ssh::connect(&target).map_err(|e| e.to_string())?;
     Ok(Arc::new(conn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ssh(user: &str) -> Spec {
+        let vars = serde_json::json!({"ansible_host": "10.0.0.5", "ansible_user": user, "other": 1});
+        Spec::Ssh(Box::new(vars.as_object().cloned().unwrap_or_default()))
+    }
+
+    #[test]
+    fn a_login_is_keyed_by_what_logs_in() {
+        assert_eq!(ssh("root").login_key(), ssh("root").login_key());
+        assert_ne!(ssh("root").login_key(), ssh("hearth").login_key());
+        assert_ne!(Spec::Local.login_key(), Spec::Unsupported("local".into()).login_key());
+    }
+
+    #[test]
+    fn a_task_login_is_opened_once_and_the_host_own_one_is_reused() {
+        let pool = Pool::default();
+        let opts = Options::default();
+        pool.open(vec![("web1".into(), Spec::Local)], &opts);
+        let (Ok(own), Ok(same)) = (pool.get("web1"), pool.login("web1", Spec::Local, &opts)) else {
+            panic!("local connections open")
+        };
+        assert!(Arc::ptr_eq(&own, &same), "the same login uses the host's own connection");
+        let other = || pool.login("web1", Spec::Unsupported("docker".into()), &opts);
+        assert!(other().err().is_some_and(|e| e.contains("'docker' (for web1) is not supported")));
+        pool.open(vec![("web2".into(), Spec::Unsupported("x".into()))], &opts);
+        let (Ok(first), Ok(again)) =
+            (pool.login("web2", Spec::Local, &opts), pool.login("web2", Spec::Local, &opts))
+        else {
+            panic!("local connections open")
+        };
+        assert!(Arc::ptr_eq(&first, &again), "a later task with the same login reuses it");
+        pool.close_all();
+        assert!(pool.logins.lock().unwrap().is_empty());
+    }
 }

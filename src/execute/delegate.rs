@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::login;
 use super::state::{Env, HostState};
 use super::vars::context;
 use crate::load::task::Task;
@@ -12,7 +13,8 @@ use crate::transport::{Transport, TransportError};
 use crate::value::{Map, Value};
 
 /// The connection a task uses: the host's own, or that of the host it delegates to (an
-/// inventory host with its own connection variables, an address, or the control node).
+/// inventory host with its own connection variables, an address, or the control node),
+/// logged in as the task's `remote_user`, `port` and `connection` say where variables do not.
 pub(super) fn transport_for(
     task: &Task,
     host: &HostState,
@@ -20,11 +22,18 @@ pub(super) fn transport_for(
     ctx: &minijinja::Value,
 ) -> Result<Arc<dyn Transport>, ModuleError> {
     let own = || host.transport.clone().map_err(|e| ModuleError::from(TransportError::Unreachable(e)));
-    let Some(name) = delegate_name(task, env, ctx)? else { return own() };
-    if name == host.name {
-        return own();
-    }
-    (env.delegate)(&name).map_err(|e| TransportError::Unreachable(format!("delegate_to {name}: {e}")).into())
+    let keywords = login::render(&task.flags, env.templar, ctx).map_err(ModuleError::msg)?;
+    let name = delegate_name(task, env, ctx)?.filter(|n| *n != host.name);
+    let Some(name) = name else {
+        // The host's variables (any the task sees, task vars too) win over the keywords.
+        let keywords = keywords.overridden(|v| login::variable(env.templar, ctx, v));
+        if keywords.is_empty() {
+            return own();
+        }
+        return (env.delegate)(&host.name, &keywords).map_err(|e| TransportError::Unreachable(e).into());
+    };
+    (env.delegate)(&name, &keywords)
+        .map_err(|e| TransportError::Unreachable(format!("delegate_to {name}: {e}")).into())
 }
 
 /// The delegated host for the result line, as Ansible shows it: `[web1 -> db1]`, with the
@@ -34,7 +43,7 @@ pub(super) fn delegated(task: &Task, env: &Env, vars: &Map) -> Option<String> {
     let own = vars.get("inventory_hostname").and_then(Value::as_str);
     let name = delegate_target(task, env, vars).filter(|d| Some(d.as_str()) != own)?;
     let address = env.hostvars.hosts.get(&name).and_then(|l| {
-        let v = l.inventory.get("ansible_host").or_else(|| l.inventory.get("ansible_ssh_host"))?;
+        let v = l.inventory.get("ansible_ssh_host").or_else(|| l.inventory.get("ansible_host"))?;
         v.as_str().filter(|a| *a != name && !a.contains("{{")).map(str::to_string)
     });
     Some(match address {

@@ -6,6 +6,7 @@ mod async_job;
 pub mod connect;
 mod delegate;
 mod environment;
+pub mod login;
 pub mod loops;
 mod nolog;
 mod overrides;
@@ -134,8 +135,10 @@ fn run_play(
     let mut layers = play_layers(play, inv, opts, templar, &hosts)?;
     layers.add_roles(&play.roles);
     for batch in batches(play, &hosts) {
-        let specs =
-            batch.iter().map(|h| (h.clone(), connection_spec(h, play, inv, opts, templar, all))).collect();
+        let specs = batch
+            .iter()
+            .map(|h| (h.clone(), connection_spec(h, play, inv, opts, templar, all, &Default::default())))
+            .collect();
         pool.open(specs, opts);
         let states = batch.iter().map(|h| host_state(h, inv, all, pool)).collect();
         let mut run = PlayRun {
@@ -285,7 +288,9 @@ pub fn ansible_version() -> Value {
 }
 
 /// The connection a host needs, from its variables with templates resolved
-/// (`ansible_host: "{{ ip }}"` is common).
+/// (`ansible_host: "{{ ip }}"` is common), and the connection keywords: a task's `task`
+/// (from its blocks or role entry), else the play's; variables naming a user, port or
+/// connection win over both, as in Ansible.
 pub(crate) fn connection_spec(
     name: &str,
     play: &Play,
@@ -293,6 +298,7 @@ pub(crate) fn connection_spec(
     opts: &Options,
     templar: &Templar,
     all: &IndexMap<String, HostLayers>,
+    task: &login::Keywords,
 ) -> connect::Spec {
     let layers = all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name));
     let mut vars = (*layers.inventory).clone();
@@ -300,23 +306,12 @@ pub(crate) fn connection_spec(
     vars.extend(layers.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
     vars.extend(opts.extra_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     templar.resolve_vars(&mut vars, |m| templar.context(m));
-    // The play's `remote_user` applies where no variable names the user, as in Ansible.
-    if let Some(user) = &play.remote_user
-        && !vars.contains_key("ansible_user")
-        && !vars.contains_key("ansible_ssh_user")
-    {
-        let user = templar.render_str(user, &templar.context(&vars)).unwrap_or_else(|_| user.clone());
-        vars.insert("ansible_user".into(), Value::String(user));
-    }
-    // Likewise the play's `port`.
-    if let Some(port) = &play.port
-        && !vars.contains_key("ansible_port")
-        && !vars.contains_key("ansible_ssh_port")
-    {
-        let port = templar.render_value(port, &templar.context(&vars)).unwrap_or_else(|_| port.clone());
-        vars.insert("ansible_port".into(), port);
-    }
-    connect::spec_for(&vars, play.connection.as_deref(), opts, inv.is_implicit(name))
+    let ctx = templar.context(&vars);
+    let user = play.remote_user.as_ref().map(|u| templar.render_str(u, &ctx).unwrap_or_else(|_| u.clone()));
+    let port = play.port.as_ref().map(|p| templar.render_value(p, &ctx).unwrap_or_else(|_| p.clone()));
+    let play_kw = login::Keywords { user, port, connection: play.connection.clone(), weighed: false };
+    let connection = task.clone().over_play(play_kw, &mut vars);
+    connect::spec_for(&vars, connection.as_deref(), opts, inv.is_implicit(name))
 }
 
 fn host_state(name: &str, inv: &Inventory, all: &IndexMap<String, HostLayers>, pool: &Pool) -> HostState {

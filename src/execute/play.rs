@@ -290,13 +290,17 @@ impl PlayRun<'_> {
         let live = move |ev: Event| drop(live_tx.send(Msg::Live(ev)));
         let (pool, inv, opts, templar, play, others) =
             (self.pool, self.inv, self.opts, self.templar, self.play, &self.others);
-        let delegate = |name: &str| -> Result<Arc<dyn crate::transport::Transport>, String> {
+        let delegate = |name: &str, kw: &super::login::Keywords| -> super::connect::Conn {
             // The implicit localhost is always the control node, whatever `-c` or the play say.
             if inv.is_implicit(name) {
                 return Ok(Arc::new(Local));
             }
-            let spec = || super::connection_spec(name, play, inv, opts, templar, others);
-            pool.delegate(name, spec, opts)
+            let spec = |kw| super::connection_spec(name, play, inv, opts, templar, others, kw);
+            let (own, wanted) = (spec(&Default::default()), spec(kw));
+            if wanted.same_login(&own) {
+                return pool.delegate(name, || own, opts);
+            }
+            pool.login(name, wanted, opts)
         };
         let env = Env {
             delegate: &delegate,

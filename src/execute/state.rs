@@ -42,8 +42,10 @@ pub struct Options {
     pub ssh_persist: usize,
 }
 
-/// Opens (or finds) the connection of a host a task delegates to, or says why it cannot.
-pub type Delegate<'a> = dyn Fn(&str) -> super::connect::Conn + Sync + 'a;
+/// Opens (or finds) the connection of a host a task delegates to (or of the task's own host
+/// when its keywords ask for another login), logged in as the task's keywords say, or says
+/// why it cannot.
+pub type Delegate<'a> = dyn Fn(&str, &super::login::Keywords) -> super::connect::Conn + Sync + 'a;
 
 /// Read-only data shared by every host while one task runs.
 pub struct Env<'a> {
@@ -60,7 +62,7 @@ pub struct Env<'a> {
     /// The control node, for `delegate_to: localhost`.
     pub local: &'a Local,
     /// The connection of a host a task delegates to (`delegate_to`), by inventory name or
-    /// address.
+    /// address, or of a task's own host for another login (`remote_user`, `port`, ...).
     pub delegate: &'a Delegate<'a>,
     /// Reports an event while the task still runs (a retry), from any worker thread.
     pub live: &'a (dyn Fn(crate::report::Event) + Sync),

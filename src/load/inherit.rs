@@ -49,6 +49,9 @@ fn inherit(child: &mut Task, parent: &Task) {
         (&mut f.become_, &flags.become_),
         (&mut f.become_user, &flags.become_user),
         (&mut f.become_method, &flags.become_method),
+        (&mut f.remote_user, &flags.remote_user),
+        (&mut f.port, &flags.port),
+        (&mut f.connection, &flags.connection),
     ] {
         if mine.is_none() {
             mine.clone_from(theirs);
@@ -71,5 +74,31 @@ fn inherit(child: &mut Task, parent: &Task) {
         // Already pushed into grandchildren when the child was parsed; push the new part too.
         let taken = std::mem::take(child);
         *child = push_down(taken);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::task::Flags;
+    use serde_json::json;
+
+    #[test]
+    fn connection_keywords_reach_children_that_set_none() {
+        let own = Task { flags: Flags { port: Some(json!(2222)), ..Flags::default() }, ..Task::default() };
+        let block = Task {
+            flags: Flags {
+                remote_user: Some(json!("deploy")),
+                connection: Some(json!("ssh")),
+                ..Flags::default()
+            },
+            kind: TaskKind::Block { block: vec![own, Task::default()], rescue: vec![], always: vec![] },
+            ..Task::default()
+        };
+        let TaskKind::Block { block, .. } = push_down(block).kind else { panic!("still a block") };
+        assert_eq!(block[0].flags.remote_user, Some(json!("deploy")));
+        assert_eq!(block[0].flags.port, Some(json!(2222)));
+        assert_eq!(block[1].flags.connection, Some(json!("ssh")));
+        assert_eq!(block[1].flags.port, None);
     }
 }

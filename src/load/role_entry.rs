@@ -61,12 +61,10 @@ const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
     "become_exe",
     "become_flags",
     "collections",
-    "connection",
     "debugger",
     "delegate_facts",
     "ignore_unreachable",
     "module_defaults",
-    "port",
     "timeout",
 ];
 
@@ -106,7 +104,7 @@ fn role_entry(item: &Node) -> Result<(String, RoleEntry), LoadError> {
             "vars" => entry.vars.extend(mapping(v, "vars")?),
             "delegate_to" => entry.delegate_to = Some(value_text(&v.to_value())),
             "environment" => entry.environment = vec![v.to_value()],
-            k if UNSUPPORTED_ROLE_KEYWORDS.contains(&k) || k == "remote_user" => {
+            k if UNSUPPORTED_ROLE_KEYWORDS.contains(&k) => {
                 return Err(LoadError::at(kpos, format!("role keyword '{k}' is not supported by hearth")));
             }
             other => {

@@ -89,6 +89,12 @@ pub struct Flags {
     pub become_user: Option<Value>,
     /// `become_method:`.
     pub become_method: Option<Value>,
+    /// `remote_user:` the login user where no `ansible_user` variable names one.
+    pub remote_user: Option<Value>,
+    /// `port:` the ssh port where no `ansible_port` variable names one.
+    pub port: Option<Value>,
+    /// `connection:` the connection type where no `ansible_connection` variable names one.
+    pub connection: Option<Value>,
 }
 
 impl Flags {
@@ -107,6 +113,9 @@ impl Flags {
             "become" => &mut self.become_,
             "become_user" => &mut self.become_user,
             "become_method" => &mut self.become_method,
+            "remote_user" => &mut self.remote_user,
+            "port" => &mut self.port,
+            "connection" => &mut self.connection,
             _ => return None,
         })
     }
@@ -205,6 +214,9 @@ const KEYWORDS: &[&str] = &[
     "become",
     "become_user",
     "become_method",
+    "remote_user",
+    "port",
+    "connection",
     "delegate_to",
     "run_once",
     "check_mode",
@@ -230,8 +242,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
-const UNSUPPORTED: &[&str] =
-    &["become_exe", "become_flags", "connection", "debugger", "port", "remote_user", "timeout"];
+const UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger", "timeout"];
 
 /// Where task files are being read from, for relative includes and role context.
 #[derive(Debug, Clone)]

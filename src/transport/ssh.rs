@@ -96,7 +96,7 @@ impl SshTarget {
                 _ => None,
             })
         };
-        let port = match text(&["ansible_port", "ansible_ssh_port"]) {
+        let port = match text(&["ansible_ssh_port", "ansible_port"]) {
             None => None,
             Some(p) => Some(p.trim().parse::<u16>().map_err(|_| {
                 TransportError::Unreachable(format!(
@@ -105,9 +105,9 @@ impl SshTarget {
             })?),
         };
         let target = SshTarget {
-            host: text(&["ansible_host", "ansible_ssh_host"]).unwrap_or_else(|| inventory_name.to_string()),
+            host: text(&["ansible_ssh_host", "ansible_host"]).unwrap_or_else(|| inventory_name.to_string()),
             port,
-            user: text(&["ansible_user", "ansible_ssh_user"]).or_else(|| defaults.user.clone()),
+            user: text(&["ansible_ssh_user", "ansible_user"]).or_else(|| defaults.user.clone()),
             key_file: text(&["ansible_ssh_private_key_file", "ansible_private_key_file"])
                 .or_else(|| defaults.key_file.clone()),
             common_args: text(&["ansible_ssh_common_args"]).unwrap_or_default(),
@@ -414,5 +414,22 @@ async fn open_channel(
 impl Drop for SshRunner {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssh_named_variables_win_over_the_plain_ones_as_in_ansible() {
+        let vars: Map = serde_json::from_value(serde_json::json!({
+            "ansible_host": "plain", "ansible_ssh_host": "10.0.0.5",
+            "ansible_user": "root", "ansible_ssh_user": "deploy",
+            "ansible_port": 22, "ansible_ssh_port": "2222",
+        }))
+        .unwrap();
+        let t = SshTarget::from_vars("web1", &vars, &SshDefaults::default()).unwrap();
+        assert_eq!((t.host.as_str(), t.user.as_deref(), t.port), ("10.0.0.5", Some("deploy"), Some(2222)));
     }
 }

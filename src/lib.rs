@@ -11,5 +11,5 @@ pub mod modules;
 pub mod report;
 pub mod template;
 pub mod transport;
-pub mod value;
-pub mod vault;
+
+pub use hearth_formats::{value, vault};

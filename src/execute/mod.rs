@@ -26,7 +26,7 @@ use indexmap::IndexMap;
 use crate::load::LoadError;
 use crate::load::inventory::Inventory;
 use crate::load::playbook::{Play, Playbook, load_vars_file};
-use crate::load::yaml::Pos;
+use hearth_formats::yaml::Pos;
 use crate::report::{Event, Reporter, Stats};
 use crate::template::Templar;
 use crate::transport::Local;

@@ -3,7 +3,7 @@
 //! masks Secret values for diffs and results, and prints objects as YAML for a unified diff.
 //! Pure: the objects come from the API layer, the diff is drawn by the reporter.
 
-use crate::template::pyyaml::{YamlStyle, dump};
+use hearth_formats::pyyaml::{YamlStyle, dump};
 use crate::value::{Map, Value};
 
 /// What a Secret value is replaced with in diffs and results (Ansible's no_log placeholder).

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::LoadError;
-use super::yaml::{Node, NodeKind};
+use hearth_formats::yaml::{Node, NodeKind};
 use crate::modules::{self, Spec, not_implemented};
 
 /// What a task's module name resolves to.

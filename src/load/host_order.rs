@@ -1,7 +1,7 @@
 //! A play's `order:`: which order its hosts run in (and are batched by `serial`).
 
 use super::error::LoadError;
-use super::yaml::Node;
+use hearth_formats::yaml::Node;
 
 /// A play's `order:`, the order its hosts are taken in (and batched by `serial`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -8,7 +8,6 @@ mod address;
 mod build;
 mod ini;
 mod output;
-pub mod pyliteral;
 mod shlex;
 mod source;
 mod vars;
@@ -18,7 +17,7 @@ mod yaml_format;
 use indexmap::IndexMap;
 
 use crate::load::pattern::{self, PatternError, Resolved, Universe};
-use crate::load::yaml::{Pos, YamlError};
+use hearth_formats::yaml::{Pos, YamlError};
 use crate::value::Map;
 
 pub use build::GraphError;

@@ -16,6 +16,5 @@ mod role_entry;
 pub mod role_include;
 pub mod task;
 pub mod vars_prompt;
-pub mod yaml;
 
 pub use error::LoadError;

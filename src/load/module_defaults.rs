@@ -5,7 +5,7 @@
 //! are pushed down into the tasks.
 
 use super::error::LoadError;
-use super::yaml::Node;
+use hearth_formats::yaml::Node;
 use crate::modules::{self, Spec};
 use crate::value::{Map, Value};
 
@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn keys_are_one_per_module() {
-        let node = crate::load::yaml::parse_str(
+        let node = hearth_formats::yaml::parse_str(
             "ansible.builtin.file: {mode: '0700'}\n",
             std::path::Path::new("p.yml"),
         )

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::load::inventory::LOCALHOST_NAMES;
-use crate::modules::pyre::{PyReError, PyRegex, Syntax};
+use hearth_formats::pyre::{PyReError, PyRegex, Syntax};
 
 /// What pattern matching needs to know about an inventory.
 pub trait Universe {
@@ -198,7 +198,7 @@ impl Matcher {
     fn new(term: &str) -> Result<Matcher, PatternError> {
         let source = match term.strip_prefix('~') {
             Some(re) => format!("^(?:{})", re.replace("\\Z", "\\z")),
-            None => format!("(?s)^(?:{})$", glob_to_regex(term)),
+            None => format!("(?s)^(?:{})$", hearth_formats::fnmatch::glob_to_regex(term)),
         };
         let re = PyRegex::new(term, &source, Syntax::Text).map_err(|e| regex_error(term, e))?;
         Ok(Matcher { re, term: term.to_string() })
@@ -223,58 +223,6 @@ fn regex_error(term: &str, e: PyReError) -> PatternError {
         PyReError::Template { message, .. } => message,
     };
     PatternError::Regex { pattern: term.to_string(), message }
-}
-
-/// Python's `fnmatch.translate`: `*`, `?`, `[seq]`, `[!seq]`; everything else literal.
-pub fn glob_to_regex(glob: &str) -> String {
-    let chars: Vec<char> = glob.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        match c {
-            '*' => out.push_str(".*"),
-            '?' => out.push('.'),
-            '[' => match class_end(&chars, i) {
-                Some(end) => {
-                    out.push_str(&class_to_regex(&chars[i..end]));
-                    i = end + 1;
-                }
-                None => out.push_str("\\["),
-            },
-            c => out.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    out
-}
-
-/// Index of the `]` closing a class that starts at `start` (after `[`), fnmatch rules.
-fn class_end(chars: &[char], start: usize) -> Option<usize> {
-    let mut j = start;
-    if chars.get(j) == Some(&'!') {
-        j += 1;
-    }
-    if chars.get(j) == Some(&']') {
-        j += 1;
-    }
-    (j..chars.len()).find(|&k| chars[k] == ']')
-}
-
-fn class_to_regex(body: &[char]) -> String {
-    let (negate, body) = match body.first() {
-        Some('!') => (true, &body[1..]),
-        _ => (false, body),
-    };
-    let mut out = String::from(if negate { "[^" } else { "[" });
-    for &c in body {
-        if matches!(c, '\\' | '[' | ']' | '^' | '&' | '~') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push(']');
-    out
 }
 
 #[cfg(test)]
@@ -384,12 +332,5 @@ mod tests {
         assert!(matches!(resolve(&Fake, "~web("), Err(PatternError::Regex { .. })));
         // Look-ahead works as in Python's `re.match`.
         assert_eq!(resolve(&Fake, "~(?!w2)w\\d").unwrap().hosts, ["w1.example.com", "w3.example.com"]);
-    }
-
-    #[test]
-    fn glob_translation() {
-        assert_eq!(glob_to_regex("a.b*"), r"a\.b.*");
-        assert_eq!(glob_to_regex("x[abc"), r"x\[abc");
-        assert_eq!(glob_to_regex("[]]"), r"[\]]");
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::error::LoadError;
 use super::task::{Source, Task, load_task_file};
-use super::yaml::{self, Node, Pos};
+use hearth_formats::yaml::{self, Node, Pos};
 use crate::value::{Map, Value};
 
 /// A role's identity and variables, shared by all its tasks.

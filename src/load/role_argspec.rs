@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::LoadError;
 use super::role::Role;
 use super::task::{Source, Task, parse_tasks};
-use super::yaml::{self, Node, NodeKind};
+use hearth_formats::yaml::{self, Node, NodeKind};
 
 /// The validation task for `entry` (`main`, or the `tasks_from` name) of `role`, when the role
 /// declares a spec for it.

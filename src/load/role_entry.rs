@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::error::LoadError;
 use super::role::{Role, RoleFiles, load_role_files};
 use super::task::{Flags, Source, Task, TaskKind, mapping, push_down, tag_list};
-use super::yaml::Node;
+use hearth_formats::yaml::Node;
 use crate::value::{Map, Value};
 
 /// A play's role tasks, role handlers and roles.

@@ -8,7 +8,7 @@
 use super::error::LoadError;
 use super::role::{RoleFiles, load_role_files};
 use super::task::{Source, SunkRole, Task, TaskKind, mapping, push_down, tag_list};
-use super::yaml::{Node, Pos};
+use hearth_formats::yaml::{Node, Pos};
 use crate::value::{Map, Value};
 
 /// An `include_role` task, run by the engine.

@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::error::{LoadError, did_you_mean};
+use super::error::LoadError;
+use hearth_formats::suggest::did_you_mean;
 use super::role::Role;
-use super::yaml::{self, Node, NodeKind, Pos};
+use hearth_formats::yaml::{self, Node, NodeKind, Pos};
 use crate::modules::{self, FreeForm, Spec, args};
 use crate::value::{Map, Value};
 

@@ -2,7 +2,7 @@
 //! reads the questions; the command line asks them (it owns the terminal).
 
 use super::error::LoadError;
-use super::yaml::{Node, NodeKind};
+use hearth_formats::yaml::{Node, NodeKind};
 use crate::value::Value;
 
 /// One `vars_prompt:` entry.
@@ -78,7 +78,7 @@ mod tests {
     use super::*;
 
     fn prompts(text: &str) -> Result<Vec<VarPrompt>, LoadError> {
-        parse(&crate::load::yaml::parse_str(text, std::path::Path::new("p.yml")).unwrap())
+        parse(&hearth_formats::yaml::parse_str(text, std::path::Path::new("p.yml")).unwrap())
     }
 
     #[test]

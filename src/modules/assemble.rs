@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::fileedit;
 use super::stat::Algorithm;
-use super::{Ctx, Module, ModuleError, Plan, mode, pyre};
+use super::{Ctx, Module, ModuleError, Plan, mode};
+use hearth_formats::pyre;
 use crate::transport::{Cmd, Local, Transport};
 use crate::value::{Map, Value};
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::fileedit::{self, Target};
 use super::lineinfile::State;
-use super::pyre::{self, PyReError};
+use hearth_formats::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
 use crate::transport::Attrs;
 use crate::value::Value;

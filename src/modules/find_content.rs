@@ -5,9 +5,10 @@
 
 use super::find::{FileType, Find};
 use super::find_walk::Entry;
-use super::pyre::PyReError;
-use super::pyregex::PyRegex;
-use super::{Ctx, ModuleError, pyre};
+use hearth_formats::pyre::PyReError;
+use hearth_formats::pyre::PyRegex;
+use super::{Ctx, ModuleError};
+use hearth_formats::pyre;
 use crate::transport::Cmd;
 
 /// Prints each argument's content framed by `file SIZE`, or `unreadable`.

@@ -2,8 +2,9 @@
 //! matched from the start, and the `2d`/`10k` unit syntax. Pure; no host access.
 
 use super::find::Find;
-use super::pyregex::{PyRegex, Syntax};
-use super::{ModuleError, pyre};
+use hearth_formats::pyre::{PyRegex, Syntax};
+use super::ModuleError;
+use hearth_formats::pyre;
 
 /// `2d` → 172800 (`s`, `m`, `h`, `d`, `w`; seconds bare), negative allowed.
 pub fn parse_age(s: &str) -> Option<i64> {

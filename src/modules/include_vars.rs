@@ -77,7 +77,7 @@ impl IncludeVars {
         let matching = self
             .files_matching
             .as_deref()
-            .map(super::pyre::compile)
+            .map(hearth_formats::pyre::compile)
             .transpose()
             .map_err(|e| ModuleError::msg(e.to_string()))?;
         let mut out = Vec::new();

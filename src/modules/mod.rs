@@ -49,8 +49,6 @@ pub mod package_facts;
 pub mod pause;
 pub mod pip;
 pub mod put;
-pub mod pyre;
-pub mod pyregex;
 pub mod raw;
 pub mod reboot;
 pub mod replace;
@@ -259,7 +257,7 @@ where
         && !params.is_empty()
         && let Some(bad) = m.keys().find(|k| !params.contains(&k.as_str()))
     {
-        let hint = crate::load::error::did_you_mean(bad, params.iter().copied())
+        let hint = hearth_formats::suggest::did_you_mean(bad, params.iter().copied())
             .map(|s| format!(" Did you mean '{s}'?"))
             .unwrap_or_default();
         let message =

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use super::pyre::{self, PyReError};
+use hearth_formats::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
 use crate::value::Value;
 

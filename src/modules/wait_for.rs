@@ -75,7 +75,7 @@ pub fn parse_output(out: &str) -> (i64, &str) {
 
 /// Groups of the first match of a Python regex (MULTILINE, like Ansible) in `text`.
 pub fn match_groups(regex: &str, text: &str) -> Result<Vec<Value>, ModuleError> {
-    let re = super::pyre::compile(&format!("(?m){regex}"))
+    let re = hearth_formats::pyre::compile(&format!("(?m){regex}"))
         .map_err(|e| ModuleError::msg(format!("Invalid regular expression: {e}")))?;
     let caps = re.captures(text.as_bytes()).map_err(|e| ModuleError::msg(e.to_string()))?;
     Ok(caps

@@ -9,7 +9,7 @@ use minijinja::{Environment, Error, Value};
 
 use super::filters::{filter_error, from_data, to_data};
 use super::pyjson::{JsonStyle, dumps};
-use super::pyyaml::{YamlStyle, dump};
+use hearth_formats::pyyaml::{YamlStyle, dump};
 use crate::value::{Map, Value as Data};
 
 /// Registers the data filters.
@@ -99,7 +99,7 @@ fn to_nice_yaml(v: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Stri
 /// `from_yaml`: parses a string (YAML 1.1 booleans like Ansible); other values pass through.
 fn from_yaml(v: &Value) -> Result<Value, Error> {
     let Some(text) = v.as_str().filter(|_| v.kind() == ValueKind::String) else { return Ok(v.clone()) };
-    let node = crate::load::yaml::parse_str(text, Path::new("<from_yaml>"))
+    let node = hearth_formats::yaml::parse_str(text, Path::new("<from_yaml>"))
         .map_err(|e| filter_error(format!("from_yaml: {e}")))?;
     Ok(from_data(node.to_value()))
 }

@@ -7,7 +7,7 @@
 use minijinja::value::{Kwargs, Rest, Tuple};
 use minijinja::{Environment, Error, Value};
 
-use crate::modules::pyre::{Captures, PyReError, PyRegex, Syntax};
+use hearth_formats::pyre::{Captures, PyReError, PyRegex, Syntax};
 
 use super::filters::filter_error;
 use super::pyrepr::py_str;

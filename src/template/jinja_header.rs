@@ -7,7 +7,7 @@
 
 use minijinja::syntax::SyntaxConfig;
 
-use crate::load::inventory::pyliteral::literal_eval;
+use hearth_formats::pyliteral::literal_eval;
 use crate::value::Value;
 
 /// What marks a first line as an override header.

@@ -22,8 +22,6 @@ pub mod plugins;
 pub mod pyjson;
 mod pymethods;
 pub mod pyrepr;
-pub mod pyyaml;
-mod pyyaml_scalar;
 mod rewrite;
 mod version;
 
@@ -319,7 +317,7 @@ fn single_var(s: &str, ctx: &minijinja::Value) -> Option<Value> {
 /// Python literal (JSON's `true`/`false`/`null` included); any other text stays a string.
 fn text_to_value(text: String) -> Value {
     if text.starts_with(['{', '[']) || text == "True" || text == "False" {
-        if let Some(v) = crate::load::inventory::pyliteral::literal_eval_json(&text) {
+        if let Some(v) = hearth_formats::pyliteral::literal_eval_json(&text) {
             return v;
         }
     }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::value::Value;
 
-use super::pyrepr::float_repr;
+use hearth_formats::pyfloat::float_repr;
 
 /// Options of `json.dumps` that Ansible's filters use.
 #[derive(Debug, Clone, Default)]

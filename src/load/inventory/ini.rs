@@ -11,8 +11,9 @@ use std::sync::{Arc, LazyLock};
 use indexmap::IndexMap;
 use regex::Regex;
 
-use super::{Inventory, InventoryError, address, pyliteral, shlex};
-use crate::load::yaml::{Pos, YamlError};
+use super::{Inventory, InventoryError, address, shlex};
+use hearth_formats::pyliteral;
+use hearth_formats::yaml::{Pos, YamlError};
 use crate::value::Value;
 
 static SECTION: LazyLock<Regex> = LazyLock::new(|| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::vars_files::VarsLayer;
 use super::{Inventory, InventoryError, address, ini, yaml_format};
-use crate::load::yaml;
+use hearth_formats::yaml;
 
 /// Extensions Ansible skips inside an inventory directory (REJECT_EXTS + its inventory list).
 const IGNORED_EXTS: [&str; 13] =

@@ -349,7 +349,7 @@ fn garbage_never_panics() {
     for round in 0..400 {
         let len = (next() % 60) as usize;
         let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
-        let _ = pyliteral::literal_eval(&text);
+        let _ = hearth_formats::pyliteral::literal_eval(&text);
         let _ = address::expand_host_pattern(&text);
         let mut inv = Inventory::new();
         let _ = ini::parse_str(&mut inv, &text, Path::new("fuzz.ini"), "fuzz.ini");

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 
 use super::{Inventory, InventoryError, LOCALHOST_NAMES};
-use crate::load::yaml::{self, NodeKind};
+use hearth_formats::yaml::{self, NodeKind};
 use crate::value::Map;
 
 /// Variables from one directory's `group_vars/` and `host_vars/`, by group and host name.

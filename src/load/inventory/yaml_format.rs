@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{Inventory, InventoryError, address};
-use crate::load::yaml::{Node, NodeKind, Pos, parse_file};
+use hearth_formats::yaml::{Node, NodeKind, Pos, parse_file};
 use crate::value::Map;
 
 /// Adds the groups and hosts of the YAML inventory file at `path` to `inv`.

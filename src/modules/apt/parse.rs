@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::debver;
-use crate::load::pattern::glob_to_regex;
+use hearth_formats::fnmatch::glob_to_regex;
 
 /// One requested package: name and optional version (exact or an fnmatch glob).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::pyrepr::float_repr;
+use crate::pyfloat::float_repr;
 use crate::value::Value;
 
 /// libyaml's escape of one character inside a double-quoted scalar.

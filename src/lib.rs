@@ -9,7 +9,7 @@ pub mod lab;
 pub mod load;
 pub mod modules;
 pub mod report;
-pub mod template;
 pub mod transport;
 
 pub use hearth_formats::{value, vault};
+pub use hearth_template as template;

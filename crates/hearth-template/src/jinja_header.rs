@@ -8,7 +8,7 @@
 use minijinja::syntax::SyntaxConfig;
 
 use hearth_formats::pyliteral::literal_eval;
-use crate::value::Value;
+use hearth_formats::value::Value;
 
 /// What marks a first line as an override header.
 pub const HEADER: &str = "#jinja2:";

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::template::Templar;
-use crate::value::Value;
+use crate::Templar;
+use hearth_formats::value::Value;
 
 /// The values of the Ansible runs (without its integer beyond 64 bits).
 fn render(text: &str) -> Result<Value, String> {

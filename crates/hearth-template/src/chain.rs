@@ -73,8 +73,8 @@ fn mandatory_chain(
 mod tests {
     use serde_json::json;
 
-    use crate::template::Templar;
-    use crate::value::Value;
+    use crate::Templar;
+    use hearth_formats::value::Value;
 
     /// Renders with `a = {x: 1, l: [1, 2]}` and `n = None`, as the Ansible runs had.
     fn render(text: &str) -> Result<Value, String> {

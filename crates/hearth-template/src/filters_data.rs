@@ -10,7 +10,7 @@ use minijinja::{Environment, Error, Value};
 use super::filters::{filter_error, from_data, to_data};
 use super::pyjson::{JsonStyle, dumps};
 use hearth_formats::pyyaml::{YamlStyle, dump};
-use crate::value::{Map, Value as Data};
+use hearth_formats::value::{Map, Value as Data};
 
 /// Registers the data filters.
 pub fn register(env: &mut Environment<'static>) {

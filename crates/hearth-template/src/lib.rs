@@ -28,7 +28,7 @@ mod version;
 use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior};
 
-use crate::value::{Map, Value};
+use hearth_formats::value::{Map, Value};
 
 /// A template or expression that failed to compile or render.
 #[derive(Debug, thiserror::Error)]

@@ -108,7 +108,7 @@ fn comment(text: &str, style: Option<&str>, kwargs: Kwargs) -> Result<String, Er
 
 #[cfg(test)]
 mod tests {
-    use crate::template::Templar;
+    use crate::Templar;
 
     /// (template, what ansible-core 2.18 rendered)
     const CASES: &[(&str, &str)] = &[

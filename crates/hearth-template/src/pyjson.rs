@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::value::Value;
+use hearth_formats::value::Value;
 
 use hearth_formats::pyfloat::float_repr;
 

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::template::Templar;
-use crate::value::Value;
+use crate::Templar;
+use hearth_formats::value::Value;
 
 /// The variables every case sees (the same ones the Ansible run had).
 fn vars() -> Value {

@@ -4,8 +4,8 @@ use std::fs;
 
 use serde_json::json;
 
-use crate::template::Templar;
-use crate::value::Value;
+use crate::Templar;
+use hearth_formats::value::Value;
 
 /// A playbook dir with `files/`, `templates/` and a role with its own `files/`.
 fn fixture() -> tempfile::TempDir {

@@ -160,7 +160,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::Templar;
+    use crate::Templar;
 
     fn render(src: &str) -> Result<String, String> {
         let t = Templar::new();

@@ -238,7 +238,7 @@ mod tests {
                 toks.iter().all(|t| src.is_char_boundary(t.start) && src.is_char_boundary(t.end)),
                 "{src}"
             );
-            let _ = crate::template::rewrite::rewrite_template(src, &Delimiters::default());
+            let _ = crate::rewrite::rewrite_template(src, &Delimiters::default());
             let _ = expression_tokens(src);
         }
     }

@@ -56,12 +56,12 @@ pub(crate) fn filter_error(msg: impl Into<Cow<'static, str>>) -> Error {
 }
 
 /// A template value as our data model (for filters that restructure data).
-pub(crate) fn to_data(v: &Value) -> Result<crate::value::Value, Error> {
+pub(crate) fn to_data(v: &Value) -> Result<hearth_formats::value::Value, Error> {
     serde_json::to_value(v).map_err(|e| filter_error(format!("cannot convert value: {e}")))
 }
 
 /// Our data model as a template value.
-pub(crate) fn from_data(v: crate::value::Value) -> Value {
+pub(crate) fn from_data(v: hearth_formats::value::Value) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
 

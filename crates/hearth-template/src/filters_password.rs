@@ -216,7 +216,7 @@ fn random_salt(len: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::template::Templar;
+    use crate::Templar;
 
     fn render(text: &str) -> Result<String, String> {
         let t = Templar::new();

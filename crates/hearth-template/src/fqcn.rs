@@ -50,7 +50,7 @@ fn short(table: &[(&str, &'static [&'static str])], name: &str) -> Option<&'stat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::Templar;
+    use crate::Templar;
 
     #[test]
     fn lookups() {

@@ -5,11 +5,11 @@ pub mod cli;
 pub mod execute;
 pub mod facts;
 pub mod kube;
-pub mod lab;
 pub mod load;
 pub mod modules;
 pub mod report;
 pub mod transport;
 
 pub use hearth_formats::{value, vault};
+pub use hearth_lab as lab;
 pub use hearth_template as template;

@@ -12,10 +12,10 @@ use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs, VaultOpts};
 use hearth::execute::{self, ExecError, Options, Summary};
 use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
-use hearth_formats::yaml;
 use hearth::modules::args::split_kv;
 use hearth::report::{JsonReporter, Masked, ProgressReporter, Reporter, TextReporter};
 use hearth::value::{Map, Value};
+use hearth_formats::yaml;
 
 mod main_lab;
 mod main_prompt;

@@ -157,7 +157,7 @@ fn run_twice(demo: &Demo) -> Result<[Summary; 2], Failure> {
 /// Shows what the two runs did; fails unless the second changed nothing anywhere.
 fn summarize(demo: &Demo, [first, second]: &[Summary; 2], kept: bool) -> Result<u8, Failure> {
     let mut out = std::io::stdout();
-    let changed = demo::changed_hosts(first);
+    let changed = first.changed_hosts();
     let listed: Vec<String> = changed.iter().map(|(h, n)| format!("{h} changed={n}")).collect();
     let _ = writeln!(out, "\nhearth lab demo summary");
     let _ = writeln!(
@@ -165,7 +165,7 @@ fn summarize(demo: &Demo, [first, second]: &[Summary; 2], kept: bool) -> Result<
         "  first run (bootstrap): {}",
         if listed.is_empty() { "nothing to change".into() } else { listed.join(", ") }
     );
-    let again = demo::changed_hosts(second);
+    let again = second.changed_hosts();
     if !again.is_empty() {
         let listed: Vec<String> = again.iter().map(|(h, n)| format!("{h} changed={n}")).collect();
         return Err(Failure::new(

@@ -192,3 +192,16 @@ fn the_kubernetes_api_double_serves_a_node_per_host() {
     let address = &nodes.items[0].status.as_ref().unwrap().addresses.as_ref().unwrap()[0].address;
     assert_eq!(address, lab.address(0));
 }
+
+/// The inventory `hearth lab inventory` writes is one hearth's own loader reads, with the
+/// `lab` and `lab_user` groups (no lab needed: the state is only planned).
+#[test]
+fn the_lab_inventory_is_loadable_by_hearth() {
+    let lab = hearth::lab::LabState::plan(Path::new("/l"), "t", 1, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lab.yml");
+    std::fs::write(&path, hearth::lab::inventory::render(&lab)).unwrap();
+    let inv = hearth::load::inventory::load(&[path.display().to_string()]).unwrap();
+    assert_eq!(inv.resolve("lab").unwrap().len(), 2);
+    assert_eq!(inv.resolve("lab_user").unwrap().len(), 2);
+}

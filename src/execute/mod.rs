@@ -26,12 +26,12 @@ use indexmap::IndexMap;
 use crate::load::LoadError;
 use crate::load::inventory::Inventory;
 use crate::load::playbook::{Play, Playbook, load_vars_file};
-use hearth_formats::yaml::Pos;
 use crate::report::{Event, Reporter, Stats};
 use crate::template::Templar;
 use crate::transport::Local;
 use crate::value::{Map, Value};
 pub use connect::Pool;
+use hearth_formats::yaml::Pos;
 use play::PlayRun;
 use state::HostState;
 pub use state::Options;
@@ -68,6 +68,12 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Hosts that changed something, with their changed count, in recap order (what `hearth
+    /// lab demo` reports of each run).
+    pub fn changed_hosts(&self) -> Vec<(String, u32)> {
+        self.stats.iter().filter(|(_, s)| s.changed > 0).map(|(h, s)| (h.clone(), s.changed)).collect()
+    }
+
     /// True when some host had an unignored failure.
     pub fn any_failed(&self) -> bool {
         self.stats.values().any(|s| s.failed > 0)
@@ -325,5 +331,18 @@ fn host_state(name: &str, inv: &Inventory, all: &IndexMap<String, HostLayers>, p
         ended: false,
         stats: Stats::default(),
         last_failure: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hosts_with_changes_are_listed() {
+        let mut s = Summary::default();
+        s.stats.insert("lab1".into(), Stats { changed: 2, ..Stats::default() });
+        s.stats.insert("lab2".into(), Stats::default());
+        assert_eq!(s.changed_hosts(), [("lab1".to_string(), 2)]);
     }
 }

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use super::error::LoadError;
-use hearth_formats::yaml::{Node, NodeKind};
 use crate::modules::{self, Spec, not_implemented};
+use hearth_formats::yaml::{Node, NodeKind};
 
 /// What a task's module name resolves to.
 #[derive(Debug)]

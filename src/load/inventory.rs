@@ -17,8 +17,8 @@ mod yaml_format;
 use indexmap::IndexMap;
 
 use crate::load::pattern::{self, PatternError, Resolved, Universe};
-use hearth_formats::yaml::{Pos, YamlError};
 use crate::value::Map;
+use hearth_formats::yaml::{Pos, YamlError};
 
 pub use build::GraphError;
 pub use output::json_text;

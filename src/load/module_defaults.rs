@@ -5,9 +5,9 @@
 //! are pushed down into the tasks.
 
 use super::error::LoadError;
-use hearth_formats::yaml::Node;
 use crate::modules::{self, Spec};
 use crate::value::{Map, Value};
+use hearth_formats::yaml::Node;
 
 /// Reads a `module_defaults:` mapping of module names to argument mappings.
 pub fn parse(node: &Node) -> Result<Map, LoadError> {

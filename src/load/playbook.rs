@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::LoadError;
-use hearth_formats::suggest::did_you_mean;
 use super::host_order::HostOrder;
 use super::role::Role;
 use super::task::{self, Flags, Source, Task, TaskKind, mapping, parse_tasks, push_down, tag_list};
-use hearth_formats::yaml::{self, Node, NodeKind, Pos};
 use crate::value::{Map, Value};
+use hearth_formats::suggest::did_you_mean;
+use hearth_formats::yaml::{self, Node, NodeKind, Pos};
 
 /// A whole playbook with imports resolved.
 #[derive(Debug)]

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::error::LoadError;
 use super::task::{Source, Task, load_task_file};
-use hearth_formats::yaml::{self, Node, Pos};
 use crate::value::{Map, Value};
+use hearth_formats::yaml::{self, Node, Pos};
 
 /// A role's identity and variables, shared by all its tasks.
 #[derive(Debug, Clone, Default)]

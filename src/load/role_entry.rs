@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::error::LoadError;
 use super::role::{Role, RoleFiles, load_role_files};
 use super::task::{Flags, Source, Task, TaskKind, mapping, push_down, tag_list};
-use hearth_formats::yaml::Node;
 use crate::value::{Map, Value};
+use hearth_formats::yaml::Node;
 
 /// A play's role tasks, role handlers and roles.
 pub type Roles = (Vec<Task>, Vec<Task>, Vec<Arc<Role>>);

@@ -8,8 +8,8 @@
 use super::error::LoadError;
 use super::role::{RoleFiles, load_role_files};
 use super::task::{Source, SunkRole, Task, TaskKind, mapping, push_down, tag_list};
-use hearth_formats::yaml::{Node, Pos};
 use crate::value::{Map, Value};
+use hearth_formats::yaml::{Node, Pos};
 
 /// An `include_role` task, run by the engine.
 #[derive(Debug, Clone)]

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::LoadError;
-use hearth_formats::suggest::did_you_mean;
 use super::role::Role;
-use hearth_formats::yaml::{self, Node, NodeKind, Pos};
 use crate::modules::{self, FreeForm, Spec, args};
 use crate::value::{Map, Value};
+use hearth_formats::suggest::did_you_mean;
+use hearth_formats::yaml::{self, Node, NodeKind, Pos};
 
 /// One task (or block, include, meta) as written, with everything inherited from its parents.
 #[derive(Debug, Clone, Default)]

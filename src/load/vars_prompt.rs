@@ -2,8 +2,8 @@
 //! reads the questions; the command line asks them (it owns the terminal).
 
 use super::error::LoadError;
-use hearth_formats::yaml::{Node, NodeKind};
 use crate::value::Value;
+use hearth_formats::yaml::{Node, NodeKind};
 
 /// One `vars_prompt:` entry.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::fileedit;
 use super::stat::Algorithm;
 use super::{Ctx, Module, ModuleError, Plan, mode};
-use hearth_formats::pyre;
 use crate::transport::{Cmd, Local, Transport};
 use crate::value::{Map, Value};
+use hearth_formats::pyre;
 
 /// Parameters of `assemble`.
 #[derive(Debug, Deserialize)]

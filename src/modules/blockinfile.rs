@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::fileedit::{self, Target};
 use super::lineinfile::State;
-use hearth_formats::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
 use crate::transport::Attrs;
 use crate::value::Value;
+use hearth_formats::pyre::{self, PyReError};
 
 /// The pure part of the parameters.
 #[derive(Debug, Clone, Copy)]

@@ -5,11 +5,11 @@
 
 use super::find::{FileType, Find};
 use super::find_walk::Entry;
+use super::{Ctx, ModuleError};
+use crate::transport::Cmd;
+use hearth_formats::pyre;
 use hearth_formats::pyre::PyReError;
 use hearth_formats::pyre::PyRegex;
-use super::{Ctx, ModuleError};
-use hearth_formats::pyre;
-use crate::transport::Cmd;
 
 /// Prints each argument's content framed by `file SIZE`, or `unreadable`.
 const CAT: &str = r#"for f; do

@@ -1,10 +1,10 @@
 //! `find`'s name, age and size parameters: Python `fnmatch` globs as regexes, Python regexes
 //! matched from the start, and the `2d`/`10k` unit syntax. Pure; no host access.
 
-use super::find::Find;
-use hearth_formats::pyre::{PyRegex, Syntax};
 use super::ModuleError;
+use super::find::Find;
 use hearth_formats::pyre;
+use hearth_formats::pyre::{PyRegex, Syntax};
 
 /// `2d` → 172800 (`s`, `m`, `h`, `d`, `w`; seconds bare), negative allowed.
 pub fn parse_age(s: &str) -> Option<i64> {

@@ -8,9 +8,9 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use hearth_formats::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
 use crate::value::Value;
+use hearth_formats::pyre::{self, PyReError};
 
 /// What to look for and what to put, the pure part of the parameters.
 #[derive(Debug, Clone, Copy, Default)]

@@ -6,9 +6,9 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use hearth_formats::pyre::{self, PyReError};
 use super::{Ctx, Module, ModuleError, Plan, mode};
 use crate::value::Value;
+use hearth_formats::pyre::{self, PyReError};
 
 /// Parameters of `replace`.
 #[derive(Debug, Deserialize)]

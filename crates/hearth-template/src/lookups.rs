@@ -118,7 +118,8 @@ fn find_file(state: &State, subdir: &str, name: &str) -> Option<PathBuf> {
 fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| lookup_error(format!("could not read file {}: {e}", path.display())))?;
-    let bytes = hearth_formats::vault::decrypt_source(bytes, path).map_err(|e| lookup_error(e.to_string()))?;
+    let bytes =
+        hearth_formats::vault::decrypt_source(bytes, path).map_err(|e| lookup_error(e.to_string()))?;
     String::from_utf8(bytes)
         .map_err(|_| lookup_error(format!("could not read file {}: not UTF-8", path.display())))
 }

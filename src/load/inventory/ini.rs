@@ -12,9 +12,9 @@ use indexmap::IndexMap;
 use regex::Regex;
 
 use super::{Inventory, InventoryError, address, shlex};
+use crate::value::Value;
 use hearth_formats::pyliteral;
 use hearth_formats::yaml::{Pos, YamlError};
-use crate::value::Value;
 
 static SECTION: LazyLock<Regex> = LazyLock::new(|| {
     // Invariant: a constant pattern, exercised by the tests.

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 
 use super::{Inventory, InventoryError, LOCALHOST_NAMES};
-use hearth_formats::yaml::{self, NodeKind};
 use crate::value::Map;
+use hearth_formats::yaml::{self, NodeKind};
 
 /// Variables from one directory's `group_vars/` and `host_vars/`, by group and host name.
 #[derive(Debug, Clone, Default, PartialEq)]

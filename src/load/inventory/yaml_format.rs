@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::{Inventory, InventoryError, address};
-use hearth_formats::yaml::{Node, NodeKind, Pos, parse_file};
 use crate::value::Map;
+use hearth_formats::yaml::{Node, NodeKind, Pos, parse_file};
 
 /// Adds the groups and hosts of the YAML inventory file at `path` to `inv`.
 pub fn parse(inv: &mut Inventory, path: &Path, source: &str) -> Result<(), InventoryError> {

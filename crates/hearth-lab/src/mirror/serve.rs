@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 
-use crate::lab::LabError;
-use crate::lab::http::{self, HttpRequest, HttpResponse};
+use crate::LabError;
+use crate::http::{self, HttpRequest, HttpResponse};
 
 /// Request lines seen (`GET /path`), shared by every listener of one mirror.
 pub type RequestLog = Arc<Mutex<Vec<String>>>;

@@ -59,16 +59,4 @@ mod tests {
         assert!(text.contains("ansible_ssh_private_key_file: \"/l/default/client_key\""));
         assert!(text.contains("-o UserKnownHostsFile=/l/default/known_hosts -o StrictHostKeyChecking=yes"));
     }
-
-    #[test]
-    fn inventory_is_loadable_by_hearth() {
-        let lab = LabState::plan(Path::new("/l"), "t", 1, 2);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("lab.yml");
-        std::fs::write(&path, render(&lab)).unwrap();
-        let inv = crate::load::inventory::load(&[path.display().to_string()]).unwrap();
-        let hosts = inv.resolve("lab").unwrap();
-        assert_eq!(hosts.len(), 2);
-        assert_eq!(inv.resolve("lab_user").unwrap().len(), 2);
-    }
 }

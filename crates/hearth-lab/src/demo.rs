@@ -13,8 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use super::state::LabState;
 use super::{LabError, UpOptions, mirror, shipped};
-use crate::execute::Summary;
-use crate::value::{Map, Value};
+use hearth_formats::value::{Map, Value};
 
 /// Hosts in a demo lab: the GitLab host and two builders.
 pub const HOSTS: usize = 3;
@@ -187,15 +186,9 @@ pub fn finish(demo: &Demo, keep: bool) -> Result<bool, LabError> {
     Ok(true)
 }
 
-/// Hosts that changed something in a run, with their changed count, in recap order.
-pub fn changed_hosts(summary: &Summary) -> Vec<(String, u32)> {
-    summary.stats.iter().filter(|(_, s)| s.changed > 0).map(|(h, s)| (h.clone(), s.changed)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Stats;
 
     #[test]
     fn host_one_is_gitlab_and_the_rest_build() {
@@ -212,14 +205,6 @@ mod tests {
         let v = builders_vars("http://10.77.3.1:4000");
         assert!(v.contains("docker_apt_repo_url: http://10.77.3.1:4000\n"), "{v}");
         assert!(v.contains("docker_insecure_registries: [\"{{ registry_host }}\"]\n"), "{v}");
-    }
-
-    #[test]
-    fn only_hosts_with_changes_are_listed() {
-        let mut s = Summary::default();
-        s.stats.insert("lab1".into(), Stats { changed: 2, ..Stats::default() });
-        s.stats.insert("lab2".into(), Stats::default());
-        assert_eq!(changed_hosts(&s), [("lab1".to_string(), 2)]);
     }
 
     #[test]

@@ -10,31 +10,31 @@ use super::LabError;
 
 /// Every shipped file: path relative to the repository root, content.
 pub const FILES: &[(&str, &str)] = &[
-    ("playbooks/docker.yml", include_str!("../../playbooks/docker.yml")),
-    ("playbooks/gitlab-ci-sample.yml", include_str!("../../playbooks/gitlab-ci-sample.yml")),
-    ("playbooks/gitlab.yml", include_str!("../../playbooks/gitlab.yml")),
+    ("playbooks/docker.yml", include_str!("../../../playbooks/docker.yml")),
+    ("playbooks/gitlab-ci-sample.yml", include_str!("../../../playbooks/gitlab-ci-sample.yml")),
+    ("playbooks/gitlab.yml", include_str!("../../../playbooks/gitlab.yml")),
     (
         "playbooks/roles/docker/defaults/main.yml",
-        include_str!("../../playbooks/roles/docker/defaults/main.yml"),
+        include_str!("../../../playbooks/roles/docker/defaults/main.yml"),
     ),
     (
         "playbooks/roles/docker/handlers/main.yml",
-        include_str!("../../playbooks/roles/docker/handlers/main.yml"),
+        include_str!("../../../playbooks/roles/docker/handlers/main.yml"),
     ),
-    ("playbooks/roles/docker/tasks/main.yml", include_str!("../../playbooks/roles/docker/tasks/main.yml")),
+    ("playbooks/roles/docker/tasks/main.yml", include_str!("../../../playbooks/roles/docker/tasks/main.yml")),
     (
         "playbooks/roles/docker/templates/daemon.json.j2",
-        include_str!("../../playbooks/roles/docker/templates/daemon.json.j2"),
+        include_str!("../../../playbooks/roles/docker/templates/daemon.json.j2"),
     ),
-    ("playbooks/runner.yml", include_str!("../../playbooks/runner.yml")),
-    ("playbooks/site.yml", include_str!("../../playbooks/site.yml")),
+    ("playbooks/runner.yml", include_str!("../../../playbooks/runner.yml")),
+    ("playbooks/site.yml", include_str!("../../../playbooks/site.yml")),
     (
         "playbooks/tasks/gitlab-runner-create.yml",
-        include_str!("../../playbooks/tasks/gitlab-runner-create.yml"),
+        include_str!("../../../playbooks/tasks/gitlab-runner-create.yml"),
     ),
-    ("templates/gitlab-ci.yml.j2", include_str!("../../templates/gitlab-ci.yml.j2")),
-    ("templates/gitlab-runner.yml.j2", include_str!("../../templates/gitlab-runner.yml.j2")),
-    ("inventory/group_vars/all.yml", include_str!("../../inventory/group_vars/all.yml")),
+    ("templates/gitlab-ci.yml.j2", include_str!("../../../templates/gitlab-ci.yml.j2")),
+    ("templates/gitlab-runner.yml.j2", include_str!("../../../templates/gitlab-runner.yml.j2")),
+    ("inventory/group_vars/all.yml", include_str!("../../../inventory/group_vars/all.yml")),
 ];
 
 /// Writes every shipped file under `dir` (its `playbooks/`, `templates/`, `inventory/`).
@@ -59,7 +59,7 @@ mod tests {
             if path.is_dir() {
                 walk(&path, out);
             } else {
-                let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+                let repo = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
                 out.push(path.strip_prefix(repo).unwrap().display().to_string());
             }
         }
@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn every_shipped_file_is_embedded() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let repo = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         let mut on_disk = vec!["inventory/group_vars/all.yml".to_string()];
         walk(&repo.join("playbooks"), &mut on_disk);
         walk(&repo.join("templates"), &mut on_disk);

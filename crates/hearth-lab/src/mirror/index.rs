@@ -11,8 +11,8 @@ use std::process::Command;
 use sha2::Digest;
 
 use super::{COMPONENT, HELLO};
-use crate::lab::LabError;
-use crate::lab::run::run_output;
+use crate::LabError;
+use crate::run::run_output;
 
 fn write(path: &Path, text: &str) -> Result<(), LabError> {
     fs::write(path, text).map_err(|e| LabError::io(path, e))

@@ -5,21 +5,7 @@
 //! quantifier is a literal. Patterns the crate refuses (look-around, backreferences) run on
 //! the `fancy-regex` fallback inside `PyRegex`.
 
-pub use super::pyregex::{Captures, PyRegex, Syntax};
-
-/// A pattern or replacement template the regex crate cannot take.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PyReError {
-    /// The pattern does not compile.
-    #[error("invalid regular expression {pattern:?}: {message}")]
-    Pattern { pattern: String, message: String },
-    /// The replacement template is malformed or names a missing group.
-    #[error("invalid replacement {template:?}: {message}")]
-    Template { template: String, message: String },
-    /// Matching failed: the backtracking fallback gave up, or a str pattern met non-UTF-8 text.
-    #[error("regular expression {pattern:?} cannot be matched: {message}")]
-    Match { pattern: String, message: String },
-}
+pub use super::pyregex::{Captures, PyReError, PyRegex, Syntax};
 
 /// Compiles a Python bytes pattern.
 pub fn compile(pattern: &str) -> Result<PyRegex, PyReError> {

@@ -8,7 +8,19 @@
 
 use std::sync::Arc;
 
-use super::pyre::PyReError;
+/// A pattern or replacement template the regex crate cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PyReError {
+    /// The pattern does not compile.
+    #[error("invalid regular expression {pattern:?}: {message}")]
+    Pattern { pattern: String, message: String },
+    /// The replacement template is malformed or names a missing group.
+    #[error("invalid replacement {template:?}: {message}")]
+    Template { template: String, message: String },
+    /// Matching failed: the backtracking fallback gave up, or a str pattern met non-UTF-8 text.
+    #[error("regular expression {pattern:?} cannot be matched: {message}")]
+    Match { pattern: String, message: String },
+}
 
 /// How the pattern reads its haystack, as Python compiled it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,10 @@
 //! filters in `filters_data.rs` and `filters_lists.rs`.
 //! Not here: tests (`jinja_tests.rs`), lookups (`lookups.rs`).
 
-use std::borrow::Cow;
-
 use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
+use minijinja::{Environment, Error, Output, State, Value};
 
+use super::filter_support::{filter_error, py_truthy, type_debug};
 use super::pyrepr::{number_repr, py_repr, py_str};
 use super::{
     filters_comment, filters_data, filters_ip, filters_lists, filters_password, filters_regex, filters_text,
@@ -48,26 +47,6 @@ pub fn ansible_formatter(out: &mut Output, state: &mut State, value: &Value) -> 
         _ => return minijinja::escape_formatter(out, state, value),
     };
     out.write_str(&text).map_err(Error::from)
-}
-
-/// A filter failure with Ansible's wording.
-pub(crate) fn filter_error(msg: impl Into<Cow<'static, str>>) -> Error {
-    Error::new(ErrorKind::InvalidOperation, msg)
-}
-
-/// A template value as our data model (for filters that restructure data).
-pub(crate) fn to_data(v: &Value) -> Result<hearth_formats::value::Value, Error> {
-    serde_json::to_value(v).map_err(|e| filter_error(format!("cannot convert value: {e}")))
-}
-
-/// Our data model as a template value.
-pub(crate) fn from_data(v: hearth_formats::value::Value) -> Value {
-    Value::from(minijinja::value::Serde(v))
-}
-
-/// Python's truthiness (`bool(x)`): a non-empty string, even `"false"`, is true.
-pub(crate) fn py_truthy(v: &Value) -> bool {
-    v.is_true()
 }
 
 /// Ansible's `bool`: `yes`/`on`/`1`/`true` (any case) and `1` are true, `None` stays `None`.
@@ -177,19 +156,6 @@ fn mandatory(v: &Value, msg: Option<String>) -> Result<Value, Error> {
         return Ok(v.clone());
     }
     Err(filter_error(msg.unwrap_or_else(|| "Mandatory variable not defined.".to_string())))
-}
-
-/// Ansible's `type_debug`: the Python type name.
-pub(crate) fn type_debug(v: &Value) -> &'static str {
-    match v.kind() {
-        ValueKind::None | ValueKind::Undefined => "NoneType",
-        ValueKind::Bool => "bool",
-        ValueKind::Number if v.is_integer() => "int",
-        ValueKind::Number => "float",
-        ValueKind::String => "str",
-        ValueKind::Map => "dict",
-        _ => "list",
-    }
 }
 
 /// Jinja2's dotted attribute path (`a.b.0`) on a value.

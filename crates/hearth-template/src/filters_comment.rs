@@ -7,7 +7,7 @@
 use minijinja::value::Kwargs;
 use minijinja::{Environment, Error};
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 
 /// Registers `comment`.
 pub fn register(env: &mut Environment<'static>) {

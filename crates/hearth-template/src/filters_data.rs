@@ -7,7 +7,7 @@ use std::path::Path;
 use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{filter_error, from_data, to_data};
+use super::filter_support::{filter_error, from_data, to_data};
 use super::pyjson::{JsonStyle, dumps};
 use hearth_formats::pyyaml::{YamlStyle, dump};
 use hearth_formats::value::{Map, Value as Data};

@@ -7,7 +7,7 @@
 use minijinja::value::ValueKind;
 use minijinja::{Environment, Error, Value};
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 use super::ipaddr::{Ip, Version, query};
 
 /// Registers the IP filters.
@@ -63,7 +63,7 @@ fn ipwrap(v: &Value) -> Result<Value, Error> {
         ValueKind::String => wrap(v),
         _ => Err(filter_error(format!(
             "Unrecognized type <<class '{}'>> for ipwrap filter <value>",
-            super::filters::type_debug(v)
+            super::filter_support::type_debug(v)
         ))),
     }
 }

@@ -11,7 +11,7 @@ use std::hash::BuildHasher;
 use minijinja::value::{Kwargs, Rest, Tuple, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{filter_error, py_truthy};
+use super::filter_support::{filter_error, py_truthy};
 use super::pyrepr::{py_repr, py_str};
 
 /// Registers the list-combining filters.

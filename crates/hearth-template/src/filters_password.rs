@@ -10,7 +10,7 @@ use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 use sha_crypt::Params;
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 use super::pyrepr::py_str;
 
 /// Registers `password_hash`.

@@ -9,7 +9,7 @@ use minijinja::{Environment, Error, Value};
 
 use hearth_formats::pyre::{Captures, PyReError, PyRegex, Syntax};
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 use super::pyrepr::py_str;
 
 /// Registers the regular-expression filters.

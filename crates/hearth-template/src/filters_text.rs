@@ -7,7 +7,7 @@ use base64::Engine;
 use minijinja::value::{Tuple, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 use super::pyrepr::py_str;
 
 /// Registers the text filters.

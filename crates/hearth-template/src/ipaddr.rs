@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use minijinja::Value;
 use minijinja::value::ValueKind;
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 
 /// An address with its prefix length.
 #[derive(Debug, Clone, PartialEq)]

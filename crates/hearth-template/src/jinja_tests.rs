@@ -8,7 +8,7 @@ use std::path::Path;
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{filter_error, py_truthy};
+use super::filter_support::{filter_error, py_truthy};
 use super::filters_regex::{py_regex, regex_error, regex_flags};
 use super::pyrepr::py_str;
 

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, Value};
 
-use super::filters::filter_error;
+use super::filter_support::filter_error;
 use super::pyrepr::py_str;
 
 /// Registers `version` and `version_compare` as both tests and filters.

@@ -14,6 +14,7 @@ mod openapi;
 pub mod resources;
 pub mod rollout;
 mod selector;
+mod shared;
 mod status;
 mod store;
 #[cfg(test)]
@@ -134,7 +135,7 @@ pub fn start(opts: Options) -> Result<ApiServer, ApiServerError> {
     }
     store.events.clear();
     let store = Arc::new(Mutex::new(store));
-    let shared = Arc::new(http::Shared {
+    let shared = Arc::new(shared::Shared {
         store: store.clone(),
         token: opts.token.clone(),
         events: broadcast::channel(1024).0,
@@ -180,7 +181,7 @@ fn namespace_type(store: &Store) -> resources::ResourceType {
 async fn serve(
     listener: TcpListener,
     config: Arc<tokio_rustls::rustls::ServerConfig>,
-    shared: Arc<http::Shared>,
+    shared: Arc<shared::Shared>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };

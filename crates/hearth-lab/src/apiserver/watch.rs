@@ -15,9 +15,9 @@ use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
-use super::http::{Body, Event, Shared, same_type};
 use super::resources::ResourceType;
 use super::selector::{self, Requirement};
+use super::shared::{Body, Event, Shared, same_type};
 use super::status::ApiError;
 
 /// A response body fed from a channel.

@@ -215,6 +215,13 @@ impl<'a> Job<'a> {
 }
 
 impl Transport for Job<'_> {
+    fn with_deadline<'b>(
+        &'b self,
+        deadline: &'b crate::transport::deadline::Deadline,
+    ) -> Box<dyn Transport + 'b> {
+        self.inner.with_deadline(deadline)
+    }
+
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
         self.inner.with_become(target)
     }

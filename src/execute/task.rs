@@ -215,6 +215,9 @@ pub(super) fn run_single(
             Ok(s) => s,
             Err(s) => *s,
         };
+        if super::timeout::timed_out(&single.result) {
+            return single;
+        }
         // Visible to changed_when/failed_when, as in Ansible.
         if let Some(n) = attempts {
             single.result.insert("attempts".into(), Value::from(n));
@@ -253,16 +256,20 @@ fn invoke(
         None => None,
     };
     let transport = becomes.as_deref().unwrap_or(&*base);
-    let job = async_job(task, env, ctx, spec, transport).map_err(|msg| Box::new(failed(msg, Map::new())))?;
-    let on_host: &dyn Transport = match &job {
-        Some(j) => j,
-        None => transport,
+    let act = |transport: &dyn Transport| {
+        let job =
+            async_job(task, env, ctx, spec, transport).map_err(|msg| Box::new(failed(msg, Map::new())))?;
+        let on_host: &dyn Transport = match &job {
+            Some(j) => j,
+            None => transport,
+        };
+        let single = plan_and_act(task, module.as_ref(), on_host, env, vars, ctx);
+        match &job {
+            Some(j) => Ok(finish_async(j, single)),
+            None => single,
+        }
     };
-    let single = plan_and_act(task, module.as_ref(), on_host, env, vars, ctx);
-    match &job {
-        Some(j) => Ok(finish_async(j, single)),
-        None => single,
-    }
+    super::timeout::bounded(task, env, ctx, transport, Box::new(act))
 }
 
 /// The task's `async`/`poll`, rendered, as a wrapper of its connection (`None` without async).

@@ -49,6 +49,7 @@ fn inherit(child: &mut Task, parent: &Task) {
         (&mut f.become_, &flags.become_),
         (&mut f.become_user, &flags.become_user),
         (&mut f.become_method, &flags.become_method),
+        (&mut f.timeout, &flags.timeout),
     ] {
         if mine.is_none() {
             mine.clone_from(theirs);

@@ -67,7 +67,6 @@ const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
     "ignore_unreachable",
     "module_defaults",
     "port",
-    "timeout",
 ];
 
 /// Reads a `roles:` entry: a name, or a mapping of `role:` (or `name:`), Ansible's keywords

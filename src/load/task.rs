@@ -61,6 +61,9 @@ pub struct Task {
     pub params: Map,
     /// The role this task comes from.
     pub role: Option<Arc<Role>>,
+    /// The module's name as written (`command`, `ansible.builtin.command`): Ansible quotes it
+    /// so in some messages.
+    pub action: String,
 }
 
 /// Keywords inherited from plays, role entries and blocks: booleans (or templates giving
@@ -89,6 +92,8 @@ pub struct Flags {
     pub become_user: Option<Value>,
     /// `become_method:`.
     pub become_method: Option<Value>,
+    /// `timeout:` seconds the task may run on a host, per loop item (0: no limit).
+    pub timeout: Option<Value>,
 }
 
 impl Flags {
@@ -107,6 +112,7 @@ impl Flags {
             "become" => &mut self.become_,
             "become_user" => &mut self.become_user,
             "become_method" => &mut self.become_method,
+            "timeout" => &mut self.timeout,
             _ => return None,
         })
     }
@@ -227,11 +233,11 @@ const KEYWORDS: &[&str] = &[
     "module_defaults",
     "collections",
     "ignore_unreachable",
+    "timeout",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
-const UNSUPPORTED: &[&str] =
-    &["become_exe", "become_flags", "connection", "debugger", "port", "remote_user", "timeout"];
+const UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "connection", "debugger", "port", "remote_user"];
 
 /// Where task files are being read from, for relative includes and role context.
 #[derive(Debug, Clone)]
@@ -498,6 +504,7 @@ fn action_task(
             Ok(task)
         }
         _ => {
+            task.action = name.to_string();
             let Some(spec) = modules::lookup(name) else {
                 // Ansible's module, not hearth's: loads, fails only if it runs.
                 let full = modules::not_implemented::ansible_module(name)

@@ -79,14 +79,13 @@ fn action(task: &Task) -> &str {
 fn failure(action: &str, seconds: u64) -> Single {
     let mut timedout = Map::new();
     timedout.insert("period".into(), Value::from(seconds));
-    let mut result = Map::new();
-    result.insert("timedout".into(), Value::Object(timedout));
-    failed(
-        format!(
-            "The {action} action failed to execute in the expected time frame ({seconds}) and was terminated"
-        ),
-        result,
-    )
+    let msg = format!(
+        "The {action} action failed to execute in the expected time frame ({seconds}) and was terminated"
+    );
+    // Keys in the order Ansible's output sorts them.
+    let mut single = failed(msg, Map::new());
+    single.result.insert("timedout".into(), Value::Object(timedout));
+    single
 }
 
 /// Whether a result is a time-out failure: final, as Ansible ends the task there.

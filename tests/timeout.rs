@@ -175,3 +175,47 @@ fn recap_and_exit_code_match_ansible_playbook() {
         theirs.stdout_has(&text);
     }
 }
+
+#[test]
+fn a_host_that_stops_answering_does_not_hang_the_run() {
+    let Some(lab) = Lab::get() else { return };
+    let p = Project::new();
+    let tag = format!("/tmp/tmo-frozen-{}", std::process::id());
+    // The task stops the sshd process that serves its own connection, then sleeps: no byte
+    // comes back, as on a dead network, while the host itself goes on.
+    let freeze = format!(
+        "echo $$ > {tag}.pid; p=$$; while [ \"$p\" -gt 1 ]; do p=$(awk '{{print $4}}' /proc/$p/stat); case \"$(cat /proc/$p/comm)\" in sshd*) break;; esac; done; echo $p > {tag}.sshd; kill -STOP $p; exec sleep 60"
+    );
+    let tasks = format!(
+        "    - name: freeze\n      shell: {}\n      timeout: 2\n      ignore_errors: true\n",
+        yaml_quote(&freeze)
+    );
+    p.write("site.yml", &crate::support::play_on("lab3", &tasks));
+    let thaw = format!("kill -CONT $(cat {tag}.sshd) 2>/dev/null; true");
+    let safety = {
+        let thaw = thaw.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(45));
+            if let Some(lab) = Lab::get() {
+                lab.ssh(2, "root", &thaw);
+            }
+        })
+    };
+    let started = Instant::now();
+    let run = lab.apply(&p, &["site.yml"]);
+    let took = started.elapsed();
+    lab.ok(2, "root", &thaw);
+    drop(safety);
+    assert!(took < Duration::from_secs(30), "took {took:?}\n{}", run.stdout);
+    run.code(0).stdout_has(&message("shell", 2));
+    assert_eq!(
+        lab.ok(2, "root", &still_running(&format!("{tag}.pid"))),
+        "gone",
+        "the host's timeout ended it"
+    );
+}
+
+/// `s` as a double-quoted YAML scalar.
+fn yaml_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}

@@ -77,7 +77,7 @@ fn task_timeout_applies_to_tasks_without_the_keyword_and_timeout_zero_lifts_it()
 }
 
 #[test]
-fn on_the_control_node_blocks_roles_and_the_environment_default_time_out_too() {
+fn on_the_control_node_plays_blocks_roles_and_the_environment_default_time_out_too() {
     let p = Project::new();
     let pid = |n: &str| p.path(n).display().to_string();
     let slow = |f: &str| format!("command: sh -c 'echo $$ > {}; exec sleep 60'", pid(f));
@@ -102,18 +102,26 @@ fn on_the_control_node_blocks_roles_and_the_environment_default_time_out_too() {
       ignore_errors: true
     - name: in time
       command: 'true'
+- hosts: localhost
+  gather_facts: false
+  timeout: 1
+  tasks:
+    - name: from the play
+      {}
+      ignore_errors: true
 "#,
             slow("block.pid"),
-            slow("env.pid")
+            slow("env.pid"),
+            slow("play.pid")
         ),
     );
     let started = Instant::now();
     let run = p.hearth_env(&["apply", "site.yml"], &[("ANSIBLE_TASK_TIMEOUT", "2")]);
     assert!(started.elapsed() < Duration::from_secs(40), "took {:?}", started.elapsed());
-    run.code(0).stdout_has(&message("command", 2));
-    assert_eq!(run.recap("localhost", "ignored"), 3, "{}", run.stdout);
+    run.code(0).stdout_has(&message("command", 2)).stdout_has(&message("command", 1));
+    assert_eq!(run.recap("localhost", "ignored"), 4, "{}", run.stdout);
     assert_eq!(run.recap("localhost", "changed"), 1);
-    for f in ["role.pid", "block.pid", "env.pid"] {
+    for f in ["role.pid", "block.pid", "env.pid", "play.pid"] {
         let id = p.read(f).trim().to_string();
         let stat = std::fs::read_to_string(format!("/proc/{id}/stat")).unwrap_or_default();
         let state = stat.rsplit(')').next().unwrap_or("").split_whitespace().next().unwrap_or("");

@@ -58,6 +58,11 @@ pub struct RunArgs {
     /// Seconds to wait for an SSH connection before the host is unreachable.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub connect_timeout: u64,
+    /// Seconds a task may run on a host (per loop item) before it fails and what it started
+    /// there is killed, for tasks that set no `timeout:`; 0: no limit. Default:
+    /// ANSIBLE_TASK_TIMEOUT or ansible.cfg's `[defaults] task_timeout`.
+    #[arg(long, value_name = "SECONDS")]
+    pub task_timeout: Option<u64>,
     /// Only run on hosts matching this pattern.
     #[arg(short = 'l', long)]
     pub limit: Option<String>,

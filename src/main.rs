@@ -91,6 +91,10 @@ fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         ssh_accept_new: args.ssh_accept_new,
         connect_timeout: args.connect_timeout,
         ssh_persist: args.ssh_persist,
+        task_timeout: match args.task_timeout {
+            Some(n) => n,
+            None => hearth::load::config::task_timeout().map_err(|e| Failure::new(exit::BAD_OPTIONS, e))?,
+        },
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = reporter(args.output(), args.no_progress, &opts);

@@ -38,6 +38,7 @@ mod services;
 mod ssh;
 mod stack;
 mod stack_lab;
+mod timeout;
 mod uri;
 mod users;
 mod vault;

@@ -3,12 +3,17 @@
 //! time is up (the task then fails with Ansible's message). With `poll: 0` (command and shell)
 //! the program is started in the background on the host and the task reports its job id at
 //! once; `async_status` reads the job's files later (`~/.ansible_async/<jid>/`). The engine
-//! wraps the task's connection in [`Job`], so modules never see `async`.
+//! wraps the task's connection in [`Job`] ([`for_task`]), so modules never see `async`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+use super::state::Env;
+use super::task::{Single, failed, with_flags};
+use crate::load::task::Task;
+use crate::modules::Spec;
+use crate::report::Status;
 use crate::transport::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, TransportError};
 use crate::value::{Map, Value};
 
@@ -215,6 +220,13 @@ impl<'a> Job<'a> {
 }
 
 impl Transport for Job<'_> {
+    fn with_deadline<'b>(
+        &'b self,
+        deadline: &'b crate::transport::deadline::Deadline,
+    ) -> Box<dyn Transport + 'b> {
+        self.inner.with_deadline(deadline)
+    }
+
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
         self.inner.with_become(target)
     }
@@ -270,6 +282,42 @@ impl Transport for Job<'_> {
     fn reconnect(&self, timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
         self.inner.reconnect(timeout)
     }
+}
+
+/// The task's `async`/`poll`, rendered, as a wrapper of its connection (`None` without async).
+pub(super) fn for_task<'a>(
+    task: &Task,
+    env: &Env,
+    ctx: &minijinja::Value,
+    spec: &Spec,
+    transport: &'a dyn Transport,
+) -> Result<Option<Job<'a>>, String> {
+    if task.async_.is_none() {
+        return Ok(None);
+    }
+    let render = |v: &Option<Value>| -> Result<Option<Value>, String> {
+        v.as_ref().map(|v| env.templar.render_value(v, ctx).map_err(|e| e.message)).transpose()
+    };
+    let Some(a) = Async::from_values(render(&task.async_)?.as_ref(), render(&task.poll)?.as_ref())? else {
+        return Ok(None);
+    };
+    Job::new(transport, a, spec.name).map(Some)
+}
+
+/// An async task's result as Ansible reports it (job id, start result, time-out failure).
+pub(super) fn finish(job: &Job, single: Result<Single, Box<Single>>) -> Single {
+    let s = single.unwrap_or_else(|b| *b);
+    if s.status == Status::Unreachable || s.status == Status::Skipped {
+        return s;
+    }
+    let (changed, failed_now, result) =
+        job.finish(s.status == Status::Changed, s.status == Status::Failed, s.result);
+    if failed_now {
+        let msg = result.get("msg").and_then(Value::as_str).unwrap_or_default().to_string();
+        return Single { diffs: s.diffs, ..failed(msg, result) };
+    }
+    let status = if changed { Status::Changed } else { Status::Ok };
+    Single { status, result: with_flags(result, changed, false), diffs: s.diffs, reason: s.reason }
 }
 
 #[cfg(test)]

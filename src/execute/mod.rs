@@ -16,6 +16,7 @@ pub mod state;
 pub mod tags;
 pub mod task;
 mod task_loop;
+mod timeout;
 pub mod vars;
 
 use std::collections::BTreeSet;

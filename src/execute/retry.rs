@@ -38,7 +38,7 @@ pub(super) fn with_retries(
     let mut n = 1;
     loop {
         let mut single = attempt(Some(n));
-        if single.status == Status::Unreachable {
+        if single.status == Status::Unreachable || super::timeout::timed_out(&single.result) {
             return single;
         }
         match satisfied(task, retry, env, vars, &single) {

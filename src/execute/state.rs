@@ -40,6 +40,9 @@ pub struct Options {
     pub connect_timeout: u64,
     /// `--ssh-persist` in seconds (0: close masters at the end of the run).
     pub ssh_persist: usize,
+    /// `--task-timeout` (else ANSIBLE_TASK_TIMEOUT / ansible.cfg) seconds for tasks without
+    /// `timeout:`; 0: no limit.
+    pub task_timeout: u64,
 }
 
 /// Opens (or finds) the connection of a host a task delegates to (or of the task's own host

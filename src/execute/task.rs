@@ -215,6 +215,9 @@ pub(super) fn run_single(
             Ok(s) => s,
             Err(s) => *s,
         };
+        if super::timeout::timed_out(&single.result) {
+            return single;
+        }
         // Visible to changed_when/failed_when, as in Ansible.
         if let Some(n) = attempts {
             single.result.insert("attempts".into(), Value::from(n));
@@ -253,54 +256,20 @@ fn invoke(
         None => None,
     };
     let transport = becomes.as_deref().unwrap_or(&*base);
-    let job = async_job(task, env, ctx, spec, transport).map_err(|msg| Box::new(failed(msg, Map::new())))?;
-    let on_host: &dyn Transport = match &job {
-        Some(j) => j,
-        None => transport,
+    let act = |transport: &dyn Transport| {
+        let job = super::async_job::for_task(task, env, ctx, spec, transport)
+            .map_err(|msg| Box::new(failed(msg, Map::new())))?;
+        let on_host: &dyn Transport = match &job {
+            Some(j) => j,
+            None => transport,
+        };
+        let single = plan_and_act(task, module.as_ref(), on_host, env, vars, ctx);
+        match &job {
+            Some(j) => Ok(super::async_job::finish(j, single)),
+            None => single,
+        }
     };
-    let single = plan_and_act(task, module.as_ref(), on_host, env, vars, ctx);
-    match &job {
-        Some(j) => Ok(finish_async(j, single)),
-        None => single,
-    }
-}
-
-/// The task's `async`/`poll`, rendered, as a wrapper of its connection (`None` without async).
-fn async_job<'a>(
-    task: &Task,
-    env: &Env,
-    ctx: &minijinja::Value,
-    spec: &Spec,
-    transport: &'a dyn Transport,
-) -> Result<Option<super::async_job::Job<'a>>, String> {
-    if task.async_.is_none() {
-        return Ok(None);
-    }
-    let render = |v: &Option<Value>| -> Result<Option<Value>, String> {
-        v.as_ref().map(|v| env.templar.render_value(v, ctx).map_err(|e| e.message)).transpose()
-    };
-    let Some(a) =
-        super::async_job::Async::from_values(render(&task.async_)?.as_ref(), render(&task.poll)?.as_ref())?
-    else {
-        return Ok(None);
-    };
-    super::async_job::Job::new(transport, a, spec.name).map(Some)
-}
-
-/// An async task's result as Ansible reports it (job id, start result, time-out failure).
-fn finish_async(job: &super::async_job::Job, single: Result<Single, Box<Single>>) -> Single {
-    let s = single.unwrap_or_else(|b| *b);
-    if s.status == Status::Unreachable || s.status == Status::Skipped {
-        return s;
-    }
-    let (changed, failed_now, result) =
-        job.finish(s.status == Status::Changed, s.status == Status::Failed, s.result);
-    if failed_now {
-        let msg = result.get("msg").and_then(Value::as_str).unwrap_or_default().to_string();
-        return Single { diffs: s.diffs, ..failed(msg, result) };
-    }
-    let status = if changed { Status::Changed } else { Status::Ok };
-    Single { status, result: with_flags(result, changed, false), diffs: s.diffs, reason: s.reason }
+    super::timeout::bounded(task, env, ctx, transport, Box::new(act))
 }
 
 /// Plans the module on the host and acts unless in check mode.
@@ -418,7 +387,7 @@ fn drop_omitted(v: Value) -> Value {
     }
 }
 
-fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {
+pub(super) fn with_flags(mut result: Map, changed: bool, failed: bool) -> Map {
     result.insert("changed".into(), Value::Bool(changed));
     result.insert("failed".into(), Value::Bool(failed));
     result

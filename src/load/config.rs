@@ -1,4 +1,5 @@
-//! The few `ansible.cfg` settings hearth honours (`[defaults] roles_path`, `collections_path`), read from the
+//! The few `ansible.cfg` settings hearth honours (`[defaults] roles_path`, `collections_path`,
+//! `task_timeout`), read from the
 //! file Ansible would pick: `$ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg`,
 //! `/etc/ansible/ansible.cfg`. Other settings are ignored, never guessed at.
 
@@ -90,6 +91,36 @@ pub fn collections_path() -> Vec<PathBuf> {
     split_paths("~/.ansible/collections:/usr/share/ansible/collections", &cwd)
 }
 
+/// A setting from the environment or ansible.cfg that hearth cannot use.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A setting that must be a whole number of seconds is not one.
+    #[error("{source_name}: '{value}' is not a whole number of seconds")]
+    NotSeconds { source_name: String, value: String },
+}
+
+/// `task_timeout` seconds (0: no limit): `ANSIBLE_TASK_TIMEOUT`, else ansible.cfg's
+/// `[defaults] task_timeout`, else 0, as Ansible's default for the `timeout` keyword.
+pub fn task_timeout() -> Result<u64, ConfigError> {
+    if let Some(env) = std::env::var("ANSIBLE_TASK_TIMEOUT").ok().filter(|v| !v.trim().is_empty()) {
+        return seconds("ANSIBLE_TASK_TIMEOUT", &env);
+    }
+    let Some(file) = config_file() else { return Ok(0) };
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    match ini_value(&text, "defaults", "task_timeout") {
+        Some(v) => seconds(&format!("{}: task_timeout", file.display()), &v),
+        None => Ok(0),
+    }
+}
+
+/// A whole number of seconds, as Ansible's integer settings take it.
+fn seconds(source_name: &str, value: &str) -> Result<u64, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::NotSeconds {
+        source_name: source_name.to_string(),
+        value: value.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +134,16 @@ mod tests {
             vec![PathBuf::from("/p/roles"), PathBuf::from("/opt/roles")]
         );
         assert_eq!(ini_value(cfg, "defaults", "nope"), None);
+    }
+
+    #[test]
+    fn task_timeout_is_whole_seconds() {
+        let cfg = "[defaults]\ntask_timeout = 30\n";
+        assert_eq!(ini_value(cfg, "defaults", "task_timeout").as_deref(), Some("30"));
+        assert_eq!(seconds("x", " 30 "), Ok(30));
+        assert_eq!(
+            seconds("ANSIBLE_TASK_TIMEOUT", "2.5").unwrap_err().to_string(),
+            "ANSIBLE_TASK_TIMEOUT: '2.5' is not a whole number of seconds"
+        );
     }
 }

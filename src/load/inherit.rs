@@ -52,6 +52,7 @@ fn inherit(child: &mut Task, parent: &Task) {
         (&mut f.remote_user, &flags.remote_user),
         (&mut f.port, &flags.port),
         (&mut f.connection, &flags.connection),
+        (&mut f.timeout, &flags.timeout),
     ] {
         if mine.is_none() {
             mine.clone_from(theirs);

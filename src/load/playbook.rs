@@ -109,10 +109,11 @@ const PLAY_KEYWORDS: &[&str] = &[
     "port",
     "ignore_unreachable",
     "vars_prompt",
+    "timeout",
 ];
 
 const UNSUPPORTED_PLAY_KEYWORDS: &[&str] =
-    &["gather_timeout", "fact_path", "become_exe", "become_flags", "debugger", "run_once", "timeout"];
+    &["gather_timeout", "fact_path", "become_exe", "become_flags", "debugger", "run_once"];
 
 /// Loads a playbook file and everything it imports.
 pub fn load_playbook(path: &Path) -> Result<Playbook, LoadError> {
@@ -252,6 +253,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             "no_log" => play.flags.no_log = Some(value.to_value()),
             "check_mode" => play.flags.check_mode = Some(value.to_value()),
             "diff" => play.flags.diff = Some(value.to_value()),
+            "timeout" => play.flags.timeout = Some(value.to_value()),
             "vars" => play.vars = mapping(value, "vars")?,
             "vars_files" => play.vars_files = vars_files(value)?,
             "pre_tasks" => play.sections[0] = parse_tasks(value, &src)?,

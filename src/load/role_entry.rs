@@ -65,7 +65,6 @@ const UNSUPPORTED_ROLE_KEYWORDS: &[&str] = &[
     "delegate_facts",
     "ignore_unreachable",
     "module_defaults",
-    "timeout",
 ];
 
 /// Reads a `roles:` entry: a name, or a mapping of `role:` (or `name:`), Ansible's keywords

@@ -62,6 +62,9 @@ pub struct Task {
     pub params: Map,
     /// The role this task comes from.
     pub role: Option<Arc<Role>>,
+    /// The module's name as written (`command`, `ansible.builtin.command`): Ansible quotes it
+    /// so in some messages.
+    pub action: String,
 }
 
 /// Keywords inherited from plays, role entries and blocks: booleans (or templates giving
@@ -96,6 +99,8 @@ pub struct Flags {
     pub port: Option<Value>,
     /// `connection:` the connection type where no `ansible_connection` variable names one.
     pub connection: Option<Value>,
+    /// `timeout:` seconds the task may run on a host, per loop item (0: no limit).
+    pub timeout: Option<Value>,
 }
 
 impl Flags {
@@ -117,6 +122,7 @@ impl Flags {
             "remote_user" => &mut self.remote_user,
             "port" => &mut self.port,
             "connection" => &mut self.connection,
+            "timeout" => &mut self.timeout,
             _ => return None,
         })
     }
@@ -240,10 +246,11 @@ const KEYWORDS: &[&str] = &[
     "module_defaults",
     "collections",
     "ignore_unreachable",
+    "timeout",
 ];
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
-const UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger", "timeout"];
+const UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger"];
 
 /// Where task files are being read from, for relative includes and role context.
 #[derive(Debug, Clone)]
@@ -530,6 +537,7 @@ fn action_task(
             Ok(task)
         }
         _ => {
+            task.action = name.to_string();
             let resolved = super::collections::resolve(name, &src.collections, &src.playbook_dir);
             let spec = match resolved.ok_or_else(|| unknown_module(name, kpos))? {
                 super::collections::Resolved::Hearth(spec) => spec,

@@ -44,6 +44,10 @@ impl<'a> Cached<'a> {
 }
 
 impl Transport for Cached<'_> {
+    fn with_deadline<'b>(&'b self, deadline: &'b super::deadline::Deadline) -> Box<dyn Transport + 'b> {
+        self.inner.with_deadline(deadline)
+    }
+
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
         self.inner.with_become(target)
     }
@@ -140,6 +144,12 @@ mod tests {
     }
 
     impl Transport for Counting {
+        fn with_deadline<'a>(
+            &'a self,
+            d: &'a crate::transport::deadline::Deadline,
+        ) -> Box<dyn Transport + 'a> {
+            Local.with_deadline(d)
+        }
         fn with_become(&self, _: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
             Ok(Box::new(Local))
         }

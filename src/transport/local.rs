@@ -32,18 +32,12 @@ impl Transport for Local {
         posix::sudo_view(&RUNNER, target)
     }
 
+    fn with_deadline<'a>(&'a self, deadline: &'a super::deadline::Deadline) -> Box<dyn Transport + 'a> {
+        Box::new(super::local_timed::LocalTimed::new(deadline))
+    }
+
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError> {
-        let program = cmd.argv.first().ok_or_else(|| TransportError::Spawn {
-            program: String::new(),
-            message: "empty command".into(),
-        })?;
-        let mut command = Command::new(program);
-        command.args(&cmd.argv[1..]).stdout(Stdio::piped()).stderr(Stdio::piped());
-        command.stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-        if let Some(dir) = &cmd.chdir {
-            command.current_dir(dir);
-        }
-        command.envs(cmd.env.iter().map(|(k, v)| (k, v)));
+        let (mut command, program) = command(cmd)?;
         let spawn_err =
             |e: std::io::Error| TransportError::Spawn { program: program.clone(), message: e.to_string() };
         let mut child = command.spawn().map_err(spawn_err)?;
@@ -189,6 +183,22 @@ impl Transport for Local {
         names.sort();
         Ok(names)
     }
+}
+
+/// The process for `cmd` (output piped, stdin piped when there is input) and its program name.
+pub(super) fn command(cmd: &Cmd) -> Result<(Command, String), TransportError> {
+    let program = cmd
+        .argv
+        .first()
+        .ok_or_else(|| TransportError::Spawn { program: String::new(), message: "empty command".into() })?;
+    let mut command = Command::new(program);
+    command.args(&cmd.argv[1..]).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    if let Some(dir) = &cmd.chdir {
+        command.current_dir(dir);
+    }
+    command.envs(cmd.env.iter().map(|(k, v)| (k, v)));
+    Ok((command, program.clone()))
 }
 
 /// Mode of a new file: 0666 minus the process umask, read once (umask is process-wide, so

@@ -4,7 +4,9 @@
 //! modules. This layer decides nothing about desired state.
 
 pub mod cache;
+pub mod deadline;
 pub mod local;
+pub mod local_timed;
 pub mod posix;
 pub mod quote;
 pub mod runner;
@@ -140,6 +142,9 @@ pub enum TransportError {
     /// A command could not be started.
     #[error("cannot run {program}: {message}")]
     Spawn { program: String, message: String },
+    /// The task's time limit ran out: the command was killed or not started (the task fails).
+    #[error("the task's time limit ran out; its command was terminated")]
+    TimedOut,
 }
 
 impl TransportError {
@@ -176,6 +181,11 @@ pub trait Transport: Send + Sync {
     /// A view of this connection where every operation runs as `target.user`. The engine asks
     /// for it per task, so modules never see `become`.
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError>;
+    /// A view of this connection whose every operation ends by `deadline`: programs still
+    /// running then are killed on the host with their process group, and a host that stops
+    /// answering is given up. The engine asks for it per task, after `become`, so modules never
+    /// see timeouts. Required, so that no connection silently runs without the limit.
+    fn with_deadline<'a>(&'a self, deadline: &'a deadline::Deadline) -> Box<dyn Transport + 'a>;
     /// Runs a command to completion and captures its output.
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError>;
     /// Stats a path; `Ok(None)` when it does not exist. `follow` follows symbolic links.

@@ -5,6 +5,7 @@
 
 use std::sync::OnceLock;
 
+use super::deadline::{Deadline, Timed};
 use super::runner::Runner;
 use super::script::{self, ABSENT, NO_DIR, NO_PROGRAM};
 use super::sudo::SudoRunner;
@@ -102,6 +103,14 @@ fn failure_text(out: &CmdOutput) -> String {
 }
 
 impl<R: Runner> Transport for Posix<R> {
+    fn with_deadline<'a>(&'a self, deadline: &'a Deadline) -> Box<dyn Transport + 'a> {
+        let user = OnceLock::new();
+        if let Some(u) = self.user.get() {
+            let _ = user.set(u.clone());
+        }
+        Box::new(Posix { runner: Timed::new(&self.runner, deadline), user })
+    }
+
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
         if target.method == "sudo" && self.user()? == target.user {
             let same: &dyn Runner = &self.runner;

@@ -12,9 +12,9 @@ use hearth::cli::{Cli, Command, InventoryArgs, Output, RunArgs, VaultOpts};
 use hearth::execute::{self, ExecError, Options, Summary};
 use hearth::load::inventory::{self, Inventory, json_text};
 use hearth::load::playbook::load_playbook;
-use hearth::modules::args::split_kv;
 use hearth::report::{JsonReporter, Masked, ProgressReporter, Reporter, TextReporter};
 use hearth::value::{Map, Value};
+use hearth_formats::kv;
 use hearth_formats::yaml;
 
 mod main_lab;
@@ -250,14 +250,15 @@ fn extra_vars(values: &[String]) -> Result<Map, Failure> {
                 .map_err(|e| Failure::new(exit::PARSE, e))?
                 .to_value()
         } else {
-            let (kv, rest) = split_kv(raw, None);
+            let (pairs, rest) = kv::parse_kv(raw, None)
+                .map_err(|e| Failure::new(exit::BAD_OPTIONS, anyhow::anyhow!("-e '{raw}': {e}")))?;
             if !rest.is_empty() {
                 return Err(Failure::new(
                     exit::BAD_OPTIONS,
                     anyhow::anyhow!("-e '{raw}': expected key=value pairs, a YAML/JSON mapping or @file"),
                 ));
             }
-            Value::Object(kv)
+            Value::Object(pairs)
         };
         match parsed {
             Value::Object(m) => vars.extend(m),

@@ -49,6 +49,7 @@ cases!(
     language_action_local_action,
     language_async,
     language_environment,
+    language_free_form_scripts,
     language_handlers,
     language_include_role,
     language_loops_when,

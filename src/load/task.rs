@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use super::error::LoadError;
 use super::role::Role;
-use crate::modules::{self, FreeForm, Spec, args};
+use crate::modules::{self, FreeForm, Spec};
 use crate::value::{Map, Value};
+use hearth_formats::kv;
 use hearth_formats::suggest::did_you_mean;
 use hearth_formats::yaml::{self, Node, NodeKind, Pos};
 
@@ -668,21 +669,18 @@ fn module_args(spec: &Spec, value: &Node, args_kw: Option<&Node>) -> Result<Valu
     Ok(Value::Object(args))
 }
 
+/// Modules whose free-form string is a command: only Ansible's few `k=v` words are parameters.
+const COMMAND_MODULES: &[&str] = &["command", "shell", "raw", "script"];
+
 fn free_form(spec: &Spec, s: &str, pos: &Pos) -> Result<Map, LoadError> {
+    let keys = COMMAND_MODULES.contains(&spec.name).then_some(kv::FREE_FORM_KEYS);
+    let (mut map, rest) = kv::parse_kv(s, keys).map_err(|e| LoadError::at(pos, e.to_string()))?;
     match spec.free_form {
-        FreeForm::KeyValue => {
-            let (map, rest) = args::split_kv(s, None);
-            if !rest.is_empty() {
-                return Err(LoadError::at(
-                    pos,
-                    format!("{}: expected key=value arguments, got '{rest}'", spec.name),
-                ));
-            }
-            Ok(map)
+        FreeForm::KeyValue if !rest.is_empty() => {
+            Err(LoadError::at(pos, format!("{}: expected key=value arguments, got '{rest}'", spec.name)))
         }
+        FreeForm::KeyValue => Ok(map),
         FreeForm::Param(param) => {
-            let keys = (spec.params)();
-            let (mut map, rest) = args::split_kv(s, Some(keys));
             if !rest.is_empty() {
                 map.insert(param.to_string(), Value::String(rest));
             }

@@ -1,85 +1,7 @@
-//! Reading module arguments: Ansible's `key=value` strings and free-form commands, and the serde
-//! helpers every module's parameter struct uses for Ansible's loose types (bool, int, str). Modes
-//! live in `mode.rs`.
+//! The serde helpers every module's parameter struct uses for Ansible's loose types (bool, int,
+//! str). `key=value` strings are `hearth_formats::kv`; modes live in `mode.rs`.
 
-use crate::value::{Map, Value};
-
-/// Splits `src=a dest="b c" mode=0644` into pairs, honouring single and double quotes.
-/// Words that are not `key=value` are returned as the free-form rest, in order.
-pub fn split_kv(s: &str, keys: Option<&[&str]>) -> (Map, String) {
-    let mut map = Map::new();
-    let mut rest = Vec::new();
-    for word in split_words(s) {
-        match word.split_once('=') {
-            Some((k, v)) if is_key(k) && keys.is_none_or(|ks| ks.contains(&k)) => {
-                map.insert(k.to_string(), Value::String(unquote(v)));
-            }
-            _ => rest.push(word),
-        }
-    }
-    (map, rest.join(" "))
-}
-
-fn is_key(k: &str) -> bool {
-    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Splits on whitespace outside quotes, keeping quotes in the words.
-fn split_words(s: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut jinja_depth = 0usize;
-    let mut prev = '\0';
-    for c in s.chars() {
-        // Never split inside `{{ ... }}` or `{% ... %}`: Jinja expressions may contain spaces.
-        match (prev, c) {
-            ('{', '{' | '%') => jinja_depth += 1,
-            ('}', '}') | ('%', '}') => jinja_depth = jinja_depth.saturating_sub(1),
-            _ => {}
-        }
-        prev = c;
-        if escaped {
-            cur.push(c);
-            escaped = false;
-            continue;
-        }
-        match (c, quote) {
-            ('\\', _) => {
-                cur.push(c);
-                escaped = true;
-            }
-            ('"' | '\'', None) => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            (q, Some(open)) if q == open => {
-                quote = None;
-                cur.push(c);
-            }
-            (w, None) if w.is_whitespace() && jinja_depth == 0 => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-            }
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
-
-fn unquote(v: &str) -> String {
-    let b = v.as_bytes();
-    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        v[1..v.len() - 1].to_string()
-    } else {
-        v.to_string()
-    }
-}
+use crate::value::Value;
 
 /// Reads a boolean the way Ansible does: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`.
 pub fn parse_bool(v: &Value) -> Option<bool> {
@@ -158,32 +80,4 @@ pub fn de_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
         Value::String(s) => s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
         other => vec![text(&other)],
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_values_with_quotes() {
-        let (m, rest) = split_kv(r#"src=a dest="b c" mode=0644"#, None);
-        assert_eq!(m["src"], "a");
-        assert_eq!(m["dest"], "b c");
-        assert_eq!(m["mode"], "0644");
-        assert_eq!(rest, "");
-    }
-
-    #[test]
-    fn jinja_expressions_stay_whole() {
-        let (m, _) = split_kv("msg={{ x | default('a b') }} other=1", None);
-        assert_eq!(m["msg"], "{{ x | default('a b') }}");
-        assert_eq!(m["other"], "1");
-    }
-
-    #[test]
-    fn free_form_keeps_unknown_words() {
-        let (m, rest) = split_kv("echo a=b 'x y' creates=/tmp/f", Some(&["creates", "chdir"]));
-        assert_eq!(m["creates"], "/tmp/f");
-        assert_eq!(rest, "echo a=b 'x y'");
-    }
 }

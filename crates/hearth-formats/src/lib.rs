@@ -4,6 +4,7 @@
 //! Nothing here runs a template or touches a host.
 
 pub mod fnmatch;
+pub mod kv;
 pub mod pyfloat;
 pub mod pyliteral;
 pub mod pyre;

@@ -8,8 +8,8 @@ pub mod kube;
 pub mod load;
 pub mod modules;
 pub mod report;
-pub mod transport;
 
 pub use hearth_formats::{value, vault};
 pub use hearth_lab as lab;
 pub use hearth_template as template;
+pub use hearth_transport as transport;

@@ -135,7 +135,7 @@ impl Transport for Cached<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{FileKind, Local};
+    use crate::{FileKind, Local};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Counts probes reaching the real transport.
@@ -144,10 +144,7 @@ mod tests {
     }
 
     impl Transport for Counting {
-        fn with_deadline<'a>(
-            &'a self,
-            d: &'a crate::transport::deadline::Deadline,
-        ) -> Box<dyn Transport + 'a> {
+        fn with_deadline<'a>(&'a self, d: &'a crate::deadline::Deadline) -> Box<dyn Transport + 'a> {
             Local.with_deadline(d)
         }
         fn with_become(&self, _: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {

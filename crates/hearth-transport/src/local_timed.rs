@@ -157,6 +157,6 @@ mod tests {
         let err = LocalTimed::new(&d).run(&Cmd::new(["/bin/sh", "-c", &script])).unwrap_err();
         assert!(matches!(err, TransportError::TimedOut), "{err}");
         assert!(d.ran_out());
-        assert!(!crate::transport::deadline::tests::alive(&pid), "sleep left running");
+        assert!(!crate::deadline::tests::alive(&pid), "sleep left running");
     }
 }

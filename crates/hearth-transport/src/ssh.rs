@@ -18,7 +18,7 @@ use super::quote::quote;
 use super::runner::{BoxFut, Runner, Spawned, block_on};
 use super::ssh_args::{config_lines, config_text};
 use super::ssh_errors::{command_error, connect_error};
-use crate::value::Map;
+use hearth_formats::value::Map;
 
 mod control_dir;
 pub mod persist;

@@ -6,7 +6,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use crate::transport::TransportError;
+use crate::TransportError;
 
 static LIVE: Mutex<usize> = Mutex::new(0);
 

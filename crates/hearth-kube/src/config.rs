@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ::kube::config::{Config, KubeConfigOptions, Kubeconfig, KubeconfigError};
 
 use super::error::{KubeError, chain};
-use crate::value::Value;
+use hearth_formats::value::Value;
 
 /// Where the client configuration comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@ use ::kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchPara
 
 use super::client::{Cluster, Resolved, run};
 use super::error::{KubeError, from_kube, target};
-use crate::value::Value;
+use hearth_formats::value::Value;
 
 /// The field manager hearth applies as unless `server_side_apply.field_manager` says otherwise.
 pub const FIELD_MANAGER: &str = "hearth";

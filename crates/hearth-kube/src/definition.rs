@@ -3,7 +3,7 @@
 //! module's `kind`/`api_version`/`name` filled in where a document leaves them out, and the
 //! namespace placed once the object's scope is known. Pure: no API calls, no file reading.
 
-use crate::value::{Map, Value};
+use hearth_formats::value::{Map, Value};
 
 /// A definition that cannot describe Kubernetes objects.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,8 +3,8 @@
 //! masks Secret values for diffs and results, and prints objects as YAML for a unified diff.
 //! Pure: the objects come from the API layer, the diff is drawn by the reporter.
 
-use crate::value::{Map, Value};
 use hearth_formats::pyyaml::{YamlStyle, dump};
+use hearth_formats::value::{Map, Value};
 
 /// What a Secret value is replaced with in diffs and results (Ansible's no_log placeholder).
 pub const MASK: &str = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER";

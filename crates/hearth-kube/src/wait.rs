@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::value::Value;
+use hearth_formats::value::Value;
 
 /// `wait_condition:`: the status condition to wait for.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

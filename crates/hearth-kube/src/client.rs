@@ -12,8 +12,8 @@ use ::kube::discovery::ApiResource;
 
 use super::config::{self, ClientKey};
 use super::error::{KubeError, from_kube};
-use crate::transport::runner::block_on;
-use crate::value::Value;
+use hearth_formats::value::Value;
+use hearth_transport::runner::block_on;
 
 /// A connected cluster: the client, where it points, and what it serves.
 pub struct Cluster {

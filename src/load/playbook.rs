@@ -411,15 +411,7 @@ fn check_notify(play: &Play) -> Result<(), LoadError> {
 
 /// Loads a vars file (`vars_files:`); the file must be a mapping.
 pub fn load_vars_file(path: &Path) -> Result<Map, LoadError> {
-    let node = yaml::parse_file(path)?;
-    match node.to_value() {
-        Value::Object(m) => Ok(m),
-        Value::Null => Ok(Map::new()),
-        _ => Err(LoadError::at(
-            &node.pos,
-            format!("a vars file must be a mapping, got a {}", node.type_name()),
-        )),
-    }
+    Ok(yaml::parse_vars_file(path)?)
 }
 
 /// Re-export for the engine: task-level helpers.

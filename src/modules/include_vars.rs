@@ -132,7 +132,7 @@ impl Module for IncludeVars {
         let mut vars = Map::new();
         let mut loaded = Vec::new();
         for f in self.files(ctx)? {
-            let m = crate::load::playbook::load_vars_file(&f).map_err(|e| ModuleError::msg(e.to_string()))?;
+            let m = hearth_formats::yaml::parse_vars_file(&f).map_err(|e| ModuleError::msg(e.to_string()))?;
             vars.extend(m);
             loaded.push(Value::String(f.display().to_string()));
         }

@@ -82,6 +82,19 @@ pub enum YamlError {
     /// A vaulted file or `!vault` value could not be decrypted.
     #[error(transparent)]
     Vault(#[from] crate::vault::VaultError),
+    /// A vars file holds something other than a mapping of names to values.
+    #[error("{pos}: a vars file must be a mapping, got a {got}")]
+    NotMapping { pos: Pos, got: &'static str },
+}
+
+/// Reads a vars file (`vars_files:`, `include_vars`, group_vars): a mapping, or nothing.
+pub fn parse_vars_file(path: &Path) -> Result<Map, YamlError> {
+    let node = parse_file(path)?;
+    match node.to_value() {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(YamlError::NotMapping { pos: node.pos.clone(), got: node.type_name() }),
+    }
 }
 
 /// Reads and parses a YAML file into a node tree (`Null` for an empty file).

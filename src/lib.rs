@@ -3,13 +3,13 @@
 
 pub mod cli;
 pub mod execute;
-pub mod facts;
 pub mod load;
-pub mod modules;
 pub mod report;
 
 pub use hearth_formats::{value, vault};
 pub use hearth_kube as kube;
 pub use hearth_lab as lab;
+pub use hearth_modules as modules;
+pub use hearth_modules::facts;
 pub use hearth_template as template;
 pub use hearth_transport as transport;

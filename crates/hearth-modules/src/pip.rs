@@ -1,0 +1,249 @@
+//! `pip`: install, upgrade and remove Python packages with the host's pip, optionally in a
+//! virtualenv it creates. It reads `pip list --format=freeze` to decide (so present/absent
+//! are idempotent and check mode changes nothing), then runs one pip command.
+
+pub mod spec;
+
+use serde::Deserialize;
+
+use super::{Ctx, Module, ModuleError, Plan};
+use hearth_formats::value::{Map, Value};
+use hearth_transport::{Cmd, Transport};
+use spec::{is_path_or_url, normalize, parse_freeze, parse_req, satisfies};
+
+/// Parameters of `pip`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pip {
+    /// Package names or specifiers (`foo`, `foo==1.0`, `foo>=2`), a list or comma-separated.
+    #[serde(default, deserialize_with = "super::args::de_list")]
+    pub name: Vec<String>,
+    /// The version for a single `name`.
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
+    pub version: Option<String>,
+    /// `present` (default), `absent`, `latest` or `forcereinstall`.
+    #[serde(default = "present")]
+    pub state: String,
+    /// A requirements file for `pip install -r`.
+    pub requirements: Option<String>,
+    /// A virtualenv directory to install into (created when missing).
+    pub virtualenv: Option<String>,
+    /// The command creating the virtualenv (default `virtualenv`).
+    #[serde(default = "virtualenv")]
+    pub virtualenv_command: String,
+    /// The Python for the new virtualenv (`--python` / the venv's interpreter).
+    pub virtualenv_python: Option<String>,
+    /// Give the virtualenv access to the global site-packages.
+    #[serde(default, deserialize_with = "super::args::de_bool")]
+    pub virtualenv_site_packages: bool,
+    /// The pip executable to use (e.g. `pip3`).
+    pub executable: Option<String>,
+    /// Extra arguments passed to pip.
+    pub extra_args: Option<String>,
+    /// Directory to run pip in.
+    pub chdir: Option<String>,
+    /// Install in editable mode (`-e`).
+    #[serde(default, deserialize_with = "super::args::de_bool")]
+    pub editable: bool,
+    /// The umask for the pip run (octal string, e.g. `0022`).
+    #[serde(default, deserialize_with = "super::args::de_opt_str")]
+    pub umask: Option<String>,
+}
+
+fn present() -> String {
+    "present".into()
+}
+
+fn virtualenv() -> String {
+    "virtualenv".into()
+}
+
+fn sh(
+    host: &dyn Transport,
+    script: &str,
+    args: &[String],
+    chdir: &Option<String>,
+) -> Result<(i32, String, String), ModuleError> {
+    let mut argv = vec!["/bin/sh".to_string(), "-c".into(), script.into(), "sh".into()];
+    argv.extend(args.iter().cloned());
+    let mut cmd = Cmd::new(argv);
+    cmd.chdir = chdir.clone();
+    let out = host.run(&cmd)?;
+    Ok((
+        out.rc,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+fn split(s: &str) -> Result<Vec<String>, ModuleError> {
+    shlex::split(s).ok_or_else(|| ModuleError::msg(format!("cannot split: {s}")))
+}
+
+impl Pip {
+    /// The pip to run as argv words (`<venv>/bin/pip`, `executable`, or pip3/pip on PATH).
+    fn pip(&self, host: &dyn Transport) -> Result<Vec<String>, ModuleError> {
+        if let Some(v) = &self.virtualenv {
+            return Ok(vec![format!("{}/bin/pip", v.trim_end_matches('/'))]);
+        }
+        if let Some(e) = &self.executable {
+            return split(e);
+        }
+        let (_, out, _) = sh(host, "command -v pip3 || command -v pip", &[], &None)?;
+        match out.lines().next() {
+            Some(p) if !p.trim().is_empty() => Ok(vec![p.trim().to_string()]),
+            _ => Err(ModuleError::msg("Unable to find any of pip3 to use.  pip needs to be installed.")),
+        }
+    }
+
+    fn venv_cmd(&self) -> Result<Vec<String>, ModuleError> {
+        let mut argv = split(&self.virtualenv_command)?;
+        let is_venv = argv.iter().any(|a| a == "venv" || a == "pyvenv" || a.ends_with("pyvenv"));
+        if self.virtualenv_site_packages {
+            argv.push("--system-site-packages".into());
+        }
+        if let Some(py) = &self.virtualenv_python {
+            if is_venv {
+                return Err(ModuleError::msg(
+                    "virtualenv_python should not be used when using the venv module or pyvenv as virtualenv_command",
+                ));
+            }
+            argv.push(format!("--python={py}"));
+        }
+        argv.push(self.virtualenv.clone().unwrap_or_default());
+        Ok(argv)
+    }
+
+    fn names(&self) -> Result<Vec<String>, ModuleError> {
+        match (&self.version, self.name.as_slice()) {
+            (Some(_), []) => Err(ModuleError::msg("version is set while name is not.")),
+            (Some(v), [n]) => Ok(vec![format!("{n}=={v}")]),
+            (Some(_), _) => Err(ModuleError::msg(
+                "'version' argument is ambiguous when installing multiple package distributions. Please specify version restrictions next to each package in 'name' argument.",
+            )),
+            (None, n) => Ok(n.to_vec()),
+        }
+    }
+}
+
+impl Module for Pip {
+    fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
+        let state = self.state.as_str();
+        if !["present", "absent", "latest", "forcereinstall"].contains(&state) {
+            return Err(ModuleError::msg(format!(
+                "value of state must be one of: present, absent, latest, forcereinstall, got: {state}"
+            )));
+        }
+        let names = self.names()?;
+        if names.is_empty() && self.requirements.is_none() {
+            return Err(ModuleError::msg("one of the following is required: name, requirements"));
+        }
+        let host = ctx.host;
+        let venv_missing = match &self.virtualenv {
+            Some(v) => host.stat(&format!("{}/bin/activate", v.trim_end_matches('/')), true)?.is_none(),
+            None => false,
+        };
+        let pip = self.pip(host)?;
+        let installed = if venv_missing {
+            Default::default()
+        } else {
+            let mut argv = pip.clone();
+            argv.extend(["list".into(), "--format=freeze".into(), "--disable-pip-version-check".into()]);
+            let (rc, out, err) = sh(host, "\"$@\"", &argv, &self.chdir)?;
+            if rc != 0 {
+                return Err(ModuleError::msg(format!("Unable to list installed packages: {}", err.trim())));
+            }
+            parse_freeze(&out)
+        };
+        let reqs: Vec<_> = names.iter().map(|n| parse_req(n)).collect();
+        let have = |r: &spec::Req| installed.get(&normalize(&r.name));
+        let ok = |r: &spec::Req| have(r).is_some_and(|v| r.specs.iter().all(|(op, w)| satisfies(v, op, w)));
+        let opaque = self.requirements.is_some() || names.iter().any(|n| is_path_or_url(n)) || self.editable;
+        let need = match state {
+            "absent" => !venv_missing && reqs.iter().any(|r| have(r).is_some()),
+            "present" => venv_missing || opaque || !reqs.iter().all(ok),
+            _ => true,
+        };
+        let mut sub: Vec<String> = match state {
+            "absent" => vec!["uninstall".into(), "-y".into()],
+            "latest" => vec!["install".into(), "-U".into()],
+            "forcereinstall" => vec!["install".into(), "-U".into(), "--force-reinstall".into()],
+            _ => vec!["install".into()],
+        };
+        if let Some(extra) = &self.extra_args {
+            sub.extend(split(extra)?);
+        }
+        if self.editable {
+            sub.push("-e".into());
+        }
+        if let Some(r) = &self.requirements {
+            sub.extend(["-r".into(), r.clone()]);
+        }
+        sub.extend(names.iter().cloned());
+        let mut argv = pip.clone();
+        argv.extend(sub);
+        let shown = argv.join(" ");
+        let mut base = Map::new();
+        base.insert("cmd".into(), Value::String(shown.clone()));
+        base.insert("name".into(), Value::from(names.clone()));
+        base.insert("requirements".into(), self.requirements.clone().map_or(Value::Null, Value::String));
+        base.insert("version".into(), self.version.clone().map_or(Value::Null, Value::String));
+        base.insert("virtualenv".into(), self.virtualenv.clone().map_or(Value::Null, Value::String));
+        base.insert("state".into(), Value::String(state.into()));
+        if !need {
+            let mut p = Plan::ok("all packages as requested");
+            p.result = base;
+            p.result.insert("stdout".into(), Value::String(String::new()));
+            p.result.insert("stderr".into(), Value::String(String::new()));
+            return Ok(p);
+        }
+        let me = self.clone();
+        let before = installed.clone();
+        let latest_names: Vec<String> = reqs.iter().map(|r| normalize(&r.name)).collect();
+        let check_latest = state == "latest" && !opaque && !venv_missing;
+        let mut plan = Plan::change(
+            format!("pip {}", names.join(" ")),
+            Box::new(move |ctx: &Ctx| {
+                let mut res = base.clone();
+                let (mut stdout, mut stderr) = (String::new(), String::new());
+                if venv_missing {
+                    let (rc, o, e) = sh(ctx.host, "\"$@\"", &me.venv_cmd()?, &me.chdir)?;
+                    stdout.push_str(&o);
+                    stderr.push_str(&e);
+                    if rc != 0 {
+                        res.insert("stdout".into(), Value::String(stdout));
+                        res.insert("stderr".into(), Value::String(stderr));
+                        return Err(ModuleError::Failed {
+                            msg: "Unable to create the virtualenv".into(),
+                            result: res,
+                        });
+                    }
+                }
+                let script = match &me.umask {
+                    Some(u) => format!("umask {u} && \"$@\""),
+                    None => "\"$@\"".into(),
+                };
+                let (rc, o, e) = sh(ctx.host, &script, &argv, &me.chdir)?;
+                stdout.push_str(&o);
+                stderr.push_str(&e);
+                res.insert("stdout".into(), Value::String(stdout.clone()));
+                res.insert("stderr".into(), Value::String(stderr.clone()));
+                if rc != 0 {
+                    let msg = format!("stdout: {stdout}\n\n:stderr: {stderr}");
+                    return Err(ModuleError::Failed { msg, result: res });
+                }
+                if check_latest {
+                    let mut l = pip.clone();
+                    l.extend(["list".into(), "--format=freeze".into(), "--disable-pip-version-check".into()]);
+                    let (_, out, _) = sh(ctx.host, "\"$@\"", &l, &me.chdir)?;
+                    let after = parse_freeze(&out);
+                    let same = latest_names.iter().all(|n| before.get(n) == after.get(n));
+                    res.insert("changed".into(), Value::Bool(!same));
+                }
+                Ok(res)
+            }),
+        );
+        plan.result.insert("cmd".into(), Value::String(shown));
+        Ok(plan)
+    }
+}

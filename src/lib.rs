@@ -2,10 +2,8 @@
 //! `cli` → `load` → `execute` → `modules` → `transport`, with `report` the only code that prints.
 
 pub mod cli;
-pub mod execute;
-pub mod load;
-pub mod report;
 
+pub use hearth_engine::{execute, load, report};
 pub use hearth_formats::{value, vault};
 pub use hearth_kube as kube;
 pub use hearth_lab as lab;

@@ -317,10 +317,10 @@ fn single_var(s: &str, ctx: &minijinja::Value) -> Option<Value> {
 /// Rendered text that looks like a list, a mapping or a bool becomes one when it parses as a
 /// Python literal (JSON's `true`/`false`/`null` included); any other text stays a string.
 fn text_to_value(text: String) -> Value {
-    if text.starts_with(['{', '[']) || text == "True" || text == "False" {
-        if let Some(v) = hearth_formats::pyliteral::literal_eval_json(&text) {
-            return v;
-        }
+    if (text.starts_with(['{', '[']) || text == "True" || text == "False")
+        && let Some(v) = hearth_formats::pyliteral::literal_eval_json(&text)
+    {
+        return v;
     }
     Value::String(text)
 }

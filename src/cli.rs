@@ -198,7 +198,16 @@ pub enum VaultCommand {
 pub struct VaultFiles {
     /// The files (`-` or none: standard input).
     pub files: Vec<PathBuf>,
-    /// Write the result here instead of in place (`-`: standard output).
+    /// Where the result goes and the secrets.
+    #[command(flatten)]
+    pub write: VaultWrite,
+}
+
+/// Where `encrypt`, `decrypt`, `view` and `encrypt_string` write, and their secrets.
+#[derive(Debug, Args)]
+pub struct VaultWrite {
+    /// Write the result here (`-`: standard output) instead of in place, or for
+    /// `encrypt_string` instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The vault id to encrypt with, when several secrets are given.
@@ -240,15 +249,9 @@ pub struct VaultStrings {
     /// Ask for the value to encrypt on the terminal, without echo.
     #[arg(short = 'p', long = "prompt")]
     pub prompt: bool,
-    /// Write the result here instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// The vault id to encrypt with, when several secrets are given.
-    #[arg(long, value_name = "LABEL")]
-    pub encrypt_vault_id: Option<String>,
-    /// The secrets.
+    /// Where the result goes and the secrets.
     #[command(flatten)]
-    pub vault: VaultOpts,
+    pub write: VaultWrite,
 }
 
 /// Options of `hearth lab`.

@@ -69,8 +69,8 @@ fn is_stdin(files: &[PathBuf]) -> bool {
 }
 
 fn encrypt(a: &VaultFiles) -> Result<u8, Failure> {
-    let ring = keyring(&a.vault, true)?;
-    let label = a.encrypt_vault_id.as_deref();
+    let ring = keyring(&a.write.vault, true)?;
+    let label = a.write.encrypt_vault_id.as_deref();
     for_each_input(a, |data, shown| {
         if is_vaulted(&data) {
             return Err(Failure::new(exit::ERROR, anyhow::anyhow!("{shown}: input is already encrypted")));
@@ -84,7 +84,7 @@ fn encrypt(a: &VaultFiles) -> Result<u8, Failure> {
 }
 
 fn decrypt(a: &VaultFiles, view: bool) -> Result<u8, Failure> {
-    let ring = keyring(&a.vault, false)?;
+    let ring = keyring(&a.write.vault, false)?;
     let decrypt_one = |data: Vec<u8>, shown: &str| {
         if !is_vaulted(&data) {
             return Err(Failure::new(
@@ -140,7 +140,7 @@ fn for_each_input(
     a: &VaultFiles,
     mut transform: impl FnMut(Vec<u8>, &str) -> Result<Vec<u8>, Failure>,
 ) -> Result<(), Failure> {
-    if a.output.is_some() && a.files.len() > 1 {
+    if a.write.output.is_some() && a.files.len() > 1 {
         return Err(Failure::new(
             exit::BAD_OPTIONS,
             anyhow::anyhow!("--output can only be used with a single file"),
@@ -149,7 +149,7 @@ fn for_each_input(
     let stdin = is_stdin(&a.files);
     for (data, shown) in inputs(&a.files)? {
         let result = transform(data, &shown)?;
-        match a.output.as_deref() {
+        match a.write.output.as_deref() {
             Some(p) if p.as_os_str() == "-" => write_stdout(&result),
             Some(p) => write_atomic(p, &result).map_err(fail)?,
             None if stdin => write_stdout(&result),
@@ -193,13 +193,13 @@ fn encrypt_string(a: &VaultStrings) -> Result<u8, Failure> {
         let data = read_stdin()?;
         values.push((a.stdin_name.clone().or_else(|| a.names.get(values.len()).cloned()), data));
     }
-    let ring = keyring(&a.vault, true)?;
+    let ring = keyring(&a.write.vault, true)?;
     let mut out = String::new();
     for (name, plain) in &values {
-        let text = ring.encrypt(plain, a.encrypt_vault_id.as_deref()).map_err(fail)?;
+        let text = ring.encrypt(plain, a.write.encrypt_vault_id.as_deref()).map_err(fail)?;
         out.push_str(&yaml_block(name.as_deref(), &text));
     }
-    match a.output.as_deref() {
+    match a.write.output.as_deref() {
         Some(p) if p.as_os_str() != "-" => write_atomic(p, out.as_bytes()).map_err(fail)?,
         _ => write_stdout(out.as_bytes()),
     }

@@ -4,6 +4,8 @@
 
 pub mod spec;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use super::{Ctx, Module, ModuleError, Plan};
@@ -144,17 +146,7 @@ impl Module for Pip {
             None => false,
         };
         let pip = self.pip(host)?;
-        let installed = if venv_missing {
-            Default::default()
-        } else {
-            let mut argv = pip.clone();
-            argv.extend(["list".into(), "--format=freeze".into(), "--disable-pip-version-check".into()]);
-            let (rc, out, err) = sh(host, "\"$@\"", &argv, &self.chdir)?;
-            if rc != 0 {
-                return Err(ModuleError::msg(format!("Unable to list installed packages: {}", err.trim())));
-            }
-            parse_freeze(&out)
-        };
+        let installed = if venv_missing { Default::default() } else { self.installed(host, &pip)? };
         let reqs: Vec<_> = names.iter().map(|n| parse_req(n)).collect();
         let have = |r: &spec::Req| installed.get(&normalize(&r.name));
         let ok = |r: &spec::Req| have(r).is_some_and(|v| r.specs.iter().all(|(op, w)| satisfies(v, op, w)));
@@ -164,32 +156,9 @@ impl Module for Pip {
             "present" => venv_missing || opaque || !reqs.iter().all(ok),
             _ => true,
         };
-        let mut sub: Vec<String> = match state {
-            "absent" => vec!["uninstall".into(), "-y".into()],
-            "latest" => vec!["install".into(), "-U".into()],
-            "forcereinstall" => vec!["install".into(), "-U".into(), "--force-reinstall".into()],
-            _ => vec!["install".into()],
-        };
-        if let Some(extra) = &self.extra_args {
-            sub.extend(split(extra)?);
-        }
-        if self.editable {
-            sub.push("-e".into());
-        }
-        if let Some(r) = &self.requirements {
-            sub.extend(["-r".into(), r.clone()]);
-        }
-        sub.extend(names.iter().cloned());
-        let mut argv = pip.clone();
-        argv.extend(sub);
+        let argv = self.pip_argv(&pip, &names)?;
         let shown = argv.join(" ");
-        let mut base = Map::new();
-        base.insert("cmd".into(), Value::String(shown.clone()));
-        base.insert("name".into(), Value::from(names.clone()));
-        base.insert("requirements".into(), self.requirements.clone().map_or(Value::Null, Value::String));
-        base.insert("version".into(), self.version.clone().map_or(Value::Null, Value::String));
-        base.insert("virtualenv".into(), self.virtualenv.clone().map_or(Value::Null, Value::String));
-        base.insert("state".into(), Value::String(state.into()));
+        let base = self.base_result(&shown, &names);
         if !need {
             let mut p = Plan::ok("all packages as requested");
             p.result = base;
@@ -197,53 +166,127 @@ impl Module for Pip {
             p.result.insert("stderr".into(), Value::String(String::new()));
             return Ok(p);
         }
-        let me = self.clone();
-        let before = installed.clone();
-        let latest_names: Vec<String> = reqs.iter().map(|r| normalize(&r.name)).collect();
-        let check_latest = state == "latest" && !opaque && !venv_missing;
-        let mut plan = Plan::change(
-            format!("pip {}", names.join(" ")),
-            Box::new(move |ctx: &Ctx| {
-                let mut res = base.clone();
-                let (mut stdout, mut stderr) = (String::new(), String::new());
-                if venv_missing {
-                    let (rc, o, e) = sh(ctx.host, "\"$@\"", &me.venv_cmd()?, &me.chdir)?;
-                    stdout.push_str(&o);
-                    stderr.push_str(&e);
-                    if rc != 0 {
-                        res.insert("stdout".into(), Value::String(stdout));
-                        res.insert("stderr".into(), Value::String(stderr));
-                        return Err(ModuleError::Failed {
-                            msg: "Unable to create the virtualenv".into(),
-                            result: res,
-                        });
-                    }
-                }
-                let script = match &me.umask {
-                    Some(u) => format!("umask {u} && \"$@\""),
-                    None => "\"$@\"".into(),
-                };
-                let (rc, o, e) = sh(ctx.host, &script, &argv, &me.chdir)?;
-                stdout.push_str(&o);
-                stderr.push_str(&e);
-                res.insert("stdout".into(), Value::String(stdout.clone()));
-                res.insert("stderr".into(), Value::String(stderr.clone()));
-                if rc != 0 {
-                    let msg = format!("stdout: {stdout}\n\n:stderr: {stderr}");
-                    return Err(ModuleError::Failed { msg, result: res });
-                }
-                if check_latest {
-                    let mut l = pip.clone();
-                    l.extend(["list".into(), "--format=freeze".into(), "--disable-pip-version-check".into()]);
-                    let (_, out, _) = sh(ctx.host, "\"$@\"", &l, &me.chdir)?;
-                    let after = parse_freeze(&out);
-                    let same = latest_names.iter().all(|n| before.get(n) == after.get(n));
-                    res.insert("changed".into(), Value::Bool(!same));
-                }
-                Ok(res)
-            }),
-        );
+        let run = Run {
+            me: self.clone(),
+            base,
+            argv,
+            pip,
+            venv_missing,
+            before: installed,
+            latest_names: reqs.iter().map(|r| normalize(&r.name)).collect(),
+            check_latest: state == "latest" && !opaque && !venv_missing,
+        };
+        let mut plan =
+            Plan::change(format!("pip {}", names.join(" ")), Box::new(move |ctx: &Ctx| run.act(ctx)));
         plan.result.insert("cmd".into(), Value::String(shown));
         Ok(plan)
+    }
+}
+
+impl Pip {
+    /// What `pip list --format=freeze` says is installed.
+    fn installed(
+        &self,
+        host: &dyn Transport,
+        pip: &[String],
+    ) -> Result<BTreeMap<String, String>, ModuleError> {
+        let mut argv = pip.to_vec();
+        argv.extend(["list".into(), "--format=freeze".into(), "--disable-pip-version-check".into()]);
+        let (rc, out, err) = sh(host, "\"$@\"", &argv, &self.chdir)?;
+        if rc != 0 {
+            return Err(ModuleError::msg(format!("Unable to list installed packages: {}", err.trim())));
+        }
+        Ok(parse_freeze(&out))
+    }
+
+    /// The pip command line for the wanted state.
+    fn pip_argv(&self, pip: &[String], names: &[String]) -> Result<Vec<String>, ModuleError> {
+        let mut argv = pip.to_vec();
+        argv.extend(match self.state.as_str() {
+            "absent" => vec!["uninstall".into(), "-y".into()],
+            "latest" => vec!["install".into(), "-U".into()],
+            "forcereinstall" => vec!["install".into(), "-U".into(), "--force-reinstall".into()],
+            _ => vec!["install".into()],
+        });
+        if let Some(extra) = &self.extra_args {
+            argv.extend(split(extra)?);
+        }
+        if self.editable {
+            argv.push("-e".into());
+        }
+        if let Some(r) = &self.requirements {
+            argv.extend(["-r".into(), r.clone()]);
+        }
+        argv.extend(names.iter().cloned());
+        Ok(argv)
+    }
+
+    /// The result fields Ansible's pip module returns whether or not it ran.
+    fn base_result(&self, shown: &str, names: &[String]) -> Map {
+        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+        let mut base = Map::new();
+        base.insert("cmd".into(), Value::String(shown.to_string()));
+        base.insert("name".into(), Value::from(names.to_vec()));
+        base.insert("requirements".into(), text(&self.requirements));
+        base.insert("version".into(), text(&self.version));
+        base.insert("virtualenv".into(), text(&self.virtualenv));
+        base.insert("state".into(), Value::String(self.state.clone()));
+        base
+    }
+}
+
+/// The planned pip run: the virtualenv if missing, then pip, then (for `latest`) whether
+/// anything changed.
+struct Run {
+    me: Pip,
+    base: Map,
+    argv: Vec<String>,
+    pip: Vec<String>,
+    venv_missing: bool,
+    before: BTreeMap<String, String>,
+    latest_names: Vec<String>,
+    check_latest: bool,
+}
+
+impl Run {
+    fn act(&self, ctx: &Ctx) -> Result<Map, ModuleError> {
+        let me = &self.me;
+        let mut res = self.base.clone();
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        if self.venv_missing {
+            let (rc, o, e) = sh(ctx.host, "\"$@\"", &me.venv_cmd()?, &me.chdir)?;
+            stdout.push_str(&o);
+            stderr.push_str(&e);
+            if rc != 0 {
+                res.insert("stdout".into(), Value::String(stdout));
+                res.insert("stderr".into(), Value::String(stderr));
+                return Err(ModuleError::Failed {
+                    msg: "Unable to create the virtualenv".into(),
+                    result: res,
+                });
+            }
+        }
+        let script = match &me.umask {
+            Some(u) => format!("umask {u} && \"$@\""),
+            None => "\"$@\"".into(),
+        };
+        let (rc, o, e) = sh(ctx.host, &script, &self.argv, &me.chdir)?;
+        stdout.push_str(&o);
+        stderr.push_str(&e);
+        res.insert("stdout".into(), Value::String(stdout.clone()));
+        res.insert("stderr".into(), Value::String(stderr.clone()));
+        if rc != 0 {
+            let msg = format!("stdout: {stdout}\n\n:stderr: {stderr}");
+            return Err(ModuleError::Failed { msg, result: res });
+        }
+        if self.check_latest {
+            let mut list = self.pip.clone();
+            list.extend(["list".into(), "--format=freeze".into(), "--disable-pip-version-check".into()]);
+            let (_, out, _) = sh(ctx.host, "\"$@\"", &list, &me.chdir)?;
+            let after = parse_freeze(&out);
+            let same = self.latest_names.iter().all(|n| self.before.get(n) == after.get(n));
+            res.insert("changed".into(), Value::Bool(!same));
+        }
+        Ok(res)
     }
 }

@@ -62,76 +62,80 @@ fn sysfs(found: &mut Found, text: &str) -> Vec<String> {
         if dev.is_empty() {
             continue;
         }
-        let m = found.entry(&dev);
-        let s = |v: &str| Value::String(v.to_string());
-        let first = |v: &str| s(v.split_whitespace().next().unwrap_or(""));
-        match key {
-            "address" if !value.is_empty() && value != "00:00:00:00:00:00" => {
-                m.insert("macaddress".into(), s(value));
-            }
-            "mtu" => {
-                if let Ok(n) = value.parse::<u64>() {
-                    m.insert("mtu".into(), Value::from(n));
-                }
-            }
-            "operstate" => {
-                m.insert("active".into(), Value::Bool(value != "down"));
-            }
-            "type" if !m.contains_key("type") => {
-                m.insert("type".into(), s(kind(value)));
-            }
-            "module" => {
-                m.insert("module".into(), s(value.rsplit('/').next().unwrap_or(value)));
-            }
-            "brif" => {
-                m.insert("type".into(), s("bridge"));
-                let members = value.split_whitespace().map(s).collect();
-                m.insert("interfaces".into(), Value::Array(members));
-            }
-            "bridge/bridge_id" => {
-                m.insert("id".into(), s(value));
-            }
-            "bridge/stp_state" => {
-                m.insert("stp".into(), Value::Bool(value == "1"));
-            }
-            "bonding/slaves" => {
-                m.insert("type".into(), s("bonding"));
-                m.insert("slaves".into(), Value::Array(value.split_whitespace().map(s).collect()));
-            }
-            "bonding/mode" => {
-                m.insert("mode".into(), first(value));
-            }
-            "bonding/miimon" => {
-                m.insert("miimon".into(), first(value));
-            }
-            "bonding/lacp_rate" => {
-                m.insert("lacp_rate".into(), first(value));
-            }
-            "bonding/primary" if !value.is_empty() => {
-                m.insert("primary".into(), s(value));
-            }
-            "bonding/all_slaves_active" if m.contains_key("primary") => {
-                m.insert("all_slaves_active".into(), Value::Bool(value == "1"));
-            }
-            "bonding_slave/perm_hwaddr" => {
-                m.insert("perm_macaddress".into(), s(value));
-            }
-            "pciid" => {
-                m.insert("pciid".into(), s(value.rsplit('/').next().unwrap_or(value)));
-            }
-            "speed" => {
-                if let Ok(n) = value.parse::<i64>() {
-                    m.insert("speed".into(), Value::from(n));
-                }
-            }
-            "flags" => {
-                let bits = u64::from_str_radix(value.trim_start_matches("0x"), 16).unwrap_or(0);
-                m.insert("promisc".into(), Value::Bool(bits & 0x100 != 0));
-            }
-            _ => {}
-        }
+        set_attribute(found.entry(&dev), key, value);
     }
     devices
+}
+
+/// One `key=value` line of a device's sysfs attributes as the facts Ansible derives from it.
+fn set_attribute(m: &mut Map, key: &str, value: &str) {
+    let s = |v: &str| Value::String(v.to_string());
+    let first = |v: &str| s(v.split_whitespace().next().unwrap_or(""));
+    match key {
+        "address" if !value.is_empty() && value != "00:00:00:00:00:00" => {
+            m.insert("macaddress".into(), s(value));
+        }
+        "mtu" => {
+            if let Ok(n) = value.parse::<u64>() {
+                m.insert("mtu".into(), Value::from(n));
+            }
+        }
+        "operstate" => {
+            m.insert("active".into(), Value::Bool(value != "down"));
+        }
+        "type" if !m.contains_key("type") => {
+            m.insert("type".into(), s(kind(value)));
+        }
+        "module" => {
+            m.insert("module".into(), s(value.rsplit('/').next().unwrap_or(value)));
+        }
+        "brif" => {
+            m.insert("type".into(), s("bridge"));
+            let members = value.split_whitespace().map(s).collect();
+            m.insert("interfaces".into(), Value::Array(members));
+        }
+        "bridge/bridge_id" => {
+            m.insert("id".into(), s(value));
+        }
+        "bridge/stp_state" => {
+            m.insert("stp".into(), Value::Bool(value == "1"));
+        }
+        "bonding/slaves" => {
+            m.insert("type".into(), s("bonding"));
+            m.insert("slaves".into(), Value::Array(value.split_whitespace().map(s).collect()));
+        }
+        "bonding/mode" => {
+            m.insert("mode".into(), first(value));
+        }
+        "bonding/miimon" => {
+            m.insert("miimon".into(), first(value));
+        }
+        "bonding/lacp_rate" => {
+            m.insert("lacp_rate".into(), first(value));
+        }
+        "bonding/primary" if !value.is_empty() => {
+            m.insert("primary".into(), s(value));
+        }
+        "bonding/all_slaves_active" if m.contains_key("primary") => {
+            m.insert("all_slaves_active".into(), Value::Bool(value == "1"));
+        }
+        "bonding_slave/perm_hwaddr" => {
+            m.insert("perm_macaddress".into(), s(value));
+        }
+        "pciid" => {
+            m.insert("pciid".into(), s(value.rsplit('/').next().unwrap_or(value)));
+        }
+        "speed" => {
+            if let Ok(n) = value.parse::<i64>() {
+                m.insert("speed".into(), Value::from(n));
+            }
+        }
+        "flags" => {
+            let bits = u64::from_str_radix(value.trim_start_matches("0x"), 16).unwrap_or(0);
+            m.insert("promisc".into(), Value::Bool(bits & 0x100 != 0));
+        }
+        _ => {}
+    }
 }
 
 /// One address line of `ip -o addr show`: device, the words Ansible reads (from `inet`/`inet6`

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::merge::merge_patch;
 use super::openapi;
-use super::resources::{self};
+use super::resources::{self, Registry, ResourceType};
 use super::shared::{Body, Shared};
 use super::status::ApiError;
 use super::store::{PatchKind, Store, WriteOpts};
@@ -111,25 +111,8 @@ async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let get = req.method() == Method::GET;
     let registry = shared.store.lock().map_err(|_| ApiError::no_route())?.registry.clone();
-    match segs.as_slice() {
-        ["version"] if get => return Ok(json(200, &resources::version())),
-        ["api"] if get => return Ok(json(200, &registry.core_versions())),
-        ["apis"] if get => return Ok(json(200, &registry.group_list())),
-        ["api", v] if get => {
-            return registry.resource_list("", v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
-        }
-        ["apis", g] if get => return registry.group(g).map(|d| json(200, &d)).ok_or_else(ApiError::no_route),
-        ["apis", g, v] if get => {
-            return registry.resource_list(g, v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
-        }
-        ["openapi", "v3"] if get => return Ok(json(200, &openapi::index(&registry))),
-        ["openapi", "v3", "api", v] if get => {
-            return openapi::document(&registry, "", v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
-        }
-        ["openapi", "v3", "apis", g, v] if get => {
-            return openapi::document(&registry, g, v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route);
-        }
-        _ => {}
+    if let Some(found) = discovery(&registry, &segs, get) {
+        return found;
     }
     let (group, version, rest) = match segs.as_slice() {
         ["api", v, rest @ ..] => ("", *v, rest),
@@ -169,21 +152,7 @@ async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let name = name.map(str::to_string);
     let rt = &rt;
     if let (Some("status"), Some(n), false) = (sub, &name, method == Method::GET) {
-        let current = store.get(rt, &ns, n)?;
-        let body = parse_body(&bytes)?;
-        let status = match (method, content_type.as_str()) {
-            (Method::PUT, _) => body["status"].clone(),
-            (Method::PATCH, "application/merge-patch+json" | "application/strategic-merge-patch+json") => {
-                merge_patch(&current, &body)["status"].clone()
-            }
-            (Method::PATCH, other) => return Err(ApiError::unsupported_media(other)),
-            _ => return Err(ApiError::method_not_allowed()),
-        };
-        if !opts.dry_run {
-            let generation = current["metadata"]["generation"].as_i64().unwrap_or(1);
-            store.set_status(&Store::key(rt, &ns, n), generation, status, &opts.manager);
-        }
-        return Ok(json(200, &store.get(rt, &ns, n)?));
+        return write_status(&mut store, rt, (&ns, n), (method, content_type.as_str()), &bytes, &opts);
     }
     match (method, name) {
         (Method::GET, None) => {
@@ -212,6 +181,58 @@ async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         }
         _ => Err(ApiError::method_not_allowed()),
     }
+}
+
+/// The discovery documents (`/version`, `/api`, `/apis`, `/openapi/v3`...), or `None` for a
+/// resource path.
+fn discovery(registry: &Registry, segs: &[&str], get: bool) -> Option<Result<Response<Body>, ApiError>> {
+    let found = match segs {
+        ["version"] if get => Ok(json(200, &resources::version())),
+        ["api"] if get => Ok(json(200, &registry.core_versions())),
+        ["apis"] if get => Ok(json(200, &registry.group_list())),
+        ["api", v] if get => {
+            registry.resource_list("", v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route)
+        }
+        ["apis", g] if get => registry.group(g).map(|d| json(200, &d)).ok_or_else(ApiError::no_route),
+        ["apis", g, v] if get => {
+            registry.resource_list(g, v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route)
+        }
+        ["openapi", "v3"] if get => Ok(json(200, &openapi::index(registry))),
+        ["openapi", "v3", "api", v] if get => {
+            openapi::document(registry, "", v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route)
+        }
+        ["openapi", "v3", "apis", g, v] if get => {
+            openapi::document(registry, g, v).map(|d| json(200, &d)).ok_or_else(ApiError::no_route)
+        }
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// A PUT or PATCH of an object's `status` subresource.
+fn write_status(
+    store: &mut Store,
+    rt: &ResourceType,
+    (ns, n): (&str, &str),
+    request: (Method, &str),
+    bytes: &[u8],
+    opts: &WriteOpts,
+) -> Result<Response<Body>, ApiError> {
+    let current = store.get(rt, ns, n)?;
+    let body = parse_body(bytes)?;
+    let status = match request {
+        (Method::PUT, _) => body["status"].clone(),
+        (Method::PATCH, "application/merge-patch+json" | "application/strategic-merge-patch+json") => {
+            merge_patch(&current, &body)["status"].clone()
+        }
+        (Method::PATCH, other) => return Err(ApiError::unsupported_media(other)),
+        _ => return Err(ApiError::method_not_allowed()),
+    };
+    if !opts.dry_run {
+        let generation = current["metadata"]["generation"].as_i64().unwrap_or(1);
+        store.set_status(&Store::key(rt, ns, n), generation, status, &opts.manager);
+    }
+    Ok(json(200, &store.get(rt, ns, n)?))
 }
 
 fn write_opts(q: &BTreeMap<String, String>, agent: &str) -> Result<WriteOpts, ApiError> {

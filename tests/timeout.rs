@@ -145,8 +145,8 @@ fn recap_and_exit_code_match_ansible_playbook() {
       ignore_errors: true
     - name: items
       command: "sleep {{ item }}"
-      loop: [1, 30]
-      timeout: 2
+      loop: [0, 30]
+      timeout: 6
       ignore_errors: true
     - name: retried
       command: sleep 30
@@ -178,7 +178,12 @@ fn recap_and_exit_code_match_ansible_playbook() {
             theirs.stdout
         );
     }
-    for text in [message("command", 2), message("command", 1), message("ansible.builtin.command", 2)] {
+    for text in [
+        message("command", 2),
+        message("command", 6),
+        message("command", 1),
+        message("ansible.builtin.command", 2),
+    ] {
         ours.stdout_has(&text);
         theirs.stdout_has(&text);
     }

@@ -9,6 +9,7 @@ mod environment;
 pub mod login;
 pub mod loops;
 mod nolog;
+pub mod options;
 mod overrides;
 pub mod play;
 mod retry;
@@ -33,9 +34,9 @@ use hearth_formats::value::{Map, Value};
 use hearth_formats::yaml::Pos;
 use hearth_template::Templar;
 use hearth_transport::Local;
+pub use options::Options;
 use play::PlayRun;
 use state::HostState;
-pub use state::Options;
 use vars::{HostLayers, PlayLayers};
 
 /// Errors that stop the whole run (not per-host failures).

@@ -30,7 +30,7 @@ pub struct PlayRun<'a> {
     /// Template engine.
     pub templar: &'a Templar,
     /// Options.
-    pub opts: &'a super::state::Options,
+    pub opts: &'a super::options::Options,
     /// Where events go.
     pub reporter: &'a mut dyn Reporter,
     /// Control node transport for delegation.

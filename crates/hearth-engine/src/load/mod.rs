@@ -1,6 +1,7 @@
 //! Files to typed values: YAML with positions, playbooks, tasks, roles and the inventory.
 //! Nothing here touches a host or renders a template.
 
+mod address;
 pub mod collections;
 pub mod config;
 pub mod error;

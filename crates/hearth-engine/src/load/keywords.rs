@@ -113,6 +113,22 @@ const KEYWORDS: &[&str] = &[
     "timeout",
 ];
 
+/// Loop keywords hearth accepts; `execute::loops::items` makes each one's items.
+pub const LOOP_KEYWORDS: &[&str] = &[
+    "loop",
+    "with_items",
+    "with_list",
+    "with_dict",
+    "with_fileglob",
+    "with_first_found",
+    "with_together",
+    "with_nested",
+    "with_cartesian",
+    "with_subelements",
+    "with_sequence",
+    "with_indexed_items",
+];
+
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
 pub(super) const UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger"];
 

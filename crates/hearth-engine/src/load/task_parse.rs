@@ -6,11 +6,10 @@
 use super::error::LoadError;
 use super::fields::{conditions, loop_control, mapping, scalar_string, string_list, tag_list};
 use super::inherit::push_down;
-use super::keywords::UNSUPPORTED;
+use super::keywords::{LOOP_KEYWORDS, UNSUPPORTED};
 use super::source::Source;
 use super::task::{Loop, Retry, Task, TaskKind};
 use super::task_action::{action_task, indirect_action};
-use crate::execute::loops::KEYWORDS as LOOP_KEYWORDS;
 use hearth_formats::value::Value;
 use hearth_formats::yaml::{Node, NodeKind, Pos};
 

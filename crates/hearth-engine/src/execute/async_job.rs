@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+use super::single::{Single, failed, with_flags};
 use super::state::Env;
-use super::task::{Single, failed, with_flags};
 use crate::load::task::Task;
 use crate::report::Status;
 use hearth_formats::value::{Map, Value};

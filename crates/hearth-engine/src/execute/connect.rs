@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::state::Options;
+use super::options::Options;
 use hearth_formats::value::Map;
 use hearth_transport::{Local, Transport, ssh};
 

@@ -3,7 +3,7 @@
 //! name the same thing (`ansible_user` beats `remote_user`, ...), as Ansible's play context
 //! does. Opening the connection they ask for is `connect`'s job, not this file's.
 
-use crate::load::task::Flags;
+use crate::load::keywords::Flags;
 use hearth_formats::value::{Map, Value};
 use hearth_template::Templar;
 

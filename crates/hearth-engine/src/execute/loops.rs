@@ -7,25 +7,10 @@ use std::path::{Path, PathBuf};
 
 use hearth_formats::value::{Map, Value};
 
-/// Loop keywords hearth accepts.
-pub const KEYWORDS: &[&str] = &[
-    "loop",
-    "with_items",
-    "with_list",
-    "with_dict",
-    "with_fileglob",
-    "with_first_found",
-    "with_together",
-    "with_nested",
-    "with_cartesian",
-    "with_subelements",
-    "with_sequence",
-    "with_indexed_items",
-];
-
-/// Turns the rendered value of `keyword` into loop items. `dirs` are the control-node search
-/// directories (role, task file, playbook) and `subdir` the one Ansible adds for files
-/// (`vars` for include_vars, `templates` for template, else `files`).
+/// Turns the rendered value of `keyword` (one of `load::keywords::LOOP_KEYWORDS`) into loop
+/// items. `dirs` are the control-node search directories (role, task file, playbook) and
+/// `subdir` the one Ansible adds for files (`vars` for include_vars, `templates` for template,
+/// else `files`).
 pub fn items(keyword: &str, v: Value, dirs: &[PathBuf], subdir: &str) -> Result<Vec<Value>, String> {
     let bad = |what: &str, v: &Value| {
         Err(format!(

@@ -1,9 +1,9 @@
 //! `no_log` and `--diff`: Ansible drops a `no_log` task's diff; hearth keeps it, reduced to the
 //! changed lines and with the task's secrets masked, so `hearth plan` can show that a secret
-//! line will change without showing the secret. Results themselves are censored in `task.rs`.
+//! line will change without showing the secret. Results themselves are censored in `host_line.rs`.
 
+use super::outcome::TaskOutcome;
 use super::state::Env;
-use super::task::TaskOutcome;
 use hearth_formats::value::{Map, Value};
 
 /// The values a `no_log` task's diffs must not show: every string variable its arguments read

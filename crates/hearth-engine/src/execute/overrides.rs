@@ -1,8 +1,8 @@
 //! `changed_when` and `failed_when`: a task's own verdict on its result, as Ansible applies
 //! them (the registered result visible under its name, a failing condition a task failure).
 
+use super::single::{Single, failed};
 use super::state::Env;
-use super::task::{Single, failed};
 use super::vars::context;
 use crate::load::task::Task;
 use crate::report::Status;

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[path = "play_include.rs"]
 mod include;
 
+use super::outcome::{DelegatedFacts, TaskOutcome};
 use super::state::{Env, HostState};
 use super::tags::selected;
-use super::task::{self, TaskOutcome};
+use super::task;
 use super::vars::{HostVars, PlayLayers, TaskScope, context, task_vars};
 use crate::load::playbook::{Play, handler_names};
 use crate::load::task::{Meta, Task, TaskKind};
@@ -30,7 +31,7 @@ pub struct PlayRun<'a> {
     /// Template engine.
     pub templar: &'a Templar,
     /// Options.
-    pub opts: &'a super::state::Options,
+    pub opts: &'a super::options::Options,
     /// Where events go.
     pub reporter: &'a mut dyn Reporter,
     /// Control node transport for delegation.
@@ -370,7 +371,7 @@ impl PlayRun<'_> {
 
     /// `delegate_facts`: facts a task gathered or set (`set_fact`) become the delegated host's,
     /// in the play or not, as in Ansible.
-    fn delegate_facts(&mut self, to: &super::task::DelegatedFacts) {
+    fn delegate_facts(&mut self, to: &DelegatedFacts) {
         let layers = match self.hosts.iter_mut().find(|o| o.name == to.host) {
             Some(other) => Some(&mut other.layers),
             None => self.others.get_mut(&to.host),

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 
 use super::PlayRun;
 use crate::execute::vars::context;
-use crate::load::role_include::{self, RoleInclude};
-use crate::load::task::{Source, Task, TaskKind, load_task_file, push_down, resolve_task_file};
+use crate::load::inherit::push_down;
+use crate::load::role_include;
+use crate::load::source::{Source, load_task_file, resolve_task_file};
+use crate::load::task::{RoleInclude, Task, TaskKind};
+use crate::load::task_parse::parse_tasks;
 use crate::report::{Event, HostResult, Status};
 use hearth_formats::value::{Map, Value};
 
@@ -39,7 +42,7 @@ impl PlayRun<'_> {
         }
         for ((path, loop_vars), members) in groups {
             let members: Vec<usize> = members.into_iter().filter(|&h| self.hosts[h].active()).collect();
-            let src = crate::load::task::Source::play(&self.play.dir);
+            let src = Source::play(&self.play.dir, parse_tasks);
             match load_task_file(&path, &src, t.role.clone()) {
                 Ok(tasks) => {
                     let names: Vec<&str> = members.iter().map(|&h| self.hosts[h].name.as_str()).collect();
@@ -186,7 +189,7 @@ impl PlayRun<'_> {
     /// The included role's tasks: read at load time, or now for a templated name. A public
     /// role's defaults and vars join the play's from here on.
     fn role_tasks(&mut self, t: &Task, ri: &RoleInclude, role: &str) -> Result<Vec<Task>, String> {
-        let src = Source { role: t.role.clone(), ..Source::play(&self.play.dir) };
+        let src = Source { role: t.role.clone(), ..Source::play(&self.play.dir, parse_tasks) };
         let tasks = match &ri.tasks {
             Some(tasks) => {
                 // The roles were read at load time; find them again for their variables.

@@ -5,13 +5,12 @@
 
 use std::time::Duration;
 
+use super::single::{NO_LOG_MSG, Single, failed};
 use super::state::Env;
 use super::vars::context;
 use crate::load::task::{Retry, Task};
 use crate::report::{Event, Status};
 use hearth_formats::value::{Map, Value};
-
-use super::task::{Single, failed};
 
 /// Runs `attempt` (given the attempt number when retries are on) until `retry` is satisfied.
 pub(super) fn with_retries(
@@ -121,6 +120,6 @@ fn shown(result: &Map, task: &Task, env: &Env, vars: &Map) -> Map {
         return result.clone();
     }
     let mut m = Map::new();
-    m.insert("censored".into(), Value::String(super::task::NO_LOG_MSG.into()));
+    m.insert("censored".into(), Value::String(NO_LOG_MSG.into()));
     m
 }

@@ -1,49 +1,16 @@
-//! Run options and per-host state: the connection, variables gathered so far, notified
-//! handlers, failure flags and recap counters.
+//! Per-host state and what every host shares while a task runs: the connection, variables
+//! gathered so far, notified handlers, failure flags and recap counters. The run's options are
+//! `options::Options`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::options::Options;
 use super::vars::{HostLayers, HostVars, PlayLayers};
 use crate::report::Stats;
-use hearth_formats::value::Map;
 use hearth_template::Templar;
 use hearth_transport::{Local, Transport};
-
-/// What the user asked for on the command line.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `--check`: plan only, change nothing.
-    pub check: bool,
-    /// `--diff`: show diffs.
-    pub diff: bool,
-    /// `--forks`: how many hosts run at once.
-    pub forks: usize,
-    /// `--limit` pattern.
-    pub limit: Option<String>,
-    /// `--tags`.
-    pub tags: Vec<String>,
-    /// `--skip-tags`.
-    pub skip_tags: Vec<String>,
-    /// `-e` variables.
-    pub extra_vars: Map,
-    /// Number of `-v`.
-    pub verbosity: u8,
-    /// `-c`: connection for hosts that don't set `ansible_connection`.
-    pub connection: Option<String>,
-    /// `--ask-become-pass`: the password typed at the prompt.
-    pub become_password: Option<String>,
-    /// `--ssh-accept-new`: accept unknown host keys (never changed ones).
-    pub ssh_accept_new: bool,
-    /// `--connect-timeout` in seconds.
-    pub connect_timeout: u64,
-    /// `--ssh-persist` in seconds (0: close masters at the end of the run).
-    pub ssh_persist: usize,
-    /// `--task-timeout` (else ANSIBLE_TASK_TIMEOUT / ansible.cfg) seconds for tasks without
-    /// `timeout:`; 0: no limit.
-    pub task_timeout: u64,
-}
 
 /// Opens (or finds) the connection of a host a task delegates to (or of the task's own host
 /// when its keywords ask for another login), logged in as the task's keywords say, or says

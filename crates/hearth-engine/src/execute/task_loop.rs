@@ -1,10 +1,14 @@
 //! Loops of one task on one host: the items (`loop`, `with_*`), one module run per item with
 //! the loop variables, the facts earlier items set, the item labels, and the loop's combined
-//! result as Ansible registers it. The single run itself is `task::run_single`.
+//! result as Ansible registers it. The single run itself is `module_run::run_single`.
 
 use super::delegate::delegated;
+use super::host_line::line;
+use super::module_run::run_single;
+use super::outcome::TaskOutcome;
+use super::scope::{scoped_vars, search_path};
+use super::single::{Single, failed, skipped};
 use super::state::{Env, HostState};
-use super::task::{Single, TaskOutcome, failed, line, run_single, scoped_vars, search_path, skipped};
 use super::vars::context;
 use crate::load::task::{Loop, Task, TaskKind};
 use crate::report::Status;

@@ -7,14 +7,14 @@
 
 use std::time::Duration;
 
+use super::single::{Single, failed};
 use super::state::Env;
-use super::task::{Single, failed};
 use crate::load::task::Task;
 use hearth_formats::value::{Map, Value};
 use hearth_transport::Transport;
 use hearth_transport::deadline::Deadline;
 
-/// A run of the task's module (with the connection it is to use), as `task::invoke` does it.
+/// A run of the task's module (with the connection it is to use), as `module_run::invoke` does it.
 type Act<'a> = dyn FnOnce(&dyn Transport) -> Result<Single, Box<Single>> + 'a;
 
 /// Runs `act` on `transport`, bounded by the task's time limit when it has one.

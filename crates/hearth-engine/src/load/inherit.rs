@@ -81,7 +81,7 @@ fn inherit(child: &mut Task, parent: &Task) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::task::Flags;
+    use crate::load::keywords::Flags;
     use serde_json::json;
 
     #[test]

@@ -1,10 +1,10 @@
 //! The inventory: hosts, groups, their variables and group_vars/host_vars files, with Ansible's
 //! semantics (`all` and `ungrouped` always exist, hosts in inventory order, group depth and
 //! `ansible_group_priority` for variable precedence, implicit localhost). Parsing lives in the
-//! submodules (YAML, INI, host lists, directories); host patterns in `load::pattern`.
+//! submodules (YAML, INI, host lists, directories); host addresses in `load::address`, host
+//! patterns in `load::pattern`.
 //! It does not template variables or add facts and play variables: that is the engine's job.
 
-mod address;
 mod build;
 mod ini;
 mod output;
@@ -16,6 +16,7 @@ mod yaml_format;
 
 use indexmap::IndexMap;
 
+use crate::load::address::LOCALHOST_NAMES;
 use crate::load::pattern::{self, PatternError, Resolved, Universe};
 use hearth_formats::value::Map;
 use hearth_formats::yaml::{Pos, YamlError};
@@ -24,9 +25,6 @@ pub use build::GraphError;
 pub use output::json_text;
 pub use source::load;
 pub use vars_files::VarsLayer;
-
-/// Names Ansible treats as the control node when they are not in the inventory.
-pub const LOCALHOST_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
 
 /// One inventory host.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,12 +210,6 @@ impl Universe for Inventory {
     fn localhost(&self) -> Option<String> {
         self.hosts.keys().find(|h| LOCALHOST_NAMES.contains(&h.as_str())).cloned()
     }
-}
-
-/// Whether `s` is a single host address (name, IP, optionally with port or ranges), which
-/// pattern splitting must not cut at its colons.
-pub(crate) fn is_address(s: &str) -> bool {
-    address::parse_address(s, true).is_ok()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::load::inventory::LOCALHOST_NAMES;
+use crate::load::address::{LOCALHOST_NAMES, is_address};
 use hearth_formats::pyre::{PyReError, PyRegex, Syntax};
 
 /// What pattern matching needs to know about an inventory.
@@ -59,7 +59,7 @@ static COLON_TERMS: LazyLock<Regex> = LazyLock::new(|| {
 pub fn split(pattern: &str) -> Vec<String> {
     let parts: Vec<String> = if pattern.contains(',') {
         pattern.split(',').map(str::to_string).collect()
-    } else if crate::load::inventory::is_address(pattern) {
+    } else if is_address(pattern) {
         vec![pattern.to_string()]
     } else {
         COLON_TERMS.find_iter(pattern).map(|m| m.as_str().to_string()).collect()

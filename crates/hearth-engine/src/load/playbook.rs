@@ -7,9 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::LoadError;
+use super::fields::{mapping, tag_list};
 use super::host_order::HostOrder;
+use super::inherit::push_down;
+use super::keywords::Flags;
 use super::role::Role;
-use super::task::{self, Flags, Source, Task, TaskKind, mapping, parse_tasks, push_down, tag_list};
+use super::source::Source;
+use super::task::{Task, TaskKind};
+use super::task_parse::parse_tasks;
 use hearth_formats::suggest::did_you_mean;
 use hearth_formats::value::{Map, Value};
 use hearth_formats::yaml::{self, Node, NodeKind, Pos};
@@ -199,7 +204,7 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         max_fail_percentage: None,
         dir: dir.to_path_buf(),
     };
-    let mut src = Source::play(dir);
+    let mut src = Source::play(dir, parse_tasks);
     // The play's `collections:` apply to its own tasks and handlers wherever the key stands.
     if let Some((_, _, list)) = entries.iter().find(|(k, _, _)| k == "collections") {
         src = src.with_collections(super::collections::parse(list)?);
@@ -415,4 +420,4 @@ pub fn load_vars_file(path: &Path) -> Result<Map, LoadError> {
 }
 
 /// Re-export for the engine: task-level helpers.
-pub use task::resolve_task_file;
+pub use super::source::resolve_task_file;

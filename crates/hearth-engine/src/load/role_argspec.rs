@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use super::error::LoadError;
 use super::role::Role;
-use super::task::{Source, Task, parse_tasks};
+use super::source::Source;
+use super::task::Task;
 use hearth_formats::yaml::{self, Node, NodeKind};
 
 /// The validation task for `entry` (`main`, or the `tasks_from` name) of `role`, when the role
@@ -63,7 +64,7 @@ pub fn validation_task(
         ("tags", Node { pos: pos.clone(), kind: NodeKind::Seq(vec![text("always")]) }),
     ]);
     let list = Node { pos: pos.clone(), kind: NodeKind::Seq(vec![task]) };
-    let mut tasks = parse_tasks(&list, &src.file(&file, Some(role.clone())))?;
+    let mut tasks = src.file(&file, Some(role.clone())).tasks(&list)?;
     Ok(tasks.pop())
 }
 

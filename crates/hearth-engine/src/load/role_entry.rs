@@ -5,8 +5,13 @@
 use std::sync::Arc;
 
 use super::error::LoadError;
-use super::role::{Role, RoleFiles, load_role_files};
-use super::task::{Flags, Source, Task, TaskKind, mapping, push_down, tag_list};
+use super::fields::{mapping, tag_list};
+use super::inherit::push_down;
+use super::keywords::Flags;
+use super::role::{Role, RoleFiles};
+use super::role_load::load_role_files;
+use super::source::Source;
+use super::task::{Task, TaskKind};
 use hearth_formats::value::{Map, Value};
 use hearth_formats::yaml::Node;
 

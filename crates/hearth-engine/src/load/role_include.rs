@@ -3,30 +3,17 @@
 //! `include_role` is dynamic: its `when` and loop decide per host at run time whether the role
 //! runs; a role named without a template is still read now (errors early, handlers notifiable),
 //! a templated name is read when the include runs. Handlers and public variables of the roles
-//! loaded here reach the play through [`Source::roles`].
+//! loaded here reach the play through [`Source::roles`]. The [`RoleInclude`] value itself is in `task`.
 
 use super::error::LoadError;
-use super::role::{RoleFiles, load_role_files};
-use super::task::{Source, SunkRole, Task, TaskKind, mapping, push_down, tag_list};
+use super::fields::{mapping, tag_list};
+use super::inherit::push_down;
+use super::role::RoleFiles;
+use super::role_load::load_role_files;
+use super::source::{Source, SunkRole};
+use super::task::{RoleInclude, Task, TaskKind};
 use hearth_formats::value::{Map, Value};
 use hearth_formats::yaml::{Node, Pos};
-
-/// An `include_role` task, run by the engine.
-#[derive(Debug, Clone)]
-pub struct RoleInclude {
-    /// `name:` (may be templated).
-    pub name: String,
-    /// `tasks_from` and friends.
-    pub files: RoleFiles,
-    /// The role's tasks (dependencies' first, each with its role), when read at load time.
-    pub tasks: Option<Vec<Task>>,
-    /// `apply:` keywords for the included tasks.
-    pub apply: Box<Task>,
-    /// `public:` the role's defaults and vars stay visible after the include.
-    pub public: bool,
-    /// Where the include is (for errors of a role read at run time).
-    pub pos: Pos,
-}
 
 /// The parameters both modules take.
 const PARAMS: &[&str] = &[

@@ -11,7 +11,8 @@ use std::sync::{Arc, LazyLock};
 use indexmap::IndexMap;
 use regex::Regex;
 
-use super::{Inventory, InventoryError, address, shlex};
+use super::{Inventory, InventoryError, shlex};
+use crate::load::address;
 use hearth_formats::pyliteral;
 use hearth_formats::value::Value;
 use hearth_formats::yaml::{Pos, YamlError};

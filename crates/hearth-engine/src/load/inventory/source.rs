@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::vars_files::VarsLayer;
-use super::{Inventory, InventoryError, address, ini, yaml_format};
+use super::{Inventory, InventoryError, ini, yaml_format};
+use crate::load::address;
 use hearth_formats::yaml;
 
 /// Extensions Ansible skips inside an inventory directory (REJECT_EXTS + its inventory list).

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
+use crate::load::address;
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::{Inventory, InventoryError, LOCALHOST_NAMES};
+use super::{Inventory, InventoryError};
+use crate::load::address::LOCALHOST_NAMES;
 use hearth_formats::value::Map;
 use hearth_formats::yaml::{self, NodeKind};
 

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::{Inventory, InventoryError, address};
+use super::{Inventory, InventoryError};
+use crate::load::address;
 use hearth_formats::value::Map;
 use hearth_formats::yaml::{Node, NodeKind, Pos, parse_file};
 

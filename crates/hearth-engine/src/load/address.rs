@@ -1,6 +1,8 @@
 //! Host addresses and host ranges as Ansible reads them: `host:port`, `[v6::addr]:port`, and
 //! `web[01:03].example.com` / `db-[a:c]` range expansion (ansible.parsing.utils.addresses and the
-//! inventory plugins' `expand_hostname_range`). Pure string work; it knows nothing of groups.
+//! inventory plugins' `expand_hostname_range`), and the names Ansible takes for the control
+//! node. Pure string work shared by the inventory parsers and host patterns; it knows nothing of
+//! groups.
 
 use std::sync::LazyLock;
 
@@ -12,6 +14,9 @@ const NUMERIC_RANGE: &str = r"\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\]";
 const HEX_RANGE: &str = r"\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\]";
 /// `[a:z]` or a numeric range, for host name labels.
 const ALNUM_RANGE: &str = r"\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]";
+
+/// Names Ansible treats as the control node when they are not in the inventory.
+pub const LOCALHOST_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
 
 /// Upper bound on the hosts one range may expand to, so a typo cannot exhaust memory.
 const MAX_RANGE_HOSTS: usize = 100_000;
@@ -189,6 +194,12 @@ fn zfill(s: &str, width: usize) -> String {
         None => ("", s),
     };
     format!("{sign}{}{digits}", "0".repeat(width - s.len()))
+}
+
+/// Whether `s` is a single host address (name, IP, optionally with port or ranges), which
+/// pattern splitting must not cut at its colons.
+pub fn is_address(s: &str) -> bool {
+    parse_address(s, true).is_ok()
 }
 
 #[cfg(test)]

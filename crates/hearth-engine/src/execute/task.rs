@@ -4,8 +4,6 @@
 //! returns an outcome for the caller to apply to the host's state; it never prints and never
 //! mutates shared state, so hosts can run it in parallel.
 
-use std::sync::Arc;
-
 use super::delegate::{delegate_target, delegated};
 use super::host_line::line;
 use super::module_run::run_single;
@@ -18,7 +16,6 @@ use crate::load::task::{Task, TaskKind};
 use crate::report::Status;
 use hearth_formats::value::{Map, Value};
 use hearth_modules::args::parse_bool;
-use hearth_transport::Transport;
 
 /// Runs `task` (a module task) on `host`.
 pub fn run(task: &Task, host: &HostState, env: &Env) -> TaskOutcome {
@@ -105,6 +102,3 @@ fn take_facts(out: &mut TaskOutcome, module: &str) {
         _ => out.gathered.extend(found),
     }
 }
-
-/// Shared handle so the engine can hand transports to worker threads.
-pub type SharedTransport = Arc<dyn Transport>;

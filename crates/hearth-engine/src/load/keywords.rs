@@ -65,54 +65,6 @@ impl Flags {
     }
 }
 
-/// Task keywords hearth implements.
-const KEYWORDS: &[&str] = &[
-    "name",
-    "args",
-    "when",
-    "loop",
-    "loop_control",
-    "with_items",
-    "with_list",
-    "register",
-    "notify",
-    "listen",
-    "changed_when",
-    "failed_when",
-    "ignore_errors",
-    "tags",
-    "no_log",
-    "become",
-    "become_user",
-    "become_method",
-    "remote_user",
-    "port",
-    "connection",
-    "delegate_to",
-    "run_once",
-    "check_mode",
-    "diff",
-    "vars",
-    "block",
-    "rescue",
-    "always",
-    "until",
-    "retries",
-    "delay",
-    "environment",
-    "delegate_facts",
-    "action",
-    "local_action",
-    "throttle",
-    "any_errors_fatal",
-    "async",
-    "poll",
-    "module_defaults",
-    "collections",
-    "ignore_unreachable",
-    "timeout",
-];
-
 /// Loop keywords hearth accepts; `execute::loops::items` makes each one's items.
 pub const LOOP_KEYWORDS: &[&str] = &[
     "loop",
@@ -131,8 +83,3 @@ pub const LOOP_KEYWORDS: &[&str] = &[
 
 /// Ansible task keywords hearth does not implement (rejected by name, never ignored).
 pub(super) const UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger"];
-
-/// True for keywords a task may carry besides its module (for callers validating handlers).
-pub fn is_task_keyword(k: &str) -> bool {
-    KEYWORDS.contains(&k)
-}

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod deadline;
 pub mod local;
+mod local_cmd;
 pub mod local_timed;
 pub mod posix;
 pub mod quote;

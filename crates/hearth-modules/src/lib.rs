@@ -32,6 +32,7 @@ pub mod getent;
 pub mod group;
 pub mod include_vars;
 pub mod iptables;
+pub mod iptables_params;
 pub mod iptables_rule;
 pub mod k8s;
 pub mod k8s_info;

@@ -67,6 +67,7 @@ pub mod tempfile;
 pub mod template;
 pub mod timezone;
 pub mod ufw;
+pub mod ufw_params;
 pub mod ufw_plan;
 pub mod unarchive;
 pub mod uri;

@@ -43,6 +43,7 @@ pub mod mode;
 pub mod modprobe;
 pub mod mount;
 pub mod mount_action;
+pub mod mount_args;
 pub mod mount_fstab;
 pub mod mount_probe;
 pub mod not_implemented;

@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 
+use super::find_content::{self, Wanted};
 use super::find_match::{Names, parse_age, parse_size};
 use super::find_walk::{self, Entry, Walk};
 use super::{Ctx, Module, ModuleError, Plan, mode};
@@ -141,7 +142,13 @@ impl Filters {
                 )));
             }
         };
-        Ok(Filters { names: Names::new(f)?, now, age: age.transpose()?, size: size.transpose()?, mode })
+        Ok(Filters {
+            names: Names::new(&f.patterns, &f.excludes, f.use_regex)?,
+            now,
+            age: age.transpose()?,
+            size: size.transpose()?,
+            mode,
+        })
     }
 
     fn age_ok(&self, e: &Entry, stamp: AgeStamp) -> bool {
@@ -222,7 +229,7 @@ impl Module for Find {
         let out = ctx.host.run(&Cmd::new(argv))?;
         let walk = find_walk::parse(&out.stdout, self.paths.len()).map_err(ModuleError::msg)?;
         let filters = Filters::new(self, walk.now)?;
-        let found = super::find_content::filter(ctx, self, self.select(&walk, &filters)?)?;
+        let found = find_content::filter(ctx, &self.wanted(), self.select(&walk, &filters)?)?;
         // Ansible stops walking in the directory where the limit was reached.
         let last =
             found.last().map(|(e, _)| *e).filter(|_| self.limit.is_some_and(|l| found.len() as i64 >= l));
@@ -232,7 +239,18 @@ impl Module for Find {
 }
 
 impl Find {
-    /// Candidates in walk order (up to `limit`) and how many entries were looked at.
+    /// What the content round trips must do: `contains` applies to `file_type: file` only,
+    /// checksums to regular files (so not to `directory` or `link` searches).
+    fn wanted(&self) -> Wanted<'_> {
+        Wanted {
+            contains: self.contains.as_deref().filter(|_| self.file_type == FileType::File),
+            read_whole_file: self.read_whole_file,
+            encoding: self.encoding.as_deref(),
+            limit: self.limit,
+            checksums: self.get_checksum && matches!(self.file_type, FileType::File | FileType::Any),
+        }
+    }
+
     /// Candidates in walk order (up to `limit` when no content is to be read).
     fn select<'a>(&self, walk: &'a Walk, f: &Filters) -> Result<Vec<&'a Entry>, ModuleError> {
         let mut found: Vec<&Entry> = Vec::new();

@@ -3,7 +3,6 @@
 //! like Ansible, or anywhere with `read_whole_file`), then `sha1sum` of the matches for
 //! `get_checksum`. Nothing runs when neither is asked for.
 
-use super::find::{FileType, Find};
 use super::find_walk::Entry;
 use super::{Ctx, ModuleError};
 use hearth_formats::pyre;
@@ -18,16 +17,32 @@ done"#;
 
 const REG: u32 = 0o100000;
 
+/// What `find` asks of its candidates' content, from its parameters (`find.rs` decides which
+/// file types each applies to).
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// The `contains` regex, when it applies to the candidates.
+    pub contains: Option<&'a str>,
+    /// `read_whole_file`: search the whole file, not line by line.
+    pub read_whole_file: bool,
+    /// `encoding` of the files read for `contains`.
+    pub encoding: Option<&'a str>,
+    /// `limit`: how many matches to keep at most.
+    pub limit: Option<i64>,
+    /// Whether to add the regular files' SHA-1 checksums.
+    pub checksums: bool,
+}
+
 /// Applies `contains` and `limit`, then adds checksums.
 pub fn filter<'a>(
     ctx: &Ctx,
-    f: &Find,
+    f: &Wanted,
     found: Vec<&'a Entry>,
 ) -> Result<Vec<(&'a Entry, Option<String>)>, ModuleError> {
-    let mut kept = match (&f.contains, f.file_type) {
-        (Some(pattern), FileType::File) => {
+    let mut kept = match f.contains {
+        Some(pattern) => {
             let re = pyre::compile(pattern).map_err(|e| ModuleError::msg(e.to_string()))?;
-            let latin1 = match f.encoding.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            let latin1 = match f.encoding.map(str::to_ascii_lowercase).as_deref() {
                 None | Some("utf-8" | "utf8") => false,
                 Some("latin-1" | "latin1" | "iso-8859-1") => true,
                 Some(other) => return Err(ModuleError::msg(format!("unknown encoding: {other}"))),
@@ -44,12 +59,12 @@ pub fn filter<'a>(
             }
             kept
         }
-        _ => found,
+        None => found,
     };
     if let Some(l) = f.limit {
         kept.truncate(l as usize);
     }
-    let sums = match f.get_checksum && matches!(f.file_type, FileType::File | FileType::Any) {
+    let sums = match f.checksums {
         true => checksums(ctx, &kept)?,
         false => vec![None; kept.len()],
     };

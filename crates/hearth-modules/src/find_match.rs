@@ -2,7 +2,6 @@
 //! matched from the start, and the `2d`/`10k` unit syntax. Pure; no host access.
 
 use super::ModuleError;
-use super::find::Find;
 use hearth_formats::pyre;
 use hearth_formats::pyre::{PyRegex, Syntax};
 
@@ -81,19 +80,18 @@ pub struct Names {
 }
 
 impl Names {
-    /// Compiles `find`'s patterns and excludes.
-    pub fn new(f: &Find) -> Result<Names, ModuleError> {
+    /// Compiles `find`'s `patterns` and `excludes`: Python regexes with `use_regex`, else globs.
+    pub fn new(patterns: &[String], excludes: &[String], use_regex: bool) -> Result<Names, ModuleError> {
         let compile = |p: &String| -> Result<PyRegex, ModuleError> {
-            let r =
-                if f.use_regex { pyre::compile(p) } else { PyRegex::new(p, &glob_regex(p), Syntax::Bytes) };
+            let r = if use_regex { pyre::compile(p) } else { PyRegex::new(p, &glob_regex(p), Syntax::Bytes) };
             r.map_err(|e| ModuleError::msg(e.to_string()))
         };
-        let default = if f.use_regex { ".*" } else { "*" };
-        let patterns = if f.patterns.is_empty() { vec![default.to_string()] } else { f.patterns.clone() };
+        let default = if use_regex { ".*" } else { "*" };
+        let patterns = if patterns.is_empty() { vec![default.to_string()] } else { patterns.to_vec() };
         Ok(Names {
             patterns: patterns.iter().map(compile).collect::<Result<_, _>>()?,
-            excludes: f.excludes.iter().map(compile).collect::<Result<_, _>>()?,
-            anchored_start_only: f.use_regex,
+            excludes: excludes.iter().map(compile).collect::<Result<_, _>>()?,
+            anchored_start_only: use_regex,
         })
     }
 

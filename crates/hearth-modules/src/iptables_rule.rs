@@ -3,7 +3,7 @@
 //! rule Ansible added and one hearth added must be the same rule, and `rule` in the result must
 //! read the same. Pure functions, tested against expected argv.
 
-use super::iptables::{IpVersion, Iptables, Syn};
+use super::iptables_params::{IpVersion, Iptables, Syn};
 
 /// `FLAG VALUE`, or `! FLAG REST` when the value starts with `!` (Ansible's negation).
 fn param(rule: &mut Vec<String>, value: Option<&str>, flag: &str) {

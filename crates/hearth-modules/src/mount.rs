@@ -9,6 +9,8 @@
 
 use serde::Deserialize;
 
+use super::mount_action::{self, Step};
+use super::mount_args::{Args, State};
 use super::mount_fstab::{self as fstab, Wanted};
 use super::mount_probe::{self, Found};
 use super::{Ctx, Diff, Module, ModuleError, Plan};
@@ -54,49 +56,6 @@ pub struct Mount {
 
 fn yes() -> bool {
     true
-}
-
-/// What the task makes sure of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// In fstab and mounted.
-    Mounted,
-    /// Not mounted; fstab untouched.
-    Unmounted,
-    /// In fstab; mount state untouched.
-    Present,
-    /// Not in fstab, not mounted, mount point removed.
-    Absent,
-    /// Not in fstab; mount state untouched.
-    AbsentFromFstab,
-    /// Remounted now (always a change).
-    Remounted,
-    /// Mounted from the parameters, fstab ignored.
-    Ephemeral,
-}
-
-/// The values the module works with once defaults and `boot` are applied (Ansible's `args`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Args {
-    /// The mount point.
-    pub name: String,
-    /// Source, when given.
-    pub src: Option<String>,
-    /// Filesystem type, when given.
-    pub fstype: Option<String>,
-    /// Options, `noauto` appended when boot is false.
-    pub opts: String,
-    /// Dump field.
-    pub dump: String,
-    /// Passno field.
-    pub passno: String,
-    /// The fstab file.
-    pub fstab: String,
-    /// Whether the entry mounts at boot.
-    pub boot: bool,
-    /// Ansible's warnings (a `noauto` that overrides `boot`).
-    pub warnings: Vec<String>,
 }
 
 impl Mount {
@@ -160,23 +119,6 @@ impl Mount {
         }
         r
     }
-}
-
-/// One thing the change step does, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// Create the mount point and its missing parents (removed again if mounting fails).
-    MakeDirs,
-    /// Write this fstab text (after a backup, when asked).
-    WriteFstab(String),
-    /// `mount [-T FSTAB] NAME`, or `mount -t TYPE [-o OPTS] SRC NAME` for ephemeral.
-    Mount,
-    /// `mount -o remount ...`, falling back to umount + mount like Ansible.
-    Remount,
-    /// `umount NAME`.
-    Umount,
-    /// `rmdir NAME`.
-    Rmdir,
 }
 
 /// What the task has to do: nothing (and why), or steps with a summary.
@@ -281,7 +223,7 @@ impl Module for Mount {
         });
         let (state, backup) = (self.state, self.backup);
         let action: super::Action =
-            Box::new(move |ctx: &Ctx| super::mount_action::act(ctx, state, backup, &a, &found, &steps));
+            Box::new(move |ctx: &Ctx| mount_action::act(ctx, state, backup, &a, &found, &steps));
         let mut plan = diff.into_iter().fold(Plan::change(summary, action), Plan::with_diff);
         plan.result = result;
         Ok(plan)

@@ -1,13 +1,30 @@
-//! The change step of `mount`: the [`Step`]s [`super::mount::decide`] chose, run in order
+//! The change step of `mount`: the [`Step`]s the module's decision chose, run in order
 //! with Ansible's commands (`mount [-T FSTAB] PATH`, `mount -o remount`, umount + mount as the
 //! fallback, `umount`, `rmdir`) and its undo after a failed mount (fstab put back, directories
 //! made for the mount point removed). Deciding what to do is not done here.
 
-use super::mount::{Args, State, Step};
+use super::mount_args::{Args, State};
 use super::mount_probe::Found;
 use super::{Ctx, ModuleError, fileedit};
 use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd, TransportError};
+
+/// One thing the change step does, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Create the mount point and its missing parents (removed again if mounting fails).
+    MakeDirs,
+    /// Write this fstab text (after a backup, when asked).
+    WriteFstab(String),
+    /// `mount [-T FSTAB] NAME`, or `mount -t TYPE [-o OPTS] SRC NAME` for ephemeral.
+    Mount,
+    /// `mount -o remount ...`, falling back to umount + mount like Ansible.
+    Remount,
+    /// `umount NAME`.
+    Umount,
+    /// `rmdir NAME`.
+    Rmdir,
+}
 
 /// Ansible's refusal to fall back to umount + mount when `remounted` has options.
 const REMOUNT_OPTS: &str = "Options were specified with remounted, but the remount command failed. Failing in \

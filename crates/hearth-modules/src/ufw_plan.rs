@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::ufw::Ufw;
+use super::ufw_params::Ufw;
 
 /// community.general's IPv4 pattern.
 const IPV4: &str =

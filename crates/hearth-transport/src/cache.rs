@@ -44,7 +44,7 @@ impl<'a> Cached<'a> {
 }
 
 impl Transport for Cached<'_> {
-    fn with_deadline<'b>(&'b self, deadline: &'b super::deadline::Deadline) -> Box<dyn Transport + 'b> {
+    fn with_deadline<'b>(&'b self, deadline: &'b super::Deadline) -> Box<dyn Transport + 'b> {
         self.inner.with_deadline(deadline)
     }
 
@@ -144,7 +144,7 @@ mod tests {
     }
 
     impl Transport for Counting {
-        fn with_deadline<'a>(&'a self, d: &'a crate::deadline::Deadline) -> Box<dyn Transport + 'a> {
+        fn with_deadline<'a>(&'a self, d: &'a crate::Deadline) -> Box<dyn Transport + 'a> {
             Local.with_deadline(d)
         }
         fn with_become(&self, _: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {

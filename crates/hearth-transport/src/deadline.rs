@@ -6,57 +6,21 @@
 //! so hearth never hangs. This file does not decide what a timed-out task reports (the engine
 //! does) and knows nothing about sudo or ssh.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::quote::quote;
 use super::runner::{BoxFut, Runner, Spawned, block_on, collect};
 use super::{CmdOutput, TransportError};
+
+/// The time limit itself, defined beside the trait that takes it; named here too because the
+/// engine imports it from this path.
+pub use super::Deadline;
 
 /// How long a program may take to end after SIGTERM before its process group gets SIGKILL.
 pub const KILL_AFTER: Duration = Duration::from_secs(2);
 
 /// How long after the deadline hearth stops waiting for a script and drops its channel.
 pub const GRACE: Duration = Duration::from_secs(5);
-
-/// When one task's time on one host is up, and whether it ran out.
-#[derive(Debug)]
-pub struct Deadline {
-    at: Instant,
-    ran_out: AtomicBool,
-}
-
-impl Deadline {
-    /// A deadline `limit` from now.
-    pub fn after(limit: Duration) -> Deadline {
-        Deadline { at: Instant::now() + limit, ran_out: AtomicBool::new(false) }
-    }
-
-    /// Time left, or `None` (and the deadline counts as run out) when there is none.
-    pub fn remaining(&self) -> Option<Duration> {
-        let left = self.at.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
-        if left.is_none() {
-            self.expire();
-        }
-        left
-    }
-
-    /// Whether an operation was cut short or refused because the time was up.
-    pub fn ran_out(&self) -> bool {
-        self.ran_out.load(Ordering::Relaxed)
-    }
-
-    /// Records that the time ran out, and the error to return for it.
-    pub fn expire(&self) -> TransportError {
-        self.ran_out.store(true, Ordering::Relaxed);
-        TransportError::TimedOut
-    }
-
-    /// Whether the deadline has passed.
-    pub fn passed(&self) -> bool {
-        Instant::now() >= self.at
-    }
-}
 
 /// `script` under coreutils `timeout` with `left` to run (plain `sh` when the host has no
 /// `timeout`: then only hearth's own deadline applies). The script is `$1` of the wrapper, so
@@ -127,6 +91,7 @@ impl Runner for Timed<'_> {
 pub(crate) mod tests {
     use super::super::runner::LocalRunner;
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn wrap_quotes_the_script_once_and_falls_back_without_timeout() {

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod deadline;
 pub mod local;
+mod local_cmd;
 pub mod local_timed;
 pub mod posix;
 pub mod quote;
@@ -17,6 +18,8 @@ pub mod ssh_errors;
 pub mod sudo;
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 pub use local::Local;
 
@@ -107,6 +110,10 @@ pub struct Probe {
     pub content: Option<Vec<u8>>,
 }
 
+/// Files up to this size come back whole with [`Transport::probe`], so checking a file costs one
+/// round trip.
+pub const PROBE_CONTENT_LIMIT: u64 = 1 << 20;
+
 /// Ownership and permissions to enforce on a path; `None` fields are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attrs {
@@ -176,6 +183,46 @@ impl fmt::Debug for Become {
     }
 }
 
+/// When one task's time on one host is up, and whether it ran out. It lives here, beside the
+/// [`Transport`] trait that takes it; how a connection enforces it is in the `deadline` module.
+#[derive(Debug)]
+pub struct Deadline {
+    at: Instant,
+    ran_out: AtomicBool,
+}
+
+impl Deadline {
+    /// A deadline `limit` from now.
+    pub fn after(limit: Duration) -> Deadline {
+        Deadline { at: Instant::now() + limit, ran_out: AtomicBool::new(false) }
+    }
+
+    /// Time left, or `None` (and the deadline counts as run out) when there is none.
+    pub fn remaining(&self) -> Option<Duration> {
+        let left = self.at.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
+        if left.is_none() {
+            self.expire();
+        }
+        left
+    }
+
+    /// Whether an operation was cut short or refused because the time was up.
+    pub fn ran_out(&self) -> bool {
+        self.ran_out.load(Ordering::Relaxed)
+    }
+
+    /// Records that the time ran out, and the error to return for it.
+    pub fn expire(&self) -> TransportError {
+        self.ran_out.store(true, Ordering::Relaxed);
+        TransportError::TimedOut
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self) -> bool {
+        Instant::now() >= self.at
+    }
+}
+
 /// One connection to one host. Implementations must be usable from several threads.
 pub trait Transport: Send + Sync {
     /// A view of this connection where every operation runs as `target.user`. The engine asks
@@ -185,7 +232,7 @@ pub trait Transport: Send + Sync {
     /// running then are killed on the host with their process group, and a host that stops
     /// answering is given up. The engine asks for it per task, after `become`, so modules never
     /// see timeouts. Required, so that no connection silently runs without the limit.
-    fn with_deadline<'a>(&'a self, deadline: &'a deadline::Deadline) -> Box<dyn Transport + 'a>;
+    fn with_deadline<'a>(&'a self, deadline: &'a Deadline) -> Box<dyn Transport + 'a>;
     /// Runs a command to completion and captures its output.
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError>;
     /// Stats a path; `Ok(None)` when it does not exist. `follow` follows symbolic links.
@@ -217,9 +264,7 @@ pub trait Transport: Send + Sync {
             other => other.clone(),
         };
         let content = match &stat {
-            Some(s) if s.kind == FileKind::File && s.size <= script::PROBE_CONTENT_LIMIT => {
-                self.read_file(path)?
-            }
+            Some(s) if s.kind == FileKind::File && s.size <= PROBE_CONTENT_LIMIT => self.read_file(path)?,
             _ => None,
         };
         Ok(Probe { lstat, stat, content })

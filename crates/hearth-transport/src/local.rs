@@ -5,13 +5,14 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use nix::unistd::{Gid, Group, Uid, User};
 
+use super::local_cmd::command;
+use super::local_timed::LocalTimed;
 use super::posix;
 use super::runner::LocalRunner;
-use super::{Attrs, Become, Cmd, CmdOutput, FileKind, FileStat, Transport, TransportError};
+use super::{Attrs, Become, Cmd, CmdOutput, Deadline, FileKind, FileStat, Transport, TransportError};
 
 /// Runs everything on the machine hearth runs on.
 #[derive(Debug, Default)]
@@ -32,8 +33,8 @@ impl Transport for Local {
         posix::sudo_view(&RUNNER, target)
     }
 
-    fn with_deadline<'a>(&'a self, deadline: &'a super::deadline::Deadline) -> Box<dyn Transport + 'a> {
-        Box::new(super::local_timed::LocalTimed::new(deadline))
+    fn with_deadline<'a>(&'a self, deadline: &'a Deadline) -> Box<dyn Transport + 'a> {
+        Box::new(LocalTimed::new(self, deadline))
     }
 
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError> {
@@ -183,22 +184,6 @@ impl Transport for Local {
         names.sort();
         Ok(names)
     }
-}
-
-/// The process for `cmd` (output piped, stdin piped when there is input) and its program name.
-pub(super) fn command(cmd: &Cmd) -> Result<(Command, String), TransportError> {
-    let program = cmd
-        .argv
-        .first()
-        .ok_or_else(|| TransportError::Spawn { program: String::new(), message: "empty command".into() })?;
-    let mut command = Command::new(program);
-    command.args(&cmd.argv[1..]).stdout(Stdio::piped()).stderr(Stdio::piped());
-    command.stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-    if let Some(dir) = &cmd.chdir {
-        command.current_dir(dir);
-    }
-    command.envs(cmd.env.iter().map(|(k, v)| (k, v)));
-    Ok((command, program.clone()))
 }
 
 /// Mode of a new file: 0666 minus the process umask, read once (umask is process-wide, so

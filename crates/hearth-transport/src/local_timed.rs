@@ -1,7 +1,8 @@
 //! The control node under a task's time limit ([`super::deadline`]): each command runs in its
 //! own process group, which gets SIGTERM when the time is up and SIGKILL a little later, so
-//! nothing the task started keeps running. File operations are plain `std::fs` calls, as in
-//! [`Local`], and are not bounded. Local `become` is a `Posix` view and is timed there.
+//! nothing the task started keeps running. File operations and `become` are the untimed base
+//! transport's (`Local`, which hands itself in), so they are not bounded here; local `become` is a
+//! `Posix` view and is timed there.
 
 use std::time::Duration;
 
@@ -10,25 +11,34 @@ use nix::unistd::Pid;
 use tokio::io::AsyncWriteExt;
 
 use super::deadline::{Deadline, GRACE, KILL_AFTER};
+use super::local_cmd::command;
 use super::runner::{block_on, read_all};
-use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Local, Probe, Transport, TransportError};
+use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, TransportError};
 
-/// [`Local`] whose commands must end by a deadline.
-#[derive(Debug)]
+/// The control node whose commands must end by a deadline.
 pub struct LocalTimed<'a> {
+    /// The untimed control-node transport, for files and `become`.
+    base: &'a dyn Transport,
     deadline: &'a Deadline,
 }
 
 impl<'a> LocalTimed<'a> {
-    /// Local commands under `deadline`.
-    pub fn new(deadline: &'a Deadline) -> LocalTimed<'a> {
-        LocalTimed { deadline }
+    /// Local commands under `deadline`; everything else goes to `base`, the untimed control-node
+    /// transport this is a view of (`Local::with_deadline` passes itself).
+    pub fn new(base: &'a dyn Transport, deadline: &'a Deadline) -> LocalTimed<'a> {
+        LocalTimed { base, deadline }
+    }
+}
+
+impl std::fmt::Debug for LocalTimed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalTimed").field("deadline", &self.deadline).finish()
     }
 }
 
 /// Runs `cmd` in a new process group; when `left` is over, ends the group. `None` then.
 async fn run_bounded(cmd: &Cmd, left: Duration) -> Result<Option<CmdOutput>, TransportError> {
-    let (mut command, program) = super::local::command(cmd)?;
+    let (mut command, program) = command(cmd)?;
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let spawn_err =
         |e: std::io::Error| TransportError::Spawn { program: program.clone(), message: e.to_string() };
@@ -71,13 +81,12 @@ async fn read_opt<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>) -> Result<Ve
 
 impl Transport for LocalTimed<'_> {
     fn with_deadline<'b>(&'b self, deadline: &'b Deadline) -> Box<dyn Transport + 'b> {
-        Box::new(LocalTimed { deadline })
+        Box::new(LocalTimed { base: self.base, deadline })
     }
 
     fn with_become(&self, target: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {
         // Not bounded: the engine applies become first and the deadline on top of it.
-        static LOCAL: Local = Local;
-        LOCAL.with_become(target)
+        self.base.with_become(target)
     }
 
     fn run(&self, cmd: &Cmd) -> Result<CmdOutput, TransportError> {
@@ -90,43 +99,43 @@ impl Transport for LocalTimed<'_> {
     }
 
     fn stat(&self, path: &str, follow: bool) -> Result<Option<FileStat>, TransportError> {
-        Local.stat(path, follow)
+        self.base.stat(path, follow)
     }
 
     fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, TransportError> {
-        Local.read_file(path)
+        self.base.read_file(path)
     }
 
     fn write_file(&self, path: &str, content: &[u8], attrs: &Attrs) -> Result<(), TransportError> {
-        Local.write_file(path, content, attrs)
+        self.base.write_file(path, content, attrs)
     }
 
     fn set_attrs(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError> {
-        Local.set_attrs(path, attrs)
+        self.base.set_attrs(path, attrs)
     }
 
     fn make_dir(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError> {
-        Local.make_dir(path, attrs)
+        self.base.make_dir(path, attrs)
     }
 
     fn remove(&self, path: &str) -> Result<(), TransportError> {
-        Local.remove(path)
+        self.base.remove(path)
     }
 
     fn symlink(&self, target: &str, path: &str) -> Result<(), TransportError> {
-        Local.symlink(target, path)
+        self.base.symlink(target, path)
     }
 
     fn copy_file(&self, from: &str, to: &str) -> Result<(), TransportError> {
-        Local.copy_file(from, to)
+        self.base.copy_file(from, to)
     }
 
     fn list_dir(&self, path: &str) -> Result<Vec<String>, TransportError> {
-        Local.list_dir(path)
+        self.base.list_dir(path)
     }
 
     fn probe(&self, path: &str) -> Result<Probe, TransportError> {
-        Local.probe(path)
+        self.base.probe(path)
     }
 
     fn is_local(&self) -> bool {
@@ -137,13 +146,14 @@ impl Transport for LocalTimed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::local::Local;
 
     #[test]
     fn commands_in_time_run_as_usual() {
         let d = Deadline::after(Duration::from_secs(30));
         let mut cmd = Cmd::new(["/bin/sh", "-c", "cat; exit 4"]);
         cmd.stdin = Some(b"x".to_vec());
-        let out = LocalTimed::new(&d).run(&cmd).unwrap();
+        let out = LocalTimed::new(&Local, &d).run(&cmd).unwrap();
         assert_eq!((out.rc, out.stdout.as_slice()), (4, b"x".as_slice()));
         assert!(!d.ran_out());
     }
@@ -154,7 +164,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pid = dir.path().join("pid");
         let script = format!("sleep 30 & echo $! > '{}'; wait", pid.display());
-        let err = LocalTimed::new(&d).run(&Cmd::new(["/bin/sh", "-c", &script])).unwrap_err();
+        let err = LocalTimed::new(&Local, &d).run(&Cmd::new(["/bin/sh", "-c", &script])).unwrap_err();
         assert!(matches!(err, TransportError::TimedOut), "{err}");
         assert!(d.ran_out());
         assert!(!crate::deadline::tests::alive(&pid), "sleep left running");

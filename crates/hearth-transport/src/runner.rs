@@ -1,4 +1,4 @@
-//! What [`super::posix::Posix`] needs from a connection: start an `sh -c` script with piped stdio.
+//! The bottom of the script transports: start an `sh -c` script on a host with piped stdio.
 //! Runners are async inside (sudo's password dialogue must read stderr while holding stdin open)
 //! and sync outside: one shared multi-thread tokio runtime, entered with [`block_on`] from the
 //! caller's own (non-tokio) thread. This file knows nothing about files, quoting rules or sudo.

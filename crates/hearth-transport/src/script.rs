@@ -1,10 +1,10 @@
-//! The POSIX `sh` scripts behind [`super::posix::Posix`], one pure builder per operation, and
+//! The POSIX `sh` scripts a script transport runs, one pure builder per operation, and
 //! the pure parsers of what they print. Scripts use only POSIX sh and coreutils (GNU or busybox):
 //! no Python, no bash-isms. Each operation is one script, so one round trip. Every path and value
 //! passes through [`super::quote`]; this file runs nothing itself.
 
 use super::quote::{has_nul, join, quote};
-use super::{Attrs, Cmd, FileKind, FileStat};
+use super::{Attrs, Cmd, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
 
 /// Printed on stderr (with exit code 1) when the path a script looks at does not exist.
 pub const ABSENT: &str = "hearth:absent";
@@ -110,9 +110,6 @@ pub fn parse_stat(out: &[u8]) -> Result<FileStat, String> {
 /// Separates the sections of [`probe`]'s output.
 pub const SEP: &str = "hearth:sep";
 
-/// Files up to this size come back with [`probe`], so checking a file costs one round trip.
-pub const PROBE_CONTENT_LIMIT: u64 = 1 << 20;
-
 /// One round trip for what file modules check: lstat (+ link target), stat through links, and
 /// the content of a regular file up to [`PROBE_CONTENT_LIMIT`] (prefixed `Y`, or `N` for none).
 pub fn probe(path: &str) -> String {
@@ -130,7 +127,7 @@ pub fn probe(path: &str) -> String {
 }
 
 /// Parses [`probe`]'s output into (lstat, stat through links, small content).
-pub fn parse_probe(out: &[u8]) -> Result<super::Probe, String> {
+pub fn parse_probe(out: &[u8]) -> Result<Probe, String> {
     let sep = format!("{SEP}\n");
     let (first, rest) = split_once_bytes(out, sep.as_bytes()).ok_or("probe: missing first separator")?;
     let (second, third) = split_once_bytes(rest, sep.as_bytes()).ok_or("probe: missing second separator")?;
@@ -140,7 +137,7 @@ pub fn parse_probe(out: &[u8]) -> Result<super::Probe, String> {
         Some((b'Y', content)) => Some(content.to_vec()),
         _ => None,
     };
-    Ok(super::Probe { lstat: Some(lstat), stat, content })
+    Ok(Probe { lstat: Some(lstat), stat, content })
 }
 
 fn split_once_bytes<'a>(hay: &'a [u8], needle: &[u8]) -> Option<(&'a [u8], &'a [u8])> {

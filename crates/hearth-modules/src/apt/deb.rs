@@ -3,10 +3,11 @@
 //! `dpkg-deb -f` reads them; apt-get installs the file so its dependencies come from the
 //! repositories. It does not verify signatures of the file (neither does Ansible).
 
-use super::plan::{Work, simulate};
-use super::{Apt, debver};
+use super::apt_get::{Work, simulate};
+use super::debver;
+use super::host::AptRunner;
+use super::params::Apt;
 use crate::ModuleError;
-use crate::apt::host::AptRunner;
 use hearth_transport::Cmd;
 
 /// Downloads `$1` into a new directory (printed), readable by apt's `_apt` user.

@@ -6,51 +6,45 @@
 
 use serde::Deserialize;
 
+use super::file_attrs::FileAttrs;
 use super::fileedit::{self, join, parent};
-use super::mode::{self, DiffMap, attrs, attrs_diff_maps, attrs_differ, path_fields};
+use super::mode::{self, DiffMap, attrs_diff_maps, attrs_differ, path_fields};
 use super::{Ctx, Diff, ModuleError, Outcome, Plan};
-use hearth_formats::value::{Map, Value};
+use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd, FileKind, FileStat};
 
-/// Parameters of `file`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct File {
-    /// The path to manage.
-    #[serde(alias = "dest", alias = "name")]
-    pub path: String,
-    /// What the path must be; default: what it is now, else `directory` with `recurse`, else `file`.
-    pub state: Option<State>,
-    /// Target of a `link`/`hard` link.
-    pub src: Option<String>,
-    /// Permissions (octal, integer or symbolic).
-    pub mode: Option<Value>,
-    /// Owner name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
-    /// Apply mode/owner/group to everything below a directory.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub recurse: bool,
-    /// Replace a file or empty directory by a link, or link to a missing target.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub force: bool,
-    /// Operate on a link's target rather than the link.
-    #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
-    pub follow: bool,
-    /// `now` or `preserve` (default `now` for touch, else `preserve`).
-    pub modification_time: Option<String>,
-    /// Accepted for compatibility; only `now`/`preserve` times are supported.
-    pub modification_time_format: Option<String>,
-    /// `now` or `preserve` (default `now` for touch, else `preserve`).
-    pub access_time: Option<String>,
-    /// Accepted for compatibility; only `now`/`preserve` times are supported.
-    pub access_time_format: Option<String>,
-    /// Accepted and ignored (writes are always atomic).
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
+crate::file_attrs::file_params! {
+    /// Parameters of `file`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        /// The path to manage.
+        #[serde(alias = "dest", alias = "name")]
+        pub path: String,
+        /// What the path must be; default: what it is now, else `directory` with `recurse`, else `file`.
+        pub state: Option<State>,
+        /// Target of a `link`/`hard` link.
+        pub src: Option<String>,
+        ..FileAttrs,
+        /// Apply mode/owner/group to everything below a directory.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub recurse: bool,
+        /// Replace a file or empty directory by a link, or link to a missing target.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub force: bool,
+        /// Operate on a link's target rather than the link.
+        #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
+        pub follow: bool,
+        /// `now` or `preserve` (default `now` for touch, else `preserve`).
+        pub modification_time: Option<String>,
+        /// Accepted for compatibility; only `now`/`preserve` times are supported.
+        pub modification_time_format: Option<String>,
+        /// `now` or `preserve` (default `now` for touch, else `preserve`).
+        pub access_time: Option<String>,
+        /// Accepted for compatibility; only `now`/`preserve` times are supported.
+        pub access_time_format: Option<String>,
+        ..UnsafeWrites,
+    }
 }
 
 fn yes() -> bool {
@@ -95,24 +89,6 @@ pub fn default_state(given: Option<State>, prev: Option<&FileStat>, recurse: boo
         None if recurse => State::Directory,
         None => State::File,
     })
-}
-
-/// Raw `mode`/`owner`/`group` parameters, resolved per path (symbolic modes depend on it).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AttrSpec<'a> {
-    /// Raw mode.
-    pub mode: Option<&'a Value>,
-    /// Owner.
-    pub owner: Option<&'a str>,
-    /// Group.
-    pub group: Option<&'a str>,
-}
-
-impl AttrSpec<'_> {
-    /// The attributes to enforce on a path that currently has `st`.
-    pub fn resolve(&self, st: &FileStat) -> Result<Attrs, ModuleError> {
-        attrs(self.mode, self.owner, self.group, Some(st)).map_err(ModuleError::msg)
-    }
 }
 
 /// Whether timestamps are set to the current time (`modification_time`/`access_time: now`).
@@ -165,7 +141,7 @@ impl super::Module for File {
             mtime_now: stamp(self.modification_time.as_deref(), is_touch, "modification_time")?,
             atime_now: stamp(self.access_time.as_deref(), is_touch, "access_time")?,
         };
-        let spec = self.spec();
+        let spec = self.file_attrs();
         match state {
             State::Absent => absent(&path, prev.as_ref()),
             State::File => file_state(ctx, &path, prev, self.follow, spec, stamps),
@@ -174,12 +150,6 @@ impl super::Module for File {
             State::Hard => hard(ctx, &path, self.src.as_deref(), prev.as_ref(), self.force, spec),
             State::Touch => touch(ctx, &path, prev, self.follow, spec, stamps),
         }
-    }
-}
-
-impl File {
-    fn spec(&self) -> AttrSpec<'_> {
-        AttrSpec { mode: self.mode.as_ref(), owner: self.owner.as_deref(), group: self.group.as_deref() }
     }
 }
 
@@ -245,7 +215,7 @@ fn file_state(
     path: &str,
     prev: Option<FileStat>,
     follow: bool,
-    spec: AttrSpec,
+    spec: FileAttrs,
     stamps: Stamps,
 ) -> Result<Plan, ModuleError> {
     let (path, prev) = follow_link(ctx, path, prev, follow)?;
@@ -266,11 +236,11 @@ fn file_state(
 fn plan_attrs(
     path: &str,
     st: &FileStat,
-    spec: AttrSpec,
+    spec: FileAttrs,
     stamps: Stamps,
     state: &str,
 ) -> Result<Plan, ModuleError> {
-    let mut want = spec.resolve(st)?;
+    let mut want = spec.resolve(Some(st))?;
     if st.kind == FileKind::Link {
         want.mode = None;
     }
@@ -329,14 +299,14 @@ fn touch(
     path: &str,
     prev: Option<FileStat>,
     follow: bool,
-    spec: AttrSpec,
+    spec: FileAttrs,
     stamps: Stamps,
 ) -> Result<Plan, ModuleError> {
     let (path, prev) = follow_link(ctx, path, prev, follow)?;
     let path = path.as_str();
     let Some(st) = prev.as_ref() else {
         let base = FileStat { mode: 0o644, ..mode::new_stat(FileKind::File) };
-        let want = spec.resolve(&base)?;
+        let want = spec.resolve(Some(&base))?;
         let owned = path.to_string();
         let plan = Plan::change(
             format!("create {path}"),
@@ -361,7 +331,7 @@ fn directory(
     stamps: Stamps,
 ) -> Result<Plan, ModuleError> {
     let (path, prev) = follow_link(ctx, path, prev, p.follow)?;
-    let spec = p.spec();
+    let spec = p.file_attrs();
     let mut plans = vec![ensure_directory(&path, prev.as_ref(), spec, stamps)?];
     if p.recurse && prev.is_some() {
         let mut entries = Vec::new();
@@ -379,7 +349,7 @@ fn directory(
 pub fn ensure_directory(
     path: &str,
     prev: Option<&FileStat>,
-    spec: AttrSpec,
+    spec: FileAttrs,
     stamps: Stamps,
 ) -> Result<Plan, ModuleError> {
     match prev {
@@ -387,7 +357,7 @@ pub fn ensure_directory(
         Some(st) => Err(failed(format!("{path} already exists as a {}", prev_state(Some(st))), path)),
         None => {
             let base = FileStat { mode: 0o755, ..mode::new_stat(FileKind::Directory) };
-            let want = spec.resolve(&base)?;
+            let want = spec.resolve(Some(&base))?;
             let owned = path.to_string();
             let mut after = DiffMap::new();
             if let Some(m) = want.mode {
@@ -474,7 +444,7 @@ pub fn ensure_link(
     src: Option<&str>,
     force: bool,
     follow: bool,
-    spec: AttrSpec,
+    spec: FileAttrs,
 ) -> Result<Plan, ModuleError> {
     let prev = ctx.host.stat(path, false)?;
     let existing_target = prev.as_ref().and_then(|s| s.link_target.clone());
@@ -572,7 +542,7 @@ fn hard(
     src: Option<&str>,
     prev: Option<&FileStat>,
     force: bool,
-    spec: AttrSpec,
+    spec: FileAttrs,
 ) -> Result<Plan, ModuleError> {
     let src = src.ok_or_else(|| failed("src is required for creating new hardlinks", path))?;
     let Some(src_stat) = ctx.host.stat(src, true)? else {
@@ -596,7 +566,7 @@ fn hard(
         }
         _ => {}
     }
-    let want = spec.resolve(&src_stat)?;
+    let want = spec.resolve(Some(&src_stat))?;
     let (p, s) = (path.to_string(), src.to_string());
     let diff = state_diff(path, prev_state(prev), "hard", Default::default());
     let plan = Plan::change(

@@ -22,6 +22,7 @@ pub mod facts;
 pub mod fail;
 pub mod fetch;
 pub mod file;
+pub mod file_attrs;
 pub mod fileedit;
 pub mod find;
 pub mod find_content;

@@ -8,9 +8,8 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use super::{Ctx, Module, ModuleError, Plan, mode};
+use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre::{self, PyReError};
-use hearth_formats::value::Value;
 
 /// What to look for and what to put, the pure part of the parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -218,58 +217,50 @@ pub enum State {
     Absent,
 }
 
-/// Parameters of `lineinfile`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lineinfile {
-    /// The file to edit.
-    #[serde(alias = "dest", alias = "destfile", alias = "name")]
-    pub path: String,
-    /// `present` (default) or `absent`.
-    #[serde(default)]
-    pub state: State,
-    /// Python regular expression selecting the line to replace or remove.
-    #[serde(default, alias = "regex", deserialize_with = "super::args::de_opt_str")]
-    pub regexp: Option<String>,
-    /// Literal string selecting the line to replace or remove.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub search_string: Option<String>,
-    /// The line to insert or replace with.
-    #[serde(default, alias = "value", deserialize_with = "super::args::de_opt_str")]
-    pub line: Option<String>,
-    /// Insert after the last line matching this regex (or `EOF`, `BOF`) when regexp matched nothing.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub insertafter: Option<String>,
-    /// Insert before the last line matching this regex (or `BOF`) when regexp matched nothing.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub insertbefore: Option<String>,
-    /// Use the first match of regexp/insertafter/insertbefore instead of the last.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub firstmatch: bool,
-    /// Fill `\1`-style groups in `line` from regexp; leave the file alone when it does not match.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backrefs: bool,
-    /// Create the file when missing (state=present).
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub create: bool,
-    /// Keep a dated copy of the old file.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backup: bool,
-    /// Command with `%s` that must accept the new content before it is written.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub validate: Option<String>,
-    /// Accepted for compatibility; writes are always atomic.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
-    /// Permissions (octal string, int, or symbolic).
-    #[serde(default)]
-    pub mode: Option<Value>,
-    /// Owner name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
+crate::file_attrs::file_params! {
+    /// Parameters of `lineinfile`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Lineinfile {
+        /// The file to edit.
+        #[serde(alias = "dest", alias = "destfile", alias = "name")]
+        pub path: String,
+        /// `present` (default) or `absent`.
+        #[serde(default)]
+        pub state: State,
+        /// Python regular expression selecting the line to replace or remove.
+        #[serde(default, alias = "regex", deserialize_with = "super::args::de_opt_str")]
+        pub regexp: Option<String>,
+        /// Literal string selecting the line to replace or remove.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub search_string: Option<String>,
+        /// The line to insert or replace with.
+        #[serde(default, alias = "value", deserialize_with = "super::args::de_opt_str")]
+        pub line: Option<String>,
+        /// Insert after the last line matching this regex (or `EOF`, `BOF`) when regexp matched nothing.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub insertafter: Option<String>,
+        /// Insert before the last line matching this regex (or `BOF`) when regexp matched nothing.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub insertbefore: Option<String>,
+        /// Use the first match of regexp/insertafter/insertbefore instead of the last.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub firstmatch: bool,
+        /// Fill `\1`-style groups in `line` from regexp; leave the file alone when it does not match.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backrefs: bool,
+        /// Create the file when missing (state=present).
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub create: bool,
+        /// Keep a dated copy of the old file.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backup: bool,
+        /// Command with `%s` that must accept the new content before it is written.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub validate: Option<String>,
+        ..UnsafeWrites,
+        ..FileAttrs,
+    }
 }
 
 impl Lineinfile {
@@ -365,9 +356,7 @@ impl Module for Lineinfile {
         let Some(edit) = self.edit(&t, &current)? else {
             return Ok(Plan::ok("file not present").with("msg", "file not present"));
         };
-        let attrs =
-            mode::attrs(self.mode.as_ref(), self.owner.as_deref(), self.group.as_deref(), t.stat.as_ref())
-                .map_err(ModuleError::msg)?;
+        let attrs = self.file_attrs().resolve(t.stat.as_ref())?;
         let attrs_changed = fileedit::attrs_change(t.stat.as_ref(), &attrs);
         let msg = fileedit::with_attrs_msg(&edit.msg, attrs_changed);
         let mut plan = if !edit.changed && !attrs_changed {
@@ -473,7 +462,7 @@ mod tests {
     ];
 
     fn params(args: &str) -> Lineinfile {
-        let mut v: Value = serde_json::from_str(args).unwrap();
+        let mut v: hearth_formats::value::Value = serde_json::from_str(args).unwrap();
         v["path"] = "/f".into();
         serde_json::from_value(v).unwrap()
     }

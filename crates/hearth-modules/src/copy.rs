@@ -7,8 +7,10 @@
 use serde::Deserialize;
 use sha1::Digest;
 
-use super::file::{self, Stamps};
+use super::file::ensure_directory;
 use super::file_attrs::FileAttrs;
+use super::file_link::ensure_link;
+use super::file_plan::{Stamps, merge};
 use super::fileedit::{basename, join, realpath};
 use super::mode::parse_mode_at;
 use super::put::{self, Placement};
@@ -181,7 +183,7 @@ impl Copy {
         for rel in &tree.dirs {
             let path = at(rel);
             let prev = ctx.host.stat(&path, false)?;
-            plans.push(file::ensure_directory(&path, prev.as_ref(), dir_spec, Stamps::default())?);
+            plans.push(ensure_directory(&path, prev.as_ref(), dir_spec, Stamps::default())?);
         }
         for (src_file, rel, mode) in &tree.files {
             let bytes =
@@ -192,9 +194,9 @@ impl Copy {
         }
         for (target, rel) in &tree.links {
             let spec = FileAttrs { mode: None, owner, group };
-            plans.push(file::ensure_link(ctx, &at(rel), Some(target), true, false, spec)?);
+            plans.push(ensure_link(ctx, &at(rel), Some(target), true, false, spec)?);
         }
-        let plan = file::merge(plans, format!("{dest_dir} already matches {src}"));
+        let plan = merge(plans, format!("{dest_dir} already matches {src}"));
         let mut plan = Plan { result: Default::default(), ..plan };
         plan = plan.with("dest", dest_dir).with("src", src);
         Ok(plan)

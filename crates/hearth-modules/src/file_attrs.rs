@@ -2,7 +2,7 @@
 //! `mode`, `owner`, `group`, `unsafe_writes`), declared once for every module that manages a
 //! file, and the one way they are resolved against a path and applied to it on the host.
 //!
-//! The fields are spliced into each module's own parameter struct by [`file_params!`] rather
+//! The fields are spliced into each module's own parameter struct by `file_params!` rather
 //! than nested with `#[serde(flatten)]`: flattening turns off `deny_unknown_fields` and hides the
 //! field names from `serde_introspect`, which the "unsupported parameter" errors and the README
 //! check are built from. Splicing keeps one flat serde struct per module, its parameters in the

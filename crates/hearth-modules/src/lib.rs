@@ -23,6 +23,8 @@ pub mod fail;
 pub mod fetch;
 pub mod file;
 pub mod file_attrs;
+pub mod file_link;
+pub mod file_plan;
 pub mod fileedit;
 pub mod find;
 pub mod find_content;

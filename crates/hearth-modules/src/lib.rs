@@ -41,6 +41,7 @@ pub mod k8s_info;
 pub mod k8s_plan;
 pub mod k8s_result;
 pub mod lineinfile;
+pub mod lineinfile_edit;
 pub mod mode;
 pub mod modprobe;
 pub mod mount;

@@ -163,3 +163,39 @@ pub fn merge(plans: Vec<Plan>, ok_reason: String) -> Plan {
     plan.result = result;
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_diff_names_state_only_when_it_changes() {
+        let d = state_diff("/p", "file", "file", (DiffMap::from([("mode", "0644".into())]), DiffMap::new()));
+        assert_eq!(d.before, "{\n    \"mode\": \"0644\",\n    \"path\": \"/p\"\n}\n");
+        let d = state_diff("/p", "absent", "directory", Default::default());
+        assert_eq!(d.after, "{\n    \"path\": \"/p\",\n    \"state\": \"directory\"\n}\n");
+        assert!(d.before_header.is_empty() && d.after_header.is_empty());
+    }
+
+    #[test]
+    fn merge_is_ok_only_when_every_plan_is() {
+        let ok = merge(vec![Plan::ok("a").with("path", "/a"), Plan::ok("b")], "all fine".into());
+        assert!(matches!(ok.outcome, Outcome::Ok(ref r) if r == "all fine"));
+        assert_eq!(ok.result["path"], "/a");
+        let act = || -> crate::Action { Box::new(|_| Ok(Map::new())) };
+        let plans = (0..5).map(|i| Plan::change(format!("c{i}"), act())).collect();
+        let Outcome::Change { summary, .. } = merge(plans, String::new()).outcome else {
+            panic!("expected a change");
+        };
+        assert_eq!(summary, "c0, c1, c2 and 2 more");
+    }
+
+    #[test]
+    fn attribute_plan_on_a_link_ignores_mode() {
+        let st = mode::new_stat(FileKind::Link);
+        let m = serde_json::json!("0600");
+        let spec = FileAttrs { mode: Some(&m), ..FileAttrs::default() };
+        let plan = plan_attrs("/l", &st, spec, Stamps::default(), "link").unwrap();
+        assert!(matches!(plan.outcome, Outcome::Ok(_)));
+    }
+}

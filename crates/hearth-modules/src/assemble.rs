@@ -9,52 +9,44 @@ use serde::Deserialize;
 
 use super::fileedit;
 use super::stat::Algorithm;
-use super::{Ctx, Module, ModuleError, Plan, mode};
+use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre;
-use hearth_formats::value::{Map, Value};
+use hearth_formats::value::Map;
 use hearth_transport::{Cmd, Local, Transport};
 
-/// Parameters of `assemble`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Assemble {
-    /// Directory of fragments (on the host, or with `remote_src: false` on the control node).
-    pub src: String,
-    /// The file to write.
-    pub dest: String,
-    /// Text put between fragments (`\n`-style escapes are decoded; a newline is added).
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub delimiter: Option<String>,
-    /// Keep a dated copy of the old dest.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backup: bool,
-    /// Fragments are on the host (true) or on the control node (false).
-    #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
-    pub remote_src: bool,
-    /// Python regex a fragment's name must contain.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub regexp: Option<String>,
-    /// Skip fragments whose names start with a dot.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub ignore_hidden: bool,
-    /// Command with `%s` that must accept the assembled file before it is written.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub validate: Option<String>,
-    /// Accepted for compatibility; vault-encrypted fragments are not decrypted.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub decrypt: bool,
-    /// Accepted for compatibility; writes are always atomic.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
-    /// Permissions of dest (octal string, int, or symbolic).
-    #[serde(default)]
-    pub mode: Option<Value>,
-    /// Owner of dest.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group of dest.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
+crate::file_attrs::file_params! {
+    /// Parameters of `assemble`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Assemble {
+        /// Directory of fragments (on the host, or with `remote_src: false` on the control node).
+        pub src: String,
+        /// The file to write.
+        pub dest: String,
+        /// Text put between fragments (`\n`-style escapes are decoded; a newline is added).
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub delimiter: Option<String>,
+        /// Keep a dated copy of the old dest.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backup: bool,
+        /// Fragments are on the host (true) or on the control node (false).
+        #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
+        pub remote_src: bool,
+        /// Python regex a fragment's name must contain.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub regexp: Option<String>,
+        /// Skip fragments whose names start with a dot.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub ignore_hidden: bool,
+        /// Command with `%s` that must accept the assembled file before it is written.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub validate: Option<String>,
+        /// Accepted for compatibility; vault-encrypted fragments are not decrypted.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub decrypt: bool,
+        ..UnsafeWrites,
+        ..FileAttrs,
+    }
 }
 
 fn yes() -> bool {
@@ -218,9 +210,7 @@ impl Module for Assemble {
             None => None,
         };
         let differs = current.as_deref() != Some(&content[..]);
-        let attrs =
-            mode::attrs(self.mode.as_ref(), self.owner.as_deref(), self.group.as_deref(), t.stat.as_ref())
-                .map_err(ModuleError::msg)?;
+        let attrs = self.file_attrs().resolve(t.stat.as_ref())?;
         let attrs_changed = fileedit::attrs_change(t.stat.as_ref(), &attrs);
         let mut result = Map::new();
         result.insert("src".into(), self.src.clone().into());

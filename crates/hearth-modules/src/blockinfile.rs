@@ -9,9 +9,8 @@ use serde::Deserialize;
 
 use super::fileedit::{self, Target};
 use super::lineinfile::State;
-use super::{Ctx, Module, ModuleError, Plan, mode};
+use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre::{self, PyReError};
-use hearth_formats::value::Value;
 use hearth_transport::Attrs;
 
 /// The pure part of the parameters.
@@ -168,61 +167,53 @@ fn default_end() -> String {
     "END".into()
 }
 
-/// Parameters of `blockinfile`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Blockinfile {
-    /// The file to edit.
-    #[serde(alias = "dest", alias = "destfile", alias = "name")]
-    pub path: String,
-    /// `present` (default) or `absent`.
-    #[serde(default)]
-    pub state: State,
-    /// Marker line template; `{mark}` becomes `marker_begin`/`marker_end`.
-    #[serde(default = "default_marker")]
-    pub marker: String,
-    /// The text between the markers; empty removes the block.
-    #[serde(default, alias = "content", deserialize_with = "super::args::de_opt_str")]
-    pub block: Option<String>,
-    /// Insert after the last line matching this regex (or `EOF`) when the markers are not found.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub insertafter: Option<String>,
-    /// Insert before the last line matching this regex (or `BOF`) when the markers are not found.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub insertbefore: Option<String>,
-    /// Create the file when missing.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub create: bool,
-    /// Keep a dated copy of the old file.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backup: bool,
-    /// Command with `%s` that must accept the new content before it is written.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub validate: Option<String>,
-    /// What `{mark}` becomes in the first marker.
-    #[serde(default = "default_begin")]
-    pub marker_begin: String,
-    /// What `{mark}` becomes in the last marker.
-    #[serde(default = "default_end")]
-    pub marker_end: String,
-    /// Add a blank line after the block.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub append_newline: bool,
-    /// Add a blank line before the block.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub prepend_newline: bool,
-    /// Accepted for compatibility; writes are always atomic.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
-    /// Permissions (octal string, int, or symbolic).
-    #[serde(default)]
-    pub mode: Option<Value>,
-    /// Owner name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
+crate::file_attrs::file_params! {
+    /// Parameters of `blockinfile`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Blockinfile {
+        /// The file to edit.
+        #[serde(alias = "dest", alias = "destfile", alias = "name")]
+        pub path: String,
+        /// `present` (default) or `absent`.
+        #[serde(default)]
+        pub state: State,
+        /// Marker line template; `{mark}` becomes `marker_begin`/`marker_end`.
+        #[serde(default = "default_marker")]
+        pub marker: String,
+        /// The text between the markers; empty removes the block.
+        #[serde(default, alias = "content", deserialize_with = "super::args::de_opt_str")]
+        pub block: Option<String>,
+        /// Insert after the last line matching this regex (or `EOF`) when the markers are not found.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub insertafter: Option<String>,
+        /// Insert before the last line matching this regex (or `BOF`) when the markers are not found.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub insertbefore: Option<String>,
+        /// Create the file when missing.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub create: bool,
+        /// Keep a dated copy of the old file.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backup: bool,
+        /// Command with `%s` that must accept the new content before it is written.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub validate: Option<String>,
+        /// What `{mark}` becomes in the first marker.
+        #[serde(default = "default_begin")]
+        pub marker_begin: String,
+        /// What `{mark}` becomes in the last marker.
+        #[serde(default = "default_end")]
+        pub marker_end: String,
+        /// Add a blank line after the block.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub append_newline: bool,
+        /// Add a blank line before the block.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub prepend_newline: bool,
+        ..UnsafeWrites,
+        ..FileAttrs,
+    }
 }
 
 impl Blockinfile {
@@ -264,9 +255,7 @@ impl Module for Blockinfile {
         };
         let edit =
             edit_block(original.as_deref(), &self.spec()).map_err(|e| ModuleError::msg(e.to_string()))?;
-        let attrs =
-            mode::attrs(self.mode.as_ref(), self.owner.as_deref(), self.group.as_deref(), t.stat.as_ref())
-                .map_err(ModuleError::msg)?;
+        let attrs = self.file_attrs().resolve(t.stat.as_ref())?;
         let attrs_changed = fileedit::attrs_change(t.stat.as_ref(), &attrs);
         let msg = fileedit::with_attrs_msg(&edit.msg, attrs_changed);
         let before = original.unwrap_or_default();
@@ -350,7 +339,7 @@ mod tests {
     ];
 
     fn params(args: &str) -> Blockinfile {
-        let mut v: Value = serde_json::from_str(args).unwrap();
+        let mut v: hearth_formats::value::Value = serde_json::from_str(args).unwrap();
         v["path"] = "/f".into();
         serde_json::from_value(v).unwrap()
     }

@@ -7,7 +7,10 @@
 use serde::Deserialize;
 use sha1::Digest;
 
-use super::file::{self, AttrSpec, Stamps};
+use super::file::ensure_directory;
+use super::file_attrs::FileAttrs;
+use super::file_link::ensure_link;
+use super::file_plan::{Stamps, merge};
 use super::fileedit::{basename, join, realpath};
 use super::mode::parse_mode_at;
 use super::put::{self, Placement};
@@ -15,52 +18,45 @@ use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 use hearth_transport::{Attrs, FileKind, Local, Transport};
 
-/// Parameters of `copy`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Copy {
-    /// File or directory to copy: on the control node (relative paths searched in `files/`),
-    /// or on the host with `remote_src`. A trailing `/` on a directory copies its contents.
-    pub src: Option<String>,
-    /// Literal content to write instead of `src` (a mapping or list is written as JSON).
-    pub content: Option<Value>,
-    /// Where to write; an existing directory or a path ending in `/` receives the file inside.
-    pub dest: String,
-    /// Permissions (octal, integer, symbolic) or `preserve` (the source file's mode).
-    pub mode: Option<Value>,
-    /// Owner name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
-    /// Keep a timestamped copy of a file that is replaced.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backup: bool,
-    /// Replace a file whose content differs; with `false` only missing files are written.
-    #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
-    pub force: bool,
-    /// Mode of directories created by a recursive copy.
-    pub directory_mode: Option<Value>,
-    /// `src` is a path on the host rather than on the control node.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub remote_src: bool,
-    /// Command with `%s` that must accept the new file before it replaces `dest`.
-    pub validate: Option<String>,
-    /// Decrypt a vaulted control-node `src` (default yes; `false` copies it as it is).
-    #[serde(default, deserialize_with = "super::args::de_opt_bool")]
-    pub decrypt: Option<bool>,
-    /// Write through a symbolic link at `dest` instead of replacing it.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub follow: bool,
-    /// Follow symbolic links in the source tree (default yes; no with `remote_src`).
-    #[serde(default, deserialize_with = "super::args::de_opt_bool")]
-    pub local_follow: Option<bool>,
-    /// Accepted and ignored: writes are always atomic.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
-    /// Expected SHA1 of the source; a mismatch fails the task.
-    pub checksum: Option<String>,
+crate::file_attrs::file_params! {
+    /// Parameters of `copy`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Copy {
+        /// File or directory to copy: on the control node (relative paths searched in `files/`),
+        /// or on the host with `remote_src`. A trailing `/` on a directory copies its contents.
+        pub src: Option<String>,
+        /// Literal content to write instead of `src` (a mapping or list is written as JSON).
+        pub content: Option<Value>,
+        /// Where to write; an existing directory or a path ending in `/` receives the file inside.
+        pub dest: String,
+        ..FileAttrs,
+        /// Keep a timestamped copy of a file that is replaced.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backup: bool,
+        /// Replace a file whose content differs; with `false` only missing files are written.
+        #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
+        pub force: bool,
+        /// Mode of directories created by a recursive copy.
+        pub directory_mode: Option<Value>,
+        /// `src` is a path on the host rather than on the control node.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub remote_src: bool,
+        /// Command with `%s` that must accept the new file before it replaces `dest`.
+        pub validate: Option<String>,
+        /// Decrypt a vaulted control-node `src` (default yes; `false` copies it as it is).
+        #[serde(default, deserialize_with = "super::args::de_opt_bool")]
+        pub decrypt: Option<bool>,
+        /// Write through a symbolic link at `dest` instead of replacing it.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub follow: bool,
+        /// Follow symbolic links in the source tree (default yes; no with `remote_src`).
+        #[serde(default, deserialize_with = "super::args::de_opt_bool")]
+        pub local_follow: Option<bool>,
+        ..UnsafeWrites,
+        /// Expected SHA1 of the source; a mismatch fails the task.
+        pub checksum: Option<String>,
+    }
 }
 
 fn yes() -> bool {
@@ -182,12 +178,12 @@ impl Copy {
             if rel.is_empty() { root.trim_end_matches('/').to_string() } else { join(&root, rel) }
         };
         let (owner, group) = (self.owner.as_deref(), self.group.as_deref());
-        let dir_spec = AttrSpec { mode: self.directory_mode.as_ref(), owner, group };
+        let dir_spec = FileAttrs { mode: self.directory_mode.as_ref(), owner, group };
         let mut plans = Vec::new();
         for rel in &tree.dirs {
             let path = at(rel);
             let prev = ctx.host.stat(&path, false)?;
-            plans.push(file::ensure_directory(&path, prev.as_ref(), dir_spec, Stamps::default())?);
+            plans.push(ensure_directory(&path, prev.as_ref(), dir_spec, Stamps::default())?);
         }
         for (src_file, rel, mode) in &tree.files {
             let bytes =
@@ -197,10 +193,10 @@ impl Copy {
             plans.push(put::plan_put(ctx, Placement { follow: false, ..placement })?);
         }
         for (target, rel) in &tree.links {
-            let spec = AttrSpec { mode: None, owner, group };
-            plans.push(file::ensure_link(ctx, &at(rel), Some(target), true, false, spec)?);
+            let spec = FileAttrs { mode: None, owner, group };
+            plans.push(ensure_link(ctx, &at(rel), Some(target), true, false, spec)?);
         }
-        let plan = file::merge(plans, format!("{dest_dir} already matches {src}"));
+        let plan = merge(plans, format!("{dest_dir} already matches {src}"));
         let mut plan = Plan { result: Default::default(), ..plan };
         plan = plan.with("dest", dest_dir).with("src", src);
         Ok(plan)

@@ -9,57 +9,53 @@ pub mod fetch;
 use serde::Deserialize;
 
 use self::fetch::{ALGORITHMS, Request, Tool, digest_from_file, failure_msg, parse_checksum};
+use super::file_attrs;
 use super::fileedit::{basename, join, parent};
-use super::mode::{attrs, attrs_differ, path_fields};
+use super::mode::{attrs_differ, path_fields};
 use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, Cmd, FileKind, FileStat, Transport};
 
-/// Parameters of `get_url`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GetUrl {
-    /// The URL (http, https or ftp).
-    pub url: String,
-    /// Absolute path of the file, or a directory (the URL's last path segment is the name).
-    pub dest: String,
-    /// Permissions of the file.
-    pub mode: Option<Value>,
-    /// Owner of the file.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group of the file.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
-    /// `algorithm:digest` or `algorithm:URL-of-a-checksum-file` (md5, sha1, sha224, sha256, ...).
-    #[serde(default)]
-    pub checksum: String,
-    /// Download even when `dest` exists (without a checksum); replace it when the content differs.
-    #[serde(default, alias = "thirsty", deserialize_with = "super::args::de_bool")]
-    pub force: bool,
-    /// Request headers, as a mapping (or `key:value,key:value`).
-    #[serde(default)]
-    pub headers: Option<Value>,
-    /// Seconds to wait for the server to connect (default 10).
-    #[serde(default = "ten", deserialize_with = "super::args::de_int")]
-    pub timeout: i64,
-    /// Basic-auth user name (never placed on a command line).
-    #[serde(alias = "username")]
-    pub url_username: Option<String>,
-    /// Basic-auth password (never placed on a command line).
-    #[serde(alias = "password")]
-    pub url_password: Option<String>,
-    /// Send basic auth without waiting for a 401 (hearth always does with credentials).
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub force_basic_auth: bool,
-    /// Check TLS certificates (default true).
-    #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
-    pub validate_certs: bool,
-    /// The User-Agent header (default `ansible-httpget`).
-    #[serde(default = "agent")]
-    pub http_agent: String,
-    /// Accepted for compatibility; the temporary file is always created beside `dest`.
-    pub tmp_dest: Option<String>,
+crate::file_attrs::file_params! {
+    /// Parameters of `get_url`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct GetUrl {
+        /// The URL (http, https or ftp).
+        pub url: String,
+        /// Absolute path of the file, or a directory (the URL's last path segment is the name).
+        pub dest: String,
+        ..FileAttrs,
+        /// `algorithm:digest` or `algorithm:URL-of-a-checksum-file` (md5, sha1, sha224, sha256, ...).
+        #[serde(default)]
+        pub checksum: String,
+        /// Download even when `dest` exists (without a checksum); replace it when the content differs.
+        #[serde(default, alias = "thirsty", deserialize_with = "super::args::de_bool")]
+        pub force: bool,
+        /// Request headers, as a mapping (or `key:value,key:value`).
+        #[serde(default)]
+        pub headers: Option<Value>,
+        /// Seconds to wait for the server to connect (default 10).
+        #[serde(default = "ten", deserialize_with = "super::args::de_int")]
+        pub timeout: i64,
+        /// Basic-auth user name (never placed on a command line).
+        #[serde(alias = "username")]
+        pub url_username: Option<String>,
+        /// Basic-auth password (never placed on a command line).
+        #[serde(alias = "password")]
+        pub url_password: Option<String>,
+        /// Send basic auth without waiting for a 401 (hearth always does with credentials).
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub force_basic_auth: bool,
+        /// Check TLS certificates (default true).
+        #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
+        pub validate_certs: bool,
+        /// The User-Agent header (default `ansible-httpget`).
+        #[serde(default = "agent")]
+        pub http_agent: String,
+        /// Accepted for compatibility; the temporary file is always created beside `dest`.
+        pub tmp_dest: Option<String>,
+    }
 }
 
 fn ten() -> i64 {
@@ -162,8 +158,7 @@ impl Module for GetUrl {
         if cur.as_ref().is_some_and(|s| s.kind == FileKind::Directory) {
             return Err(ModuleError::msg(format!("{dest} is a directory")));
         }
-        let want = attrs(self.mode.as_ref(), self.owner.as_deref(), self.group.as_deref(), cur.as_ref())
-            .map_err(ModuleError::msg)?;
+        let want = self.file_attrs().resolve(cur.as_ref())?;
         let fresh = match (&cur, &checksum) {
             (Some(_), Some((algo, want_digest))) => {
                 digests(ctx.host, sum_tool(algo), &[&dest])?[0].as_deref() == Some(want_digest.as_str())
@@ -249,9 +244,11 @@ fn download(
     }
     if dest_sha1.as_deref() == Some(src_sha1.as_str()) {
         remove(host)?;
-        if cur.as_ref().is_some_and(|c| attrs_differ(c, &want)) {
-            host.set_attrs(dest, &want)?;
-        } else {
+        let set = match &cur {
+            Some(have) => file_attrs::apply(host, dest, &want, have)?,
+            None => false,
+        };
+        if !set {
             r.insert("changed".into(), Value::Bool(false));
         }
         r.insert("msg".into(), "file already exists".into());

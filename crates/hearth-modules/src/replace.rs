@@ -6,50 +6,41 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use super::{Ctx, Module, ModuleError, Plan, mode};
+use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre::{self, PyReError};
-use hearth_formats::value::Value;
 
-/// Parameters of `replace`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Replace {
-    /// The file to edit (it must exist).
-    #[serde(alias = "dest", alias = "destfile", alias = "name")]
-    pub path: String,
-    /// Python regular expression, MULTILINE, matched against the whole (section of the) file.
-    #[serde(deserialize_with = "super::args::de_opt_str")]
-    pub regexp: Option<String>,
-    /// Replacement with `\1`/`\g<name>` backreferences (default: empty, i.e. remove).
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub replace: Option<String>,
-    /// Only replace after the first match of this regular expression.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub after: Option<String>,
-    /// Only replace before the last... (the match of this expression after `after`).
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub before: Option<String>,
-    /// Keep a dated copy of the old file.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backup: bool,
-    /// Command with `%s` that must accept the new content before it is written.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub validate: Option<String>,
-    /// Only `utf-8` is supported.
-    #[serde(default)]
-    pub encoding: Option<String>,
-    /// Accepted for compatibility; writes are always atomic.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
-    /// Permissions (octal string, int, or symbolic).
-    #[serde(default)]
-    pub mode: Option<Value>,
-    /// Owner name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
+crate::file_attrs::file_params! {
+    /// Parameters of `replace`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Replace {
+        /// The file to edit (it must exist).
+        #[serde(alias = "dest", alias = "destfile", alias = "name")]
+        pub path: String,
+        /// Python regular expression, MULTILINE, matched against the whole (section of the) file.
+        #[serde(deserialize_with = "super::args::de_opt_str")]
+        pub regexp: Option<String>,
+        /// Replacement with `\1`/`\g<name>` backreferences (default: empty, i.e. remove).
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub replace: Option<String>,
+        /// Only replace after the first match of this regular expression.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub after: Option<String>,
+        /// Only replace before the last... (the match of this expression after `after`).
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub before: Option<String>,
+        /// Keep a dated copy of the old file.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backup: bool,
+        /// Command with `%s` that must accept the new content before it is written.
+        #[serde(default, deserialize_with = "super::args::de_opt_str")]
+        pub validate: Option<String>,
+        /// Only `utf-8` is supported.
+        #[serde(default)]
+        pub encoding: Option<String>,
+        ..UnsafeWrites,
+        ..FileAttrs,
+    }
 }
 
 /// What [`substitute`] did.
@@ -135,9 +126,7 @@ impl Module for Replace {
                 Substituted::Done(new, count) => (new, count),
             };
         let changed = count > 0;
-        let attrs =
-            mode::attrs(self.mode.as_ref(), self.owner.as_deref(), self.group.as_deref(), t.stat.as_ref())
-                .map_err(ModuleError::msg)?;
+        let attrs = self.file_attrs().resolve(t.stat.as_ref())?;
         let attrs_changed = fileedit::attrs_change(t.stat.as_ref(), &attrs);
         let base = if changed { format!("{count} replacements made") } else { String::new() };
         let msg = fileedit::with_attrs_msg(&base, attrs_changed);

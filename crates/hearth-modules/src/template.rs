@@ -22,58 +22,51 @@ use hearth_transport::{Attrs, FileKind};
 /// Ansible's default `ansible_managed` string (`DEFAULT_MANAGED_STR`).
 pub const ANSIBLE_MANAGED: &str = "Ansible managed";
 
-/// Parameters of `template`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Template {
-    /// The template on the control node (relative paths searched in `templates/`).
-    pub src: String,
-    /// Where to write; an existing directory or a path ending in `/` receives the file inside.
-    pub dest: String,
-    /// Permissions (octal, integer, symbolic) or `preserve` (the template's own mode).
-    pub mode: Option<Value>,
-    /// Owner name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group name or id.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
-    /// Keep a timestamped copy of a file that is replaced.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub backup: bool,
-    /// Replace a file whose content differs; with `false` only missing files are written.
-    #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
-    pub force: bool,
-    /// Command with `%s` that must accept the rendered file before it replaces `dest`.
-    pub validate: Option<String>,
-    /// Write through a symbolic link at `dest` instead of replacing it.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub follow: bool,
-    /// Line ending of the output: `\n` (default), `\r` or `\r\n`.
-    pub newline_sequence: Option<String>,
-    /// Remove the first newline after a block tag (Ansible's default: yes).
-    #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
-    pub trim_blocks: bool,
-    /// Strip spaces and tabs before a block tag at the start of a line.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub lstrip_blocks: bool,
-    /// Block start delimiter (default `{%`).
-    pub block_start_string: Option<String>,
-    /// Block end delimiter (default `%}`).
-    pub block_end_string: Option<String>,
-    /// Variable start delimiter (default `{{`).
-    pub variable_start_string: Option<String>,
-    /// Variable end delimiter (default `}}`).
-    pub variable_end_string: Option<String>,
-    /// Comment start delimiter (default `{#`).
-    pub comment_start_string: Option<String>,
-    /// Comment end delimiter (default `#}`).
-    pub comment_end_string: Option<String>,
-    /// Only `utf-8` is supported.
-    pub output_encoding: Option<String>,
-    /// Accepted and ignored: writes are always atomic.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub unsafe_writes: bool,
+crate::file_attrs::file_params! {
+    /// Parameters of `template`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Template {
+        /// The template on the control node (relative paths searched in `templates/`).
+        pub src: String,
+        /// Where to write; an existing directory or a path ending in `/` receives the file inside.
+        pub dest: String,
+        ..FileAttrs,
+        /// Keep a timestamped copy of a file that is replaced.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub backup: bool,
+        /// Replace a file whose content differs; with `false` only missing files are written.
+        #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
+        pub force: bool,
+        /// Command with `%s` that must accept the rendered file before it replaces `dest`.
+        pub validate: Option<String>,
+        /// Write through a symbolic link at `dest` instead of replacing it.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub follow: bool,
+        /// Line ending of the output: `\n` (default), `\r` or `\r\n`.
+        pub newline_sequence: Option<String>,
+        /// Remove the first newline after a block tag (Ansible's default: yes).
+        #[serde(default = "yes", deserialize_with = "super::args::de_bool")]
+        pub trim_blocks: bool,
+        /// Strip spaces and tabs before a block tag at the start of a line.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub lstrip_blocks: bool,
+        /// Block start delimiter (default `{%`).
+        pub block_start_string: Option<String>,
+        /// Block end delimiter (default `%}`).
+        pub block_end_string: Option<String>,
+        /// Variable start delimiter (default `{{`).
+        pub variable_start_string: Option<String>,
+        /// Variable end delimiter (default `}}`).
+        pub variable_end_string: Option<String>,
+        /// Comment start delimiter (default `{#`).
+        pub comment_start_string: Option<String>,
+        /// Comment end delimiter (default `#}`).
+        pub comment_end_string: Option<String>,
+        /// Only `utf-8` is supported.
+        pub output_encoding: Option<String>,
+        ..UnsafeWrites,
+    }
 }
 
 fn yes() -> bool {

@@ -8,45 +8,40 @@ use super::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, Cmd, FileKind, Transport};
 
-/// Parameters of `unarchive`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Unarchive {
-    /// The archive: a control-node file (searched in `files/`), or a host path with `remote_src`.
-    pub src: String,
-    /// Existing directory to unpack into.
-    pub dest: String,
-    /// `src` is already on the host.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub remote_src: bool,
-    /// Skip when this path exists on the host.
-    pub creates: Option<String>,
-    /// Return the archive's member names as `files`.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub list_files: bool,
-    /// Member names or patterns not to extract.
-    #[serde(default, deserialize_with = "super::args::de_list")]
-    pub exclude: Vec<String>,
-    /// Only these member names or patterns are extracted.
-    #[serde(default, deserialize_with = "super::args::de_list")]
-    pub include: Vec<String>,
-    /// Extra options passed to `tar` or `unzip`.
-    #[serde(default, deserialize_with = "super::args::de_list")]
-    pub extra_opts: Vec<String>,
-    /// Do not replace files that are newer than the archive's members.
-    #[serde(default, deserialize_with = "super::args::de_bool")]
-    pub keep_newer: bool,
-    /// Mode applied to the extracted files.
-    pub mode: Option<Value>,
-    /// Owner applied to the extracted files.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub owner: Option<String>,
-    /// Group applied to the extracted files.
-    #[serde(default, deserialize_with = "super::args::de_opt_str")]
-    pub group: Option<String>,
-    /// Accepted (a vaulted control-node archive is sent as it is).
-    #[serde(default, deserialize_with = "super::args::de_opt_bool")]
-    pub decrypt: Option<bool>,
+crate::file_attrs::file_params! {
+    /// Parameters of `unarchive`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Unarchive {
+        /// The archive: a control-node file (searched in `files/`), or a host path with `remote_src`.
+        pub src: String,
+        /// Existing directory to unpack into.
+        pub dest: String,
+        /// `src` is already on the host.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub remote_src: bool,
+        /// Skip when this path exists on the host.
+        pub creates: Option<String>,
+        /// Return the archive's member names as `files`.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub list_files: bool,
+        /// Member names or patterns not to extract.
+        #[serde(default, deserialize_with = "super::args::de_list")]
+        pub exclude: Vec<String>,
+        /// Only these member names or patterns are extracted.
+        #[serde(default, deserialize_with = "super::args::de_list")]
+        pub include: Vec<String>,
+        /// Extra options passed to `tar` or `unzip`.
+        #[serde(default, deserialize_with = "super::args::de_list")]
+        pub extra_opts: Vec<String>,
+        /// Do not replace files that are newer than the archive's members.
+        #[serde(default, deserialize_with = "super::args::de_bool")]
+        pub keep_newer: bool,
+        ..FileAttrs,
+        /// Accepted (a vaulted control-node archive is sent as it is).
+        #[serde(default, deserialize_with = "super::args::de_opt_bool")]
+        pub decrypt: Option<bool>,
+    }
 }
 
 /// Which tool unpacks an archive.
@@ -187,13 +182,8 @@ impl Unarchive {
             let msg = format!("failed to unpack {archive} to {}", self.dest);
             return Err(ModuleError::Failed { msg, result });
         }
-        if self.mode.is_some() || self.owner.is_some() || self.group.is_some() {
-            let mode = self.mode.as_ref().map(|m| super::mode::parse_mode_at(m, None, false));
-            let attrs = Attrs {
-                mode: mode.transpose().map_err(ModuleError::msg)?,
-                owner: self.owner.clone(),
-                group: self.group.clone(),
-            };
+        if self.file_attrs().any() {
+            let attrs = self.file_attrs().resolve(None)?;
             for f in files {
                 let path = format!("{}/{}", self.dest.trim_end_matches('/'), f.trim_end_matches('/'));
                 host.set_attrs(&path, &attrs)?;

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Diff, Module, ModuleError, Plan};
+use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::Cmd;
 
@@ -186,7 +186,7 @@ impl Module for Alternatives {
             before,
             after: steps.iter().map(|s| format!("update-alternatives {}\n", s.join(" "))).collect(),
         };
-        let action: super::Action = Box::new(move |ctx: &Ctx| {
+        let action: crate::module::Action = Box::new(move |ctx: &Ctx| {
             for step in &steps {
                 let mut cmd =
                     Cmd::new(std::iter::once("update-alternatives".to_string()).chain(step.iter().cloned()));

@@ -13,7 +13,7 @@ mod params;
 pub mod parse;
 mod plan;
 
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 
 /// The parameters and their list syntax, defined in `apt/params.rs` below everything that reads
 /// them; named here because the registry, `package` and `deb822_repository` use these paths.

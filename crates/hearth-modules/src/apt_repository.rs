@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::apt::host::AptRunner;
 use super::fileedit::join;
 use super::mode::attrs;
-use super::{Ctx, Diff, Module, ModuleError, Plan};
+use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 
 const LIST_DIR: &str = "/etc/apt/sources.list.d";

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::fileedit;
 use super::stat::Algorithm;
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre;
 use hearth_formats::value::Map;
 use hearth_transport::{Cmd, Local, Transport};

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::command::{Times, delta_text, result_of};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, CmdOutput};
 
@@ -146,8 +146,8 @@ fn finished(mut base: Map, files: &[(String, Vec<u8>)]) -> Result<Plan, ModuleEr
     match result_of(shown, &out, true, Times { start, end, delta }) {
         Ok(r) => {
             let done = merge(r);
-            let action: super::Action = Box::new(move |_: &Ctx| Ok(done.clone()));
-            Ok(Plan { outcome: super::Outcome::Run(action), diffs: Vec::new(), result: Map::new() })
+            let action: crate::module::Action = Box::new(move |_: &Ctx| Ok(done.clone()));
+            Ok(Plan { outcome: crate::module::Outcome::Run(action), diffs: Vec::new(), result: Map::new() })
         }
         Err(ModuleError::Failed { msg, result }) => Err(ModuleError::Failed { msg, result: merge(result) }),
         Err(e) => Err(e),
@@ -233,11 +233,11 @@ mod tests {
             ("stdout".to_string(), b"bg\n".to_vec()),
         ];
         let plan = finished(Map::new(), &files).unwrap();
-        let super::super::Outcome::Run(action) = plan.outcome else {
+        let crate::module::Outcome::Run(action) = plan.outcome else {
             panic!("a finished job reports changed")
         };
         let host = hearth_transport::Local;
-        let search = crate::SearchPath::default();
+        let search = crate::module::SearchPath::default();
         let templar = hearth_template::Templar::new();
         let ctx = Ctx {
             host: &host,

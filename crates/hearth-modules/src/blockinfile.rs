@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::fileedit::{self, Target};
 use super::lineinfile::State;
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre::{self, PyReError};
 use hearth_transport::Attrs;
 
@@ -275,7 +275,7 @@ impl Module for Blockinfile {
 }
 
 /// The change step: backup (reported as `backup_file`), validate, write (or only fix attributes).
-fn write_action(t: Target, edit: BlockEdit, attrs: Attrs, p: &Blockinfile) -> super::Action {
+fn write_action(t: Target, edit: BlockEdit, attrs: Attrs, p: &Blockinfile) -> crate::module::Action {
     let (backup, validate) = (p.backup, p.validate.clone());
     Box::new(move |ctx: &Ctx| {
         let content = edit.changed.then_some(&edit.content[..]);

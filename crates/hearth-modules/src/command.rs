@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-use super::{Action, Ctx, Module, ModuleError, Outcome, Plan};
+use crate::module::{Action, Ctx, Module, ModuleError, Outcome, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, CmdOutput, TransportError};
 

@@ -14,7 +14,7 @@ use super::file_plan::{Stamps, merge};
 use super::fileedit::{basename, join, realpath};
 use super::mode::parse_mode_at;
 use super::put::{self, Placement};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 use hearth_transport::{Attrs, FileKind, Local, Transport};
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::apt::de_list;
 use super::get_url::fetch::{self, Request};
 use super::mode::{attrs, attrs_differ};
-use super::{Ctx, Diff, Module, ModuleError, Plan};
+use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, FileKind};
 

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 
 /// Parameters of `debug`.

@@ -8,9 +8,10 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::fileedit;
 use super::slurp::{self, ReadError};
 use super::stat::Algorithm;
-use super::{Ctx, Module, ModuleError, Plan, fileedit};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, Local, Transport};
 
@@ -149,7 +150,7 @@ impl Module for Fetch {
         let summary = format!("fetch {} to {dest_text}", self.src);
         let (src, validate) = (self.src.clone(), self.validate_checksum);
         let (md5, dest_shown) = (Algorithm::Md5.digest(&remote), dest_text.clone());
-        let action: super::Action =
+        let action: crate::module::Action =
             Box::new(move |_ctx: &Ctx| write_local(&dest_text, &remote, &src, validate));
         // The fields the copy will have, so check mode registers them too; the action re-reads them.
         Ok(Plan::change(summary, action)

@@ -11,7 +11,7 @@ use super::file_link::{ensure_link, hard};
 use super::file_plan::{Stamps, failed, merge, plan_attrs, prev_state, state_diff};
 use super::fileedit::{self, join};
 use super::mode::{self, DiffMap, path_fields};
-use super::{Ctx, ModuleError, Plan};
+use crate::module::{Ctx, ModuleError, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::{FileKind, FileStat};
 
@@ -94,7 +94,7 @@ fn stamp(v: Option<&str>, touch: bool, name: &str) -> Result<bool, ModuleError> 
     }
 }
 
-impl super::Module for File {
+impl crate::module::Module for File {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
         let mut path = self.path.clone();
         let st = ctx.host.stat(&path, false)?;

@@ -11,7 +11,9 @@
 use hearth_formats::value::Value;
 use hearth_transport::{Attrs, FileStat, Transport};
 
-use super::{ModuleError, mode};
+use crate::module::ModuleError;
+
+use super::mode;
 
 /// The `mode`/`owner`/`group` a task asked for, borrowed from its parameters; symbolic modes are
 /// resolved per path because they depend on the path's current mode.

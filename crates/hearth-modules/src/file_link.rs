@@ -4,7 +4,7 @@ use super::file_attrs::FileAttrs;
 use super::file_plan::{Stamps, failed, merge, plan_attrs, prev_state, state_diff};
 use super::fileedit::{join, parent};
 use super::mode::{DiffMap, attrs_differ};
-use super::{Ctx, ModuleError, Plan};
+use crate::module::{Ctx, ModuleError, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd, FileKind, FileStat};
 

@@ -2,7 +2,7 @@
 
 use super::file_attrs::FileAttrs;
 use super::mode::{self, DiffMap, attrs_diff_maps, attrs_differ, path_fields};
-use super::{Ctx, Diff, ModuleError, Outcome, Plan};
+use crate::module::{Ctx, Diff, ModuleError, Outcome, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::{Cmd, FileKind, FileStat};
 
@@ -182,7 +182,7 @@ mod tests {
         let ok = merge(vec![Plan::ok("a").with("path", "/a"), Plan::ok("b")], "all fine".into());
         assert!(matches!(ok.outcome, Outcome::Ok(ref r) if r == "all fine"));
         assert_eq!(ok.result["path"], "/a");
-        let act = || -> crate::Action { Box::new(|_| Ok(Map::new())) };
+        let act = || -> crate::module::Action { Box::new(|_| Ok(Map::new())) };
         let plans = (0..5).map(|i| Plan::change(format!("c{i}"), act())).collect();
         let Outcome::Change { summary, .. } = merge(plans, String::new()).outcome else {
             panic!("expected a change");

@@ -4,7 +4,9 @@
 //! attributes)` diffs of the in-place editors. The text editing itself lives in each module as
 //! pure functions; this file decides nothing about content.
 
-use super::{Diff, ModuleError, mode};
+use crate::module::{Diff, ModuleError};
+
+use super::mode;
 use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd, CmdOutput, FileKind, FileStat, Transport, TransportError};
 
@@ -232,7 +234,8 @@ pub fn with_attrs_msg(msg: &str, attrs_changed: bool) -> String {
 /// Test support: plans a registered module on the local host and runs its change step.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::super::{Ctx, Outcome, SearchPath, lookup};
+    use crate::module::{Ctx, Outcome, SearchPath};
+    use crate::registry::lookup;
     use hearth_formats::value::{Map, Value};
     use hearth_template::Templar;
     use hearth_transport::Local;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::find_content::{self, Wanted};
 use super::find_match::{Names, parse_age, parse_size};
 use super::find_walk::{self, Entry, Walk};
-use super::{Ctx, Module, ModuleError, Plan, mode};
+use super::mode;
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::Cmd;
 

@@ -4,7 +4,7 @@
 //! `get_checksum`. Nothing runs when neither is asked for.
 
 use super::find_walk::Entry;
-use super::{Ctx, ModuleError};
+use crate::module::{Ctx, ModuleError};
 use hearth_formats::pyre;
 use hearth_formats::pyre::PyReError;
 use hearth_formats::pyre::PyRegex;

@@ -1,7 +1,7 @@
 //! `find`'s name, age and size parameters: Python `fnmatch` globs as regexes, Python regexes
 //! matched from the start, and the `2d`/`10k` unit syntax. Pure; no host access.
 
-use super::ModuleError;
+use crate::module::ModuleError;
 use hearth_formats::pyre;
 use hearth_formats::pyre::{PyRegex, Syntax};
 

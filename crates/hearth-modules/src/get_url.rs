@@ -12,7 +12,7 @@ use self::fetch::{ALGORITHMS, Request, Tool, digest_from_file, failure_msg, pars
 use super::file_attrs;
 use super::fileedit::{basename, join, parent};
 use super::mode::{attrs_differ, path_fields};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, Cmd, FileKind, FileStat, Transport};
 

@@ -7,7 +7,7 @@
 
 use super::iptables_params::{Action, IpVersion, State};
 use super::iptables_rule::{self, construct};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::{Cmd, CmdOutput, TransportError};
 

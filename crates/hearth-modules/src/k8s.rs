@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::args::{de_bool, de_int, de_opt_bool};
 use super::k8s_plan::{self, PatchWith, Target, Waiting};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_kube::client::{self, Cluster, Resolved};
 use hearth_kube::definition::{self, Defaults};
@@ -319,9 +319,9 @@ mod tests {
 
     #[test]
     fn kubernetes_core_names_resolve_to_the_k8s_modules_only() {
-        assert_eq!(super::super::lookup("kubernetes.core.k8s").map(|s| s.name), Some("k8s"));
-        assert_eq!(super::super::lookup("kubernetes.core.k8s_info").map(|s| s.name), Some("k8s_info"));
-        assert!(super::super::lookup("kubernetes.core.copy").is_none());
+        assert_eq!(crate::registry::lookup("kubernetes.core.k8s").map(|s| s.name), Some("k8s"));
+        assert_eq!(crate::registry::lookup("kubernetes.core.k8s_info").map(|s| s.name), Some("k8s_info"));
+        assert!(crate::registry::lookup("kubernetes.core.copy").is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::args::de_opt_bool;
 use super::k8s::{connect, fail};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 use hearth_kube::KubeError;
 use hearth_kube::compare::redact;

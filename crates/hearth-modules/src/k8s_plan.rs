@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use super::k8s_result::{Entry, failed, result_fields, with_results};
-use super::{Action, Diff, ModuleError, Plan};
+use crate::module::{Action, Diff, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_kube::KubeError;
 use hearth_kube::compare::{mask_pair, redact, unchanged, yaml_text};

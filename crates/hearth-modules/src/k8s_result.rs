@@ -2,7 +2,7 @@
 //! `changed`, `method`, `result` each for several) and `method`, built from per-object entries,
 //! also for failures part-way. Pure; deciding and acting are in `k8s_plan`.
 
-use super::{ModuleError, Plan};
+use crate::module::{ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_kube::KubeError;
 

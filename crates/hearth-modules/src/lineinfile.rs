@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::lineinfile_edit::{Edit, LineSpec, absent, present};
 
 use super::fileedit::{self, Target};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 
 /// Whether the line must be there or not.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -193,7 +193,7 @@ fn write_action(
     attrs: hearth_transport::Attrs,
     backup: bool,
     validate: Option<String>,
-) -> super::Action {
+) -> crate::module::Action {
     Box::new(move |ctx: &Ctx| {
         let content = edit.changed.then_some(&edit.content[..]);
         fileedit::apply_edit(ctx.host, &t, content, &attrs, backup.then_some("backup"), validate.as_deref())

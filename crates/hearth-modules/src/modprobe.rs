@@ -8,7 +8,9 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Diff, Module, ModuleError, Plan, fileedit};
+use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
+
+use super::fileedit;
 use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd, CmdOutput, TransportError};
 
@@ -242,7 +244,12 @@ impl Module for Modprobe {
 
 impl Modprobe {
     /// The change step: (un)load, then the boot files.
-    fn action(&self, load: Option<Vec<String>>, writes: Vec<(String, String)>, result: Map) -> super::Action {
+    fn action(
+        &self,
+        load: Option<Vec<String>>,
+        writes: Vec<(String, String)>,
+        result: Map,
+    ) -> crate::module::Action {
         let root = self.root.clone();
         Box::new(move |ctx: &Ctx| {
             if let Some(argv) = load {
@@ -375,7 +382,7 @@ mod tests {
 #[cfg(test)]
 mod module_tests {
     use super::*;
-    use crate::Outcome;
+    use crate::module::Outcome;
     use crate::put::testing::Env;
     use serde_json::json;
 

@@ -13,7 +13,7 @@ use super::mount_action::{self, Step};
 use super::mount_args::{Args, State};
 use super::mount_fstab::{self as fstab, Wanted};
 use super::mount_probe::{self, Found};
-use super::{Ctx, Diff, Module, ModuleError, Plan};
+use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 
 /// Parameters of `mount`.
@@ -222,7 +222,7 @@ impl Module for Mount {
             _ => None,
         });
         let (state, backup) = (self.state, self.backup);
-        let action: super::Action =
+        let action: crate::module::Action =
             Box::new(move |ctx: &Ctx| mount_action::act(ctx, state, backup, &a, &found, &steps));
         let mut plan = diff.into_iter().fold(Plan::change(summary, action), Plan::with_diff);
         plan.result = result;

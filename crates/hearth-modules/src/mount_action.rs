@@ -3,9 +3,10 @@
 //! fallback, `umount`, `rmdir`) and its undo after a failed mount (fstab put back, directories
 //! made for the mount point removed). Deciding what to do is not done here.
 
+use super::fileedit;
 use super::mount_args::{Args, State};
 use super::mount_probe::Found;
-use super::{Ctx, ModuleError, fileedit};
+use crate::module::{Ctx, ModuleError};
 use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd, TransportError};
 

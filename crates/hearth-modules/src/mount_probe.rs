@@ -2,8 +2,8 @@
 //! `ismount`), the fstab file (resolved through links) and /proc/self/mountinfo, framed so
 //! any fstab content parses back exactly. It changes nothing on the host.
 
-use super::ModuleError;
 use super::mount_fstab::{self as fstab, MountInfo, Stats};
+use crate::module::ModuleError;
 use hearth_transport::{Cmd, Transport};
 
 /// $1 is the mount point, $2 the fstab file (empty: not read). Prints `path none|link|link

@@ -6,7 +6,9 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, FreeForm, Module, ModuleError, Plan, Spec};
+use crate::module::{Ctx, Module, ModuleError, Plan};
+
+use crate::registry::{FreeForm, Spec};
 use hearth_formats::value::{Map, Value};
 
 /// The module names, from the installed ansible-core 2.18 and the `ansible` 11 collections.
@@ -17,7 +19,7 @@ pub static SPEC: Spec = Spec {
     name: "hearth_not_implemented",
     build: |args| {
         let p: NotImplemented = serde_json::from_value(args)
-            .map_err(|e| super::ParamError { module: SPEC.name, message: e.to_string() })?;
+            .map_err(|e| crate::registry::ParamError { module: SPEC.name, message: e.to_string() })?;
         Ok(Box::new(p))
     },
     params: || &["module", "written"],
@@ -109,6 +111,6 @@ mod tests {
             module_name(&SPEC, &serde_json::json!({"module": "ansible.builtin.dnf"})).as_deref(),
             Some("ansible.builtin.dnf")
         );
-        assert_eq!(module_name(&super::super::REGISTRY[0], &serde_json::json!({"module": "x"})), None);
+        assert_eq!(module_name(&crate::registry::REGISTRY[0], &serde_json::json!({"module": "x"})), None);
     }
 }

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::apt::{Apt, de_list};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_transport::Cmd;
 
 /// Parameters of `package`.

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::Cmd;
 

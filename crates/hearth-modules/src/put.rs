@@ -7,7 +7,7 @@ use sha1::Digest;
 
 use super::fileedit::{self, parent};
 use super::mode::{self, attrs, attrs_differ, format_mode};
-use super::{Ctx, Diff, ModuleError, Plan};
+use crate::module::{Ctx, Diff, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, FileKind, FileStat};
 
@@ -259,7 +259,7 @@ mod tests {
 pub(crate) mod testing {
     use serde::de::DeserializeOwned;
 
-    use crate::{Ctx, Diff, Module, ModuleError, Outcome, SearchPath};
+    use crate::module::{Ctx, Diff, Module, ModuleError, Outcome, SearchPath};
     use hearth_formats::value::{Map, Value};
     use hearth_template::Templar;
     use hearth_transport::Local;

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{Action, Ctx, Module, ModuleError, Outcome, Plan};
+use crate::module::{Action, Ctx, Module, ModuleError, Outcome, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, TransportError};
 

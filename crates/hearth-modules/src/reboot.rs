@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::args::{de_opt_int, de_opt_str};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, CmdOutput, Transport, TransportError};
 

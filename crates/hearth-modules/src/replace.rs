@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::pyre::{self, PyReError};
 
 crate::file_attrs::file_params! {

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use super::systemd::Systemd;
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 
 /// Parameters of `service`.

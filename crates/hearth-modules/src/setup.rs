@@ -5,8 +5,8 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Module, ModuleError, Plan};
 use crate::facts;
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 
 /// Parameters of `setup`.

@@ -5,7 +5,7 @@
 use base64::Engine;
 use serde::Deserialize;
 
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_transport::{Cmd, FileKind};
 
 /// Parameters of `slurp`.

@@ -9,7 +9,7 @@ use sha1::Digest;
 
 use super::fileedit;
 use super::put::hex;
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, FileKind, FileStat};
 
@@ -267,7 +267,7 @@ mod registry_tests {
             ("copy", json!({"content": "x", "dest": "/x", "owner": "root"})),
             ("template", json!({"src": "a.j2", "dest": "/x"})),
         ] {
-            let spec = crate::lookup(name).unwrap();
+            let spec = crate::registry::lookup(name).unwrap();
             assert!((spec.build)(args).is_ok(), "{name}");
         }
     }

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use super::fileedit::{self, Target};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, Cmd};
 
@@ -221,7 +221,14 @@ fn summary(name: &str, value: Option<&str>, in_file: Option<&str>, running: Opti
 }
 
 /// The change step: `sysctl -w`, the file, `sysctl -p` — each only when needed.
-fn action(t: Target, name: String, want: String, after: String, todo: Todo, ignore: bool) -> super::Action {
+fn action(
+    t: Target,
+    name: String,
+    want: String,
+    after: String,
+    todo: Todo,
+    ignore: bool,
+) -> crate::module::Action {
     Box::new(move |ctx: &Ctx| {
         if todo.set {
             let out = ctx.host.run(&Cmd::new(["sysctl", "-w", &format!("{name}={want}")]))?;
@@ -348,8 +355,8 @@ mod tests {
     #[test]
     fn fully_qualified_names() {
         for name in ["sysctl", "ansible.posix.sysctl", "ansible.builtin.sysctl"] {
-            assert_eq!(crate::lookup(name).map(|s| s.name), Some("sysctl"), "{name}");
+            assert_eq!(crate::registry::lookup(name).map(|s| s.name), Some("sysctl"), "{name}");
         }
-        assert!(crate::lookup("kubernetes.core.sysctl").is_none());
+        assert!(crate::registry::lookup("kubernetes.core.sysctl").is_none());
     }
 }

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::systemd_unit::{self, Status, Want, Wanted};
-use super::{Action, Ctx, Module, ModuleError, Outcome, Plan};
+use crate::module::{Action, Ctx, Module, ModuleError, Outcome, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, CmdOutput, TransportError};
 

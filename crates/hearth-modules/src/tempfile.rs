@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Module, ModuleError, Outcome, Plan};
+use crate::module::{Ctx, Module, ModuleError, Outcome, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::Cmd;
 
@@ -64,7 +64,7 @@ impl Module for Tempfile {
         let (kind, dir) = (kind.to_string(), self.path.clone().unwrap_or_default());
         let prefix = self.prefix.clone().unwrap_or_else(|| "ansible.".into());
         let suffix = self.suffix.clone().unwrap_or_default();
-        let action: super::Action = Box::new(move |ctx: &Ctx| {
+        let action: crate::module::Action = Box::new(move |ctx: &Ctx| {
             let out =
                 ctx.host.run(&Cmd::new(["/bin/sh", "-c", SCRIPT, "sh", &kind, &dir, &prefix, &suffix]))?;
             if out.rc != 0 {

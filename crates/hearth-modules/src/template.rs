@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::fileedit::{basename, join};
 use super::put::{self, Placement};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
 use hearth_template::TemplateError;
 use hearth_template::jinja_header::{JinjaSettings, newline, restore_trailing_newlines};

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::{Ctx, Diff, Module, ModuleError, Plan};
+use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
 use hearth_formats::value::Map;
 use hearth_transport::{Attrs, Cmd};
 
@@ -166,7 +166,7 @@ impl Module for Timezone {
         let old_file =
             files.and_then(|f| f.split_once("timezone\n").map(|(_, t)| t.to_string())).unwrap_or_default();
         let summary = steps.iter().map(|s| s.join(" ")).collect::<Vec<_>>().join(", ");
-        let action: super::Action = Box::new(move |ctx: &Ctx| {
+        let action: crate::module::Action = Box::new(move |ctx: &Ctx| {
             for step in &steps {
                 if step[0] == "hearth:files" {
                     set_with_files(ctx, &step[1], &old_file, dpkg)?;

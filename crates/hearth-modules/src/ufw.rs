@@ -6,7 +6,7 @@
 //! its `run_command` splits them. The pure parts are in [`super::ufw_plan`].
 
 use super::ufw_plan::{self, RULES_FILES};
-use super::{Ctx, Module, ModuleError, Plan};
+use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::Cmd;
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use self::exchange::{Exchange, Response, form_escape};
 use super::get_url::fetch::{self, Request, Tool};
 use super::get_url::url_filename;
-use super::{Ctx, Module, ModuleError, Outcome, Plan};
+use crate::module::{Ctx, Module, ModuleError, Outcome, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Attrs, FileKind};
 

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::user_db::{self, Db, UserSpec};
-use super::{Action, Ctx, Module, ModuleError, Plan};
+use crate::module::{Action, Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_transport::Cmd;
 

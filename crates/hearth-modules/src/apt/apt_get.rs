@@ -5,7 +5,7 @@
 use super::host::{AptRunner, output_fields};
 use super::params::Apt;
 use super::parse::{SimOp, parse_simulation};
-use crate::ModuleError;
+use crate::module::ModuleError;
 use hearth_formats::value::{Map, Value};
 use hearth_transport::Cmd;
 

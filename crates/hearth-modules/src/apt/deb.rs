@@ -7,7 +7,7 @@ use super::apt_get::{Work, simulate};
 use super::debver;
 use super::host::AptRunner;
 use super::params::Apt;
-use crate::ModuleError;
+use crate::module::ModuleError;
 use hearth_transport::Cmd;
 
 /// Downloads `$1` into a new directory (printed), readable by apt's `_apt` user.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::parse::{Installed, parse_dpkg_query};
-use crate::ModuleError;
+use crate::module::ModuleError;
 use hearth_formats::value::{Map, Value};
 use hearth_transport::{Cmd, CmdOutput, Transport};
 

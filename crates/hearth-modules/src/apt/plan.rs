@@ -7,7 +7,7 @@ use super::debver;
 use super::host::{AptRunner, AptState, read_state};
 use super::params::Apt;
 use super::parse::{PkgSpec, parse_policy, parse_spec, resolve_glob};
-use crate::{Ctx, ModuleError, Plan};
+use crate::module::{Ctx, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 
 const STATES: &[&str] = &["present", "absent", "latest", "fixed", "installed", "removed"];

@@ -4,7 +4,7 @@
 //! Also the pure parsing of `algo:digest` checksums and checksum files. Used by `get_url`,
 //! `deb822_repository` (signing keys) and `apt` (`deb:` URLs). It does not decide idempotence.
 
-use crate::ModuleError;
+use crate::module::ModuleError;
 use hearth_transport::{Cmd, Transport};
 
 /// A download tool found on the target.

@@ -4,7 +4,7 @@
 //! redirects) and form encoding. It does not decide success: `uri` compares the status.
 
 use super::super::get_url::fetch::{Request, curl_common, quoted};
-use crate::ModuleError;
+use crate::module::ModuleError;
 use hearth_transport::{Cmd, Transport};
 
 /// What `uri` adds to a download request.

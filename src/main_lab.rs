@@ -10,7 +10,8 @@ use hearth::execute::{self, Options, Summary};
 use hearth::lab::demo::{self, Demo, DemoOptions};
 use hearth::lab::{self, UpOptions};
 
-use super::{Failure, closing_on_interrupt, exit, load_inventory, reporter, run_playbooks};
+use crate::failure::{Failure, exit};
+use crate::main_run::{closing_on_interrupt, load_inventory, reporter, run_playbooks};
 
 pub(crate) fn lab_command(args: LabArgs) -> Result<u8, Failure> {
     let fail = |e: lab::LabError| Failure::new(exit::ERROR, e);

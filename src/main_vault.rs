@@ -10,7 +10,7 @@ use hearth::cli::{VaultArgs, VaultCommand, VaultFiles, VaultOpts, VaultRekey, Va
 use hearth::vault::keyring::SourceSpec;
 use hearth::vault::{Keyring, VaultError, is_vaulted};
 
-use super::{Failure, exit};
+use crate::failure::{Failure, exit};
 
 /// Runs one `hearth vault` subcommand.
 pub(crate) fn vault_command(args: VaultArgs) -> Result<u8, Failure> {

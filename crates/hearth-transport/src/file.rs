@@ -37,7 +37,7 @@ pub struct FileStat {
     pub link_target: Option<String>,
 }
 
-/// What [`Transport::probe`] found at a path.
+/// What `Transport::probe` found at a path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Probe {
     /// The path itself (a link is reported as a link); `None` when nothing is there.
@@ -48,7 +48,7 @@ pub struct Probe {
     pub content: Option<Vec<u8>>,
 }
 
-/// Files up to this size come back whole with [`Transport::probe`], so checking a file costs one
+/// Files up to this size come back whole with `Transport::probe`, so checking a file costs one
 /// round trip.
 pub const PROBE_CONTENT_LIMIT: u64 = 1 << 20;
 

@@ -12,7 +12,9 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use super::state::LabState;
-use super::{LabError, UpOptions, mirror, shipped};
+use crate::error::LabError;
+use crate::lifecycle::UpOptions;
+use crate::{mirror, shipped};
 use hearth_formats::value::{Map, Value};
 
 /// Hosts in a demo lab: the GitLab host and two builders.
@@ -70,14 +72,14 @@ impl Demo {
 
 /// Brings the lab up (or reuses it), serves the mirror and writes the project and gitlab.rb.
 pub fn prepare(opts: &DemoOptions) -> Result<Demo, LabError> {
-    super::require_root()?;
-    super::check_name(&opts.name)?;
-    let reused = LabState::load(&super::lab_root(), &opts.name)?.is_some();
+    crate::machine::require_root()?;
+    crate::machine::check_name(&opts.name)?;
+    let reused = LabState::load(&crate::machine::lab_root(), &opts.name)?.is_some();
     let owner_pid = (!opts.keep && !reused).then(std::process::id);
-    let lab = super::up(&UpOptions { name: opts.name.clone(), count: Some(HOSTS), owner_pid })?;
+    let lab = crate::lifecycle::up(&UpOptions { name: opts.name.clone(), count: Some(HOSTS), owner_pid })?;
     let prepared = prepare_on(&lab, opts, reused);
     if prepared.is_err() && !reused && !opts.keep {
-        let _ = super::down(&lab.name);
+        let _ = crate::teardown::down(&lab.name);
     }
     prepared
 }
@@ -182,7 +184,7 @@ pub fn finish(demo: &Demo, keep: bool) -> Result<bool, LabError> {
     if keep || demo.reused {
         return Ok(false);
     }
-    super::down(&demo.lab.name)?;
+    crate::teardown::down(&demo.lab.name)?;
     Ok(true)
 }
 

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use super::apiserver::{self, Options};
 use super::state::{API_PORT, HostState, LabState};
-use super::{LabError, load, procs};
+use crate::error::LabError;
+use crate::machine::load;
+use crate::procs;
 
 /// How long `up` waits for the double to serve.
 const START_TIMEOUT: Duration = Duration::from_secs(15);

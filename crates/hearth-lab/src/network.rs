@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::LabError;
 use super::run::run;
 use super::state::{HostState, LabState};
+use crate::error::LabError;
 
 /// Whether a network interface exists on the machine.
 pub fn link_exists(name: &str) -> bool {

@@ -11,7 +11,8 @@ use std::process::Command;
 
 use super::run::run;
 use super::state::{HostState, LabState};
-use super::{LabError, sshd, standin};
+use crate::error::LabError;
+use crate::{sshd, standin};
 
 /// The non-root lab user (sudo with a password).
 pub const USER: &str = "hearth";

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use super::LabError;
+use crate::error::LabError;
 
 /// Runs a command to completion; non-zero exit is an error carrying its stderr.
 pub fn run(cmd: &mut Command) -> Result<(), LabError> {

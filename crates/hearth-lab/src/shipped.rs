@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::LabError;
+use crate::error::LabError;
 
 /// Every shipped file: path relative to the repository root, content.
 pub const FILES: &[(&str, &str)] = &[

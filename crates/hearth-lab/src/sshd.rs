@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::LabError;
 use super::network::netns_path;
 use super::run::run;
 use super::state::{HostState, LabState};
+use crate::error::LabError;
 
 /// Directory (inside a host) holding the lab sshd's config and host key.
 pub const CONFIG_DIR: &str = "/etc/ssh/hearth-lab";

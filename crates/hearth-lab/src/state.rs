@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::LabError;
+use crate::error::LabError;
 
 /// Where labs live unless `HEARTH_LAB_DIR` says otherwise (hidden inside lab hosts).
 pub const DEFAULT_ROOT: &str = "/var/lib/hearth/lab";

@@ -11,7 +11,9 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use super::state::{HostState, LabState};
-use super::{LabError, check_name, lab_root, lock, network, procs, require_root, sshd};
+use crate::error::LabError;
+use crate::machine::{check_name, lab_root, lock, require_root};
+use crate::{network, procs, sshd};
 
 /// Removes lab `name` entirely; succeeds when there is nothing (left) to remove.
 pub fn down(name: &str) -> Result<(), LabError> {

@@ -6,7 +6,10 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, TransportError};
+use crate::cmd::{Cmd, CmdOutput};
+use crate::error::TransportError;
+use crate::file::{Attrs, FileStat, Probe};
+use crate::transport::{Become, Transport};
 
 /// Caches probes of one task's reads.
 pub struct Cached<'a> {
@@ -44,7 +47,7 @@ impl<'a> Cached<'a> {
 }
 
 impl Transport for Cached<'_> {
-    fn with_deadline<'b>(&'b self, deadline: &'b super::Deadline) -> Box<dyn Transport + 'b> {
+    fn with_deadline<'b>(&'b self, deadline: &'b crate::transport::Deadline) -> Box<dyn Transport + 'b> {
         self.inner.with_deadline(deadline)
     }
 
@@ -144,7 +147,7 @@ mod tests {
     }
 
     impl Transport for Counting {
-        fn with_deadline<'a>(&'a self, d: &'a crate::Deadline) -> Box<dyn Transport + 'a> {
+        fn with_deadline<'a>(&'a self, d: &'a crate::transport::Deadline) -> Box<dyn Transport + 'a> {
             Local.with_deadline(d)
         }
         fn with_become(&self, _: &Become) -> Result<Box<dyn Transport + '_>, TransportError> {

@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use super::quote::quote;
 use super::runner::{BoxFut, Runner, Spawned, block_on, collect};
-use super::{CmdOutput, TransportError};
+use crate::cmd::CmdOutput;
+use crate::error::TransportError;
 
 /// The time limit itself, defined beside the trait that takes it; named here too because the
 /// engine imports it from this path.
-pub use super::Deadline;
+pub use crate::transport::Deadline;
 
 /// How long a program may take to end after SIGTERM before its process group gets SIGKILL.
 pub const KILL_AFTER: Duration = Duration::from_secs(2);

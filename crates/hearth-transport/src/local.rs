@@ -12,7 +12,10 @@ use super::local_cmd::command;
 use super::local_timed::LocalTimed;
 use super::posix;
 use super::runner::LocalRunner;
-use super::{Attrs, Become, Cmd, CmdOutput, Deadline, FileKind, FileStat, Transport, TransportError};
+use crate::cmd::{Cmd, CmdOutput};
+use crate::error::TransportError;
+use crate::file::{Attrs, FileKind, FileStat};
+use crate::transport::{Become, Deadline, Transport};
 
 /// Runs everything on the machine hearth runs on.
 #[derive(Debug, Default)]

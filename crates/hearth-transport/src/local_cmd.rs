@@ -3,7 +3,8 @@
 
 use std::process::{Command, Stdio};
 
-use super::{Cmd, TransportError};
+use crate::cmd::Cmd;
+use crate::error::TransportError;
 
 /// The process for `cmd` (output piped, stdin piped when there is input) and its program name.
 pub fn command(cmd: &Cmd) -> Result<(Command, String), TransportError> {

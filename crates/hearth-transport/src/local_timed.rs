@@ -13,7 +13,10 @@ use tokio::io::AsyncWriteExt;
 use super::deadline::{Deadline, GRACE, KILL_AFTER};
 use super::local_cmd::command;
 use super::runner::{block_on, read_all};
-use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, TransportError};
+use crate::cmd::{Cmd, CmdOutput};
+use crate::error::TransportError;
+use crate::file::{Attrs, FileStat, Probe};
+use crate::transport::{Become, Transport};
 
 /// The control node whose commands must end by a deadline.
 pub struct LocalTimed<'a> {

@@ -9,7 +9,10 @@ use super::deadline::{Deadline, Timed};
 use super::runner::Runner;
 use super::script::{self, ABSENT, NO_DIR, NO_PROGRAM};
 use super::sudo::SudoRunner;
-use super::{Attrs, Become, Cmd, CmdOutput, FileStat, Probe, Transport, TransportError};
+use crate::cmd::{Cmd, CmdOutput};
+use crate::error::TransportError;
+use crate::file::{Attrs, FileStat, Probe};
+use crate::transport::{Become, Transport};
 
 /// A host reached through `runner`.
 #[derive(Debug)]

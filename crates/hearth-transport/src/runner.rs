@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{CmdOutput, TransportError};
+use crate::cmd::CmdOutput;
+use crate::error::TransportError;
 
 /// A boxed, sendable future (what object-safe async trait methods return).
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -44,10 +45,10 @@ pub trait Runner: Send + Sync {
         Ok(())
     }
 
-    /// Whether scripts run on the control node (see [`super::Transport::is_local`]).
+    /// Whether scripts run on the control node (see [`crate::transport::Transport::is_local`]).
     fn is_local(&self) -> bool;
 
-    /// Opens the underlying connection anew (see [`super::Transport::reconnect`]).
+    /// Opens the underlying connection anew (see [`crate::transport::Transport::reconnect`]).
     fn reconnect(&self, _timeout: Option<std::time::Duration>) -> Result<(), TransportError> {
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! passes through [`super::quote`]; this file runs nothing itself.
 
 use super::quote::{has_nul, join, quote};
-use super::{Attrs, Cmd, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
+use crate::cmd::Cmd;
+use crate::file::{Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
 
 /// Printed on stderr (with exit code 1) when the path a script looks at does not exist.
 pub const ABSENT: &str = "hearth:absent";

@@ -5,7 +5,7 @@
 
 use std::error::Error as _;
 
-use super::TransportError;
+use crate::error::TransportError;
 
 /// The error for a master connection that could not be opened.
 pub fn connect_error(host: &str, err: &openssh::Error) -> TransportError {

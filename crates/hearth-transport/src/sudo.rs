@@ -14,7 +14,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::quote::{join, quote};
 use super::runner::{BoxFut, Runner, Spawned};
-use super::{Become, TransportError};
+use crate::error::TransportError;
+use crate::transport::Become;
 
 /// How long sudo may take to accept a password before the command fails.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);

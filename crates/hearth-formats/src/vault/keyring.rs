@@ -7,7 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-use super::{VaultError, cipher, envelope};
+use super::error::VaultError;
+use super::{cipher, envelope};
 
 /// One vault password with its label (`default` unless given as `label@source`).
 #[derive(Clone)]

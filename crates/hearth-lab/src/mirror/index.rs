@@ -10,9 +10,13 @@ use std::process::Command;
 
 use sha2::Digest;
 
-use super::{COMPONENT, HELLO};
-use crate::LabError;
+use crate::error::LabError;
 use crate::run::run_output;
+
+/// The test package's name.
+pub const HELLO: &str = "hearth-hello";
+/// The component, as in Docker's repository.
+pub const COMPONENT: &str = "stable";
 
 fn write(path: &Path, text: &str) -> Result<(), LabError> {
     fs::write(path, text).map_err(|e| LabError::io(path, e))

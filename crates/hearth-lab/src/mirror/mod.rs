@@ -13,17 +13,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use index::{COMPONENT, HELLO};
 pub use serve::{RequestLog, serve};
 
-use super::LabError;
-use super::run::run_output;
+use crate::error::LabError;
+use crate::run::run_output;
 
 /// Where downloaded .debs are kept between runs unless `HEARTH_LAB_MIRROR_CACHE` says otherwise.
 pub const DEFAULT_CACHE: &str = "/var/cache/hearth/lab-mirror";
-/// The test package's name.
-pub const HELLO: &str = "hearth-hello";
-/// The component, as in Docker's repository.
-pub const COMPONENT: &str = "stable";
 /// The package the mirror exists for.
 pub const DOCKER: &str = "docker.io";
 
@@ -51,7 +48,7 @@ pub fn build(work: &Path, cache: &Path) -> Result<Mirror, LabError> {
     for (tool, package) in
         [("apt-get", "apt"), ("dpkg-deb", "dpkg"), ("dpkg-scanpackages", "dpkg-dev"), ("gpg", "gnupg")]
     {
-        if super::find_in_path(tool).is_none() {
+        if crate::machine::find_in_path(tool).is_none() {
             return Err(LabError::Missing { tool: tool.into(), package: package.into() });
         }
     }

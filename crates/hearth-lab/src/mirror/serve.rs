@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 
-use crate::LabError;
+use crate::error::LabError;
 use crate::http::{self, HttpRequest, HttpResponse};
 
 /// Request lines seen (`GET /path`), shared by every listener of one mirror.

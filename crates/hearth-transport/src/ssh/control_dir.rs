@@ -6,7 +6,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use crate::TransportError;
+use crate::error::TransportError;
 
 static LIVE: Mutex<usize> = Mutex::new(0);
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::SshTarget;
+use super::target::SshTarget;
 
 /// The directory for persistent control sockets, created when missing.
 pub fn dir() -> Option<PathBuf> {

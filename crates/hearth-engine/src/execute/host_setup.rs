@@ -57,7 +57,12 @@ pub(crate) fn connection_spec(
 }
 
 /// A host's state at the start of a batch: its connection from `pool` and its known layers.
-pub(super) fn host_state(name: &str, inv: &Inventory, all: &IndexMap<String, HostLayers>, pool: &Pool) -> HostState {
+pub(super) fn host_state(
+    name: &str,
+    inv: &Inventory,
+    all: &IndexMap<String, HostLayers>,
+    pool: &Pool,
+) -> HostState {
     HostState {
         name: name.to_string(),
         transport: pool.get(name),

@@ -7,6 +7,8 @@ pub mod connect;
 mod delegate;
 mod environment;
 mod host_line;
+mod host_setup;
+mod interrupt;
 pub mod login;
 pub mod loops;
 mod module_run;
@@ -25,9 +27,6 @@ mod task_loop;
 mod timeout;
 pub mod vars;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 
 use crate::load::LoadError;
@@ -35,13 +34,14 @@ use crate::load::inventory::Inventory;
 use crate::load::playbook::{Play, Playbook, load_vars_file};
 use crate::report::{Event, Reporter, Stats};
 pub use connect::Pool;
-use hearth_formats::value::{Map, Value};
+use hearth_formats::value::Value;
 use hearth_formats::yaml::Pos;
 use hearth_template::Templar;
 use hearth_transport::Local;
+use host_setup::{connection_spec, host_state, layers_for};
+pub use interrupt::{interrupted, request_interrupt};
 pub use options::Options;
 use play::PlayRun;
-use state::HostState;
 use vars::{HostLayers, PlayLayers};
 
 /// Errors that stop the whole run (not per-host failures).
@@ -53,18 +53,6 @@ pub enum ExecError {
     /// A play's `hosts:` pattern is invalid.
     #[error("{pos}: {message}")]
     Pattern { pos: Pos, message: String },
-}
-
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Called from the Ctrl-C handler: the engine stops before the next task.
-pub fn request_interrupt() {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// True once the user pressed Ctrl-C.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// How the run went, for the exit code.
@@ -117,15 +105,6 @@ pub fn run_playbook(
     recap.sort_by(|a, b| a.0.cmp(&b.0));
     reporter.event(&Event::Recap(recap));
     Ok(summary)
-}
-
-fn layers_for(inv: &Inventory, host: &str) -> HostLayers {
-    let mut vars = inv.host_vars(host);
-    let mut magic = inv.magic_vars(host);
-    // `groups` is the same for every host: the play layers carry it once.
-    magic.remove("groups");
-    vars.extend(magic);
-    HostLayers { inventory: Arc::new(vars), facts: Arc::new(Map::new()), gathered: Arc::new(Map::new()) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -298,47 +277,6 @@ pub fn ansible_version() -> Value {
         "revision": revision,
         "string": full,
     })
-}
-
-/// The connection a host needs, from its variables with templates resolved
-/// (`ansible_host: "{{ ip }}"` is common), and the connection keywords: a task's `task`
-/// (from its blocks or role entry), else the play's; variables naming a user, port or
-/// connection win over both, as in Ansible.
-pub(crate) fn connection_spec(
-    name: &str,
-    play: &Play,
-    inv: &Inventory,
-    opts: &Options,
-    templar: &Templar,
-    all: &IndexMap<String, HostLayers>,
-    task: &login::Keywords,
-) -> connect::Spec {
-    let layers = all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name));
-    let mut vars = (*layers.inventory).clone();
-    vars.extend(play.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-    vars.extend(layers.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
-    vars.extend(opts.extra_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-    templar.resolve_vars(&mut vars, |m| templar.context(m));
-    let ctx = templar.context(&vars);
-    let user = play.remote_user.as_ref().map(|u| templar.render_str(u, &ctx).unwrap_or_else(|_| u.clone()));
-    let port = play.port.as_ref().map(|p| templar.render_value(p, &ctx).unwrap_or_else(|_| p.clone()));
-    let play_kw = login::Keywords { user, port, connection: play.connection.clone(), weighed: false };
-    let connection = task.clone().over_play(play_kw, &mut vars);
-    connect::spec_for(&vars, connection.as_deref(), opts, inv.is_implicit(name))
-}
-
-fn host_state(name: &str, inv: &Inventory, all: &IndexMap<String, HostLayers>, pool: &Pool) -> HostState {
-    HostState {
-        name: name.to_string(),
-        transport: pool.get(name),
-        layers: all.get(name).cloned().unwrap_or_else(|| layers_for(inv, name)),
-        notified: BTreeSet::new(),
-        failed: false,
-        unreachable: false,
-        ended: false,
-        stats: Stats::default(),
-        last_failure: None,
-    }
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub struct PlayRun<'a> {
     /// Every inventory host's variables at play start (for `hostvars` of hosts outside the play).
     pub others: indexmap::IndexMap<String, super::vars::HostLayers>,
     /// The run's connections (for `meta: reset_connection` and `delegate_to`).
-    pub pool: &'a super::Pool,
+    pub pool: &'a super::connect::Pool,
     /// The inventory (connection variables of hosts a task delegates to).
     pub inv: &'a crate::load::inventory::Inventory,
 }
@@ -86,7 +86,7 @@ impl PlayRun<'_> {
 
     fn run_tasks(&mut self, tasks: &[Task], hosts: &[usize]) {
         for t in tasks {
-            if super::interrupted() || !hosts.iter().any(|&h| self.hosts[h].active()) {
+            if super::interrupt::interrupted() || !hosts.iter().any(|&h| self.hosts[h].active()) {
                 return;
             }
             match &t.kind {
@@ -296,7 +296,7 @@ impl PlayRun<'_> {
             if inv.is_implicit(name) {
                 return Ok(Arc::new(Local));
             }
-            let spec = |kw| super::connection_spec(name, play, inv, opts, templar, others, kw);
+            let spec = |kw| super::host_setup::connection_spec(name, play, inv, opts, templar, others, kw);
             let (own, wanted) = (spec(&Default::default()), spec(kw));
             if wanted.same_login(&own) {
                 return pool.delegate(name, || own, opts);

@@ -1,12 +1,15 @@
 //! The inventory: hosts, groups, their variables and group_vars/host_vars files, with Ansible's
 //! semantics (`all` and `ungrouped` always exist, hosts in inventory order, group depth and
 //! `ansible_group_priority` for variable precedence, implicit localhost). Parsing lives in the
-//! submodules (YAML, INI, host lists, directories); host addresses in `load::address`, host
-//! patterns in `load::pattern`.
+//! submodules (YAML, INI, host lists, directories), the data in `model`, the errors in `error`;
+//! host addresses in `load::address`, host patterns in `load::pattern`. This file only declares
+//! the submodules and re-exports their public API.
 //! It does not template variables or add facts and play variables: that is the engine's job.
 
 mod build;
+mod error;
 mod ini;
+mod model;
 mod output;
 mod shlex;
 mod source;
@@ -14,203 +17,10 @@ mod vars;
 mod vars_files;
 mod yaml_format;
 
-use indexmap::IndexMap;
-
-use crate::load::address::LOCALHOST_NAMES;
-use crate::load::pattern::{self, PatternError, Resolved, Universe};
-use hearth_formats::value::Map;
-use hearth_formats::yaml::{Pos, YamlError};
-
-pub use build::GraphError;
+pub use error::{GraphError, InventoryError};
+pub use model::{Group, Host, Inventory, VarsLayer};
 pub use output::json_text;
 pub use source::load;
-pub use vars_files::VarsLayer;
-
-/// One inventory host.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Host {
-    /// The inventory name (`inventory_hostname`).
-    pub name: String,
-    /// Variables set inline in the inventory source (host line or `hosts:` entry).
-    pub vars: Map,
-    /// Groups the host was put in directly (not their ancestors), in order.
-    pub groups: Vec<String>,
-    /// The inventory source that first defined the host (`inventory_file`).
-    pub source: Option<String>,
-}
-
-/// One inventory group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    /// The group name.
-    pub name: String,
-    /// Variables set inline in the inventory source.
-    pub vars: Map,
-    /// Child groups, in the order they were added.
-    pub children: Vec<String>,
-    /// Parent groups, in the order they were added.
-    pub parents: Vec<String>,
-    /// Hosts put directly in this group, in order.
-    pub hosts: Vec<String>,
-    /// `ansible_group_priority` (default 1): breaks ties between groups of equal depth.
-    pub priority: i64,
-}
-
-impl Group {
-    fn new(name: &str) -> Group {
-        Group {
-            name: name.to_string(),
-            vars: Map::new(),
-            children: Vec::new(),
-            parents: Vec::new(),
-            hosts: Vec::new(),
-            priority: 1,
-        }
-    }
-}
-
-/// Why an inventory could not be loaded; every variant names the file (and line where known).
-#[derive(Debug, thiserror::Error)]
-pub enum InventoryError {
-    /// The source is neither an existing path nor a comma-separated host list.
-    #[error("{0}: inventory source not found")]
-    NotFound(String),
-    /// A file or directory could not be read.
-    #[error("{path}: cannot read: {source}")]
-    Io { path: String, source: std::io::Error },
-    /// YAML syntax (inventory or vars file).
-    #[error(transparent)]
-    Yaml(#[from] YamlError),
-    /// Wrong shape or type in a YAML inventory or vars file.
-    #[error("{at}: {message}")]
-    Structure { at: Pos, message: String },
-    /// An INI inventory line Ansible would reject.
-    #[error("{at}: {message}")]
-    Ini { at: Pos, message: String },
-    /// A bad `[x:y]` host range.
-    #[error("{at}: invalid host range '{pattern}': {message}")]
-    HostRange { at: Pos, pattern: String, message: String },
-    /// A group cycle, empty name or bad priority.
-    #[error("{at}: {source}")]
-    Graph { at: Pos, source: GraphError },
-}
-
-/// Hosts, groups and their variables, as loaded from one or more inventory sources.
-#[derive(Debug, Clone)]
-pub struct Inventory {
-    hosts: IndexMap<String, Host>,
-    groups: IndexMap<String, Group>,
-    /// group_vars/ and host_vars/ next to each inventory source, in source order.
-    inventory_layers: Vec<VarsLayer>,
-    /// group_vars/ and host_vars/ next to the playbook.
-    playbook_layers: Vec<VarsLayer>,
-    warnings: Vec<String>,
-}
-
-impl Default for Inventory {
-    fn default() -> Self {
-        Inventory::new()
-    }
-}
-
-impl Inventory {
-    /// An empty inventory: only `all` with its child `ungrouped` (plus the implicit localhost).
-    pub fn new() -> Inventory {
-        let mut groups = IndexMap::new();
-        let mut all = Group::new("all");
-        all.children.push("ungrouped".into());
-        let mut ungrouped = Group::new("ungrouped");
-        ungrouped.parents.push("all".into());
-        groups.insert("all".to_string(), all);
-        groups.insert("ungrouped".to_string(), ungrouped);
-        Inventory {
-            hosts: IndexMap::new(),
-            groups,
-            inventory_layers: Vec::new(),
-            playbook_layers: Vec::new(),
-            warnings: Vec::new(),
-        }
-    }
-
-    /// Hosts in inventory order (the order they were first defined).
-    pub fn hosts(&self) -> impl Iterator<Item = &Host> {
-        self.hosts.values()
-    }
-
-    /// One host by name (the implicit localhost is not stored).
-    pub fn host(&self, name: &str) -> Option<&Host> {
-        self.hosts.get(name)
-    }
-
-    /// Groups in definition order, starting with `all` and `ungrouped`.
-    pub fn groups(&self) -> impl Iterator<Item = &Group> {
-        self.groups.values()
-    }
-
-    /// One group by name.
-    pub fn group(&self, name: &str) -> Option<&Group> {
-        self.groups.get(name)
-    }
-
-    /// Warnings Ansible would print while loading (skipped keys, name clashes); for the CLI.
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
-    }
-
-    /// True when `name` resolves to the implicit localhost (not defined in the inventory).
-    pub fn is_implicit(&self, name: &str) -> bool {
-        !self.hosts.contains_key(name) && LOCALHOST_NAMES.contains(&name)
-    }
-
-    /// Resolves a host pattern (`web:&prod:!web3`, globs, `~regex`, `g[0:2]`) to host names.
-    pub fn resolve(&self, pattern: &str) -> Result<Vec<String>, PatternError> {
-        Ok(pattern::resolve(self, pattern)?.hosts)
-    }
-
-    /// Resolves a play's `hosts:` pattern restricted by `--limit`.
-    pub fn resolve_limited(&self, pattern: &str, limit: Option<&str>) -> Result<Resolved, PatternError> {
-        pattern::resolve_limited(self, pattern, limit)
-    }
-
-    /// Like `resolve`, also reporting terms that matched nothing (Ansible warns about them).
-    pub fn resolve_verbose(&self, pattern: &str) -> Result<Resolved, PatternError> {
-        pattern::resolve(self, pattern)
-    }
-
-    /// Loads `group_vars/` and `host_vars/` next to the playbook (`dir`); they take precedence
-    /// over the inventory's own, as in Ansible.
-    pub fn add_playbook_vars_dir(&mut self, dir: &std::path::Path) -> Result<(), InventoryError> {
-        let layer = VarsLayer::load(dir, self)?;
-        self.playbook_layers.push(layer);
-        Ok(())
-    }
-
-    pub(crate) fn warn(&mut self, msg: String) {
-        self.warnings.push(msg);
-    }
-
-    pub(crate) fn push_inventory_layer(&mut self, layer: VarsLayer) {
-        self.inventory_layers.push(layer);
-    }
-}
-
-impl Universe for Inventory {
-    fn group_names(&self) -> Vec<&str> {
-        self.groups.keys().map(String::as_str).collect()
-    }
-    fn host_names(&self) -> Vec<&str> {
-        self.hosts.keys().map(String::as_str).collect()
-    }
-    fn has_host(&self, name: &str) -> bool {
-        self.hosts.contains_key(name)
-    }
-    fn hosts_of_group(&self, group: &str) -> Vec<String> {
-        self.group_hosts(group)
-    }
-    fn localhost(&self) -> Option<String> {
-        self.hosts.keys().find(|h| LOCALHOST_NAMES.contains(&h.as_str())).cloned()
-    }
-}
 
 #[cfg(test)]
 mod tests;

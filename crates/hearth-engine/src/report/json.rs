@@ -7,8 +7,8 @@ use std::io::Write;
 
 use serde_json::json;
 
+use super::event::{Event, HostResult, Reporter, Stats, Status};
 use super::text::unified_diff;
-use super::{Event, HostResult, Reporter, Stats, Status};
 use hearth_formats::value::{Map, Value};
 
 /// Writes one JSON line per event to a writer (stdout in the CLI).

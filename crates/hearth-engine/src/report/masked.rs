@@ -2,7 +2,7 @@
 //! the inner reporter sees it, so text, `-v` results, `--diff`, progress and JSON lines all go
 //! through one place. Events pass untouched while nothing was decrypted.
 
-use super::{Event, HostResult, Reporter};
+use super::event::{Event, HostResult, Reporter};
 use hearth_formats::vault::mask::{active, mask_string, mask_value};
 
 /// Masks vault secrets, then hands the event on.

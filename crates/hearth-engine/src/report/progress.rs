@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Event, Reporter, Status, TextReporter};
+use super::event::{Event, Reporter, Status};
+use super::text::TextReporter;
 
 /// Host counters of the running task, and the label shown for them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use similar::TextDiff;
 
-use super::{Event, HostResult, Reporter, Stats, Status};
+use super::event::{Event, HostResult, Reporter, Stats, Status};
 use hearth_formats::value::{Map, Value};
 use hearth_modules::Diff;
 

@@ -3,28 +3,9 @@
 //! variable, and the post-parse reconcile step (`all` and `ungrouped` membership). Parsers call
 //! these; nothing here reads files.
 
-use super::{Group, Host, Inventory};
+use super::error::GraphError;
+use super::model::{Group, Host, Inventory};
 use hearth_formats::value::{Map, Value};
-
-/// A change to the host/group graph that Ansible refuses.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GraphError {
-    /// An empty host or group name.
-    #[error("invalid empty {0} name")]
-    EmptyName(&'static str),
-    /// `add_child` with the group itself.
-    #[error("can't add group '{0}' to itself")]
-    SelfChild(String),
-    /// The new edge would make a group its own ancestor.
-    #[error("adding group '{child}' as child to '{parent}' creates a recursive dependency loop")]
-    Cycle { parent: String, child: String },
-    /// `ansible_group_priority` that is not a whole number.
-    #[error("ansible_group_priority of group '{group}' must be an integer, got {value}")]
-    Priority { group: String, value: String },
-    /// A reference to a group that does not exist (a parser bug or an undefined child).
-    #[error("'{0}' is not a known group")]
-    UnknownGroup(String),
-}
 
 impl Inventory {
     pub(crate) fn add_group(&mut self, name: &str) -> Result<(), GraphError> {

@@ -11,7 +11,9 @@ use std::sync::{Arc, LazyLock};
 use indexmap::IndexMap;
 use regex::Regex;
 
-use super::{Inventory, InventoryError, shlex};
+use super::error::{GraphError, InventoryError};
+use super::model::Inventory;
+use super::shlex;
 use crate::load::address;
 use hearth_formats::pyliteral;
 use hearth_formats::value::Value;
@@ -89,7 +91,7 @@ impl Parser<'_> {
         InventoryError::Ini { at: self.at(line), message }
     }
 
-    fn graph(&self, line: u64) -> impl Fn(super::GraphError) -> InventoryError + '_ {
+    fn graph(&self, line: u64) -> impl Fn(GraphError) -> InventoryError + '_ {
         move |source| InventoryError::Graph { at: self.at(line), source }
     }
 

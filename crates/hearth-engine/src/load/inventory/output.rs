@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::Inventory;
+use super::model::Inventory;
 use hearth_formats::value::{Map, Value};
 
 impl Inventory {

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::vars_files::VarsLayer;
-use super::{Inventory, InventoryError, ini, yaml_format};
+use super::error::InventoryError;
+use super::model::{Inventory, VarsLayer};
+use super::{ini, yaml_format};
 use crate::load::address;
 use hearth_formats::yaml;
 

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::{Inventory, source};
+use super::model::Inventory;
+use super::source;
 use hearth_formats::value::{Map, Value};
 
 impl Inventory {

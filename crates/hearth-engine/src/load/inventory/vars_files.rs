@@ -6,25 +6,23 @@
 
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
-
-use super::{Inventory, InventoryError};
+use super::error::InventoryError;
+use super::model::{Inventory, VarsLayer};
 use crate::load::address::LOCALHOST_NAMES;
 use hearth_formats::value::Map;
 use hearth_formats::yaml::{self, NodeKind};
 
-/// Variables from one directory's `group_vars/` and `host_vars/`, by group and host name.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VarsLayer {
-    /// The directory holding `group_vars/` and `host_vars/`.
-    pub dir: PathBuf,
-    /// Merged file contents per group name.
-    pub groups: IndexMap<String, Map>,
-    /// Merged file contents per host name (the implicit localhost names included).
-    pub hosts: IndexMap<String, Map>,
-}
-
 const EXTENSIONS: [&str; 4] = ["", ".yml", ".yaml", ".json"];
+
+impl Inventory {
+    /// Loads `group_vars/` and `host_vars/` next to the playbook (`dir`); they take precedence
+    /// over the inventory's own, as in Ansible.
+    pub fn add_playbook_vars_dir(&mut self, dir: &std::path::Path) -> Result<(), InventoryError> {
+        let layer = VarsLayer::load(dir, self)?;
+        self.playbook_layers.push(layer);
+        Ok(())
+    }
+}
 
 impl VarsLayer {
     /// Reads the files under `dir` for every group and host of `inv`.

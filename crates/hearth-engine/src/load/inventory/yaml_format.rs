@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::{Inventory, InventoryError};
+use super::error::{GraphError, InventoryError};
+use super::model::Inventory;
 use crate::load::address;
 use hearth_formats::value::Map;
 use hearth_formats::yaml::{Node, NodeKind, Pos, parse_file};
@@ -40,7 +41,7 @@ struct Ctx<'a> {
     source: &'a str,
 }
 
-fn graph(at: &Pos) -> impl Fn(super::GraphError) -> InventoryError + '_ {
+fn graph(at: &Pos) -> impl Fn(GraphError) -> InventoryError + '_ {
     move |source| InventoryError::Graph { at: at.clone(), source }
 }
 

@@ -4,6 +4,7 @@
 mod support;
 
 mod apt;
+mod architecture;
 mod async_jobs;
 mod cli;
 mod collections;

@@ -179,7 +179,42 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
     let entries = node.as_map().ok_or_else(|| {
         LoadError::at(&node.pos, format!("a play must be a mapping, got a {}", node.type_name()))
     })?;
-    let mut play = Play {
+    let mut play = empty_play(node, dir);
+    let mut src = Source::play(dir, parse_tasks);
+    // The play's `collections:` apply to its own tasks and handlers wherever the key stands.
+    if let Some((_, _, list)) = entries.iter().find(|(k, _, _)| k == "collections") {
+        src = src.with_collections(super::collections::parse(list)?);
+    }
+    let mut parts = PlayParts::default();
+    for (key, kpos, value) in entries {
+        play_keyword(&mut play, &mut parts, (key, kpos, value), &src)?;
+    }
+    play.hosts =
+        parts.hosts.ok_or_else(|| LoadError::at(&node.pos, "the play has no 'hosts:' (it is required)"))?;
+    play.name = parts.name.unwrap_or_else(|| play.hosts.clone());
+    parts.role_tasks.append(&mut play.sections[1]);
+    play.sections[1] = parts.role_tasks;
+    parts.role_handlers.append(&mut play.handlers);
+    play.handlers = parts.role_handlers;
+    add_included_roles(&mut play, &src);
+    apply_play_keywords(&mut play, &parts.tags);
+    check_notify(&play)?;
+    Ok(play)
+}
+
+/// What a play's keywords give besides the play's own fields: read first, placed at the end.
+#[derive(Default)]
+struct PlayParts {
+    tags: Vec<String>,
+    name: Option<String>,
+    hosts: Option<String>,
+    role_tasks: Vec<Task>,
+    role_handlers: Vec<Task>,
+}
+
+/// A play with nothing set yet.
+fn empty_play(node: &Node, dir: &Path) -> Play {
+    Play {
         pos: node.pos.clone(),
         name: String::new(),
         hosts: String::new(),
@@ -203,113 +238,112 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
         any_errors_fatal: false,
         max_fail_percentage: None,
         dir: dir.to_path_buf(),
-    };
-    let mut src = Source::play(dir, parse_tasks);
-    // The play's `collections:` apply to its own tasks and handlers wherever the key stands.
-    if let Some((_, _, list)) = entries.iter().find(|(k, _, _)| k == "collections") {
-        src = src.with_collections(super::collections::parse(list)?);
     }
-    let mut tags = Vec::new();
-    let mut name = None;
-    let mut hosts = None;
-    let mut role_tasks = Vec::new();
-    let mut role_handlers = Vec::new();
-    for (key, kpos, value) in entries {
-        match key.as_str() {
-            "name" => name = value.as_str().map(str::to_string),
-            "hosts" => hosts = Some(hosts_pattern(value)?),
-            "connection" => play.connection = value.as_str().map(str::to_string),
-            "gather_facts" => play.gather_facts = Some(value.to_value()),
-            "gather_subset" => play.gather_subset = Some(value.to_value()),
-            "environment" => play.environment = vec![value.to_value()],
-            "throttle" => play.flags.throttle = Some(value.to_value()),
-            "port" => play.port = Some(value.to_value()),
-            "vars_prompt" => play.vars_prompt = super::vars_prompt::parse(value)?,
-            "ignore_unreachable" => play.flags.ignore_unreachable = Some(value.to_value()),
-            "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
-            // Read above, before any task.
-            "collections" => {}
-            "strategy" => match value.as_str() {
-                Some("linear") => {}
-                _ => {
-                    return Err(LoadError::at(
-                        &value.pos,
-                        format!(
-                            "strategy '{}' is not supported by hearth: it runs every play with the linear strategy",
-                            value.as_str().unwrap_or("?")
-                        ),
-                    ));
-                }
-            },
-            "order" => play.order = super::host_order::host_order(value)?,
-            "remote_user" => {
-                let user = value.as_str().ok_or_else(|| {
-                    LoadError::at(
-                        &value.pos,
-                        format!("remote_user must be a user name, got a {}", value.type_name()),
-                    )
-                })?;
-                play.remote_user = Some(user.to_string());
-            }
-            "become" => play.flags.become_ = Some(value.to_value()),
-            "become_user" => play.flags.become_user = Some(value.to_value()),
-            "become_method" => play.flags.become_method = Some(value.to_value()),
-            "ignore_errors" => play.flags.ignore_errors = Some(value.to_value()),
-            "no_log" => play.flags.no_log = Some(value.to_value()),
-            "check_mode" => play.flags.check_mode = Some(value.to_value()),
-            "diff" => play.flags.diff = Some(value.to_value()),
-            "timeout" => play.flags.timeout = Some(value.to_value()),
-            "vars" => play.vars = mapping(value, "vars")?,
-            "vars_files" => play.vars_files = vars_files(value)?,
-            "pre_tasks" => play.sections[0] = parse_tasks(value, &src)?,
-            "tasks" => play.sections[1] = parse_tasks(value, &src)?,
-            "post_tasks" => play.sections[2] = parse_tasks(value, &src)?,
-            "handlers" => play.handlers = parse_tasks(value, &src)?,
-            "roles" => {
-                let (t, h, r) = super::role_entry::roles(value, &src)?;
-                role_tasks = t;
-                role_handlers = h;
-                play.roles = r;
-            }
-            "tags" => tags = tag_list(value)?,
-            "serial" => play.serial = Some(value.to_value()),
-            "force_handlers" => play.force_handlers = matches!(value.kind, NodeKind::Bool(true)),
-            "any_errors_fatal" => play.any_errors_fatal = matches!(value.kind, NodeKind::Bool(true)),
-            "max_fail_percentage" => {
-                play.max_fail_percentage = match &value.kind {
-                    NodeKind::Int(i) => Some(*i as f64),
-                    NodeKind::Float(f) => Some(*f),
-                    NodeKind::Str(s) => s.trim().trim_end_matches('%').parse().ok(),
-                    _ => None,
-                };
-                if play.max_fail_percentage.is_none() {
-                    return Err(LoadError::at(&value.pos, "max_fail_percentage must be a number (0-100)"));
-                }
-            }
-            k if UNSUPPORTED_PLAY_KEYWORDS.contains(&k) => {
-                return Err(LoadError::at(kpos, format!("play keyword '{k}' is not supported by hearth")));
-            }
-            k => {
-                let hint = did_you_mean(k, PLAY_KEYWORDS.iter().copied())
-                    .map(|s| format!(" Did you mean '{s}'?"))
-                    .unwrap_or_default();
-                return Err(LoadError::at(
-                    kpos,
-                    format!(
-                        "'{k}' is not a valid play keyword.{hint} (supported: {})",
-                        PLAY_KEYWORDS.join(", ")
-                    ),
-                ));
-            }
+}
+
+/// Reads one play keyword into the play (or `parts`); an unknown or unsupported keyword is an
+/// error naming it.
+fn play_keyword(
+    play: &mut Play,
+    parts: &mut PlayParts,
+    (key, kpos, value): (&String, &Pos, &Node),
+    src: &Source,
+) -> Result<(), LoadError> {
+    let flag = || Some(value.to_value());
+    match key.as_str() {
+        "name" => parts.name = value.as_str().map(str::to_string),
+        "hosts" => parts.hosts = Some(hosts_pattern(value)?),
+        "connection" => play.connection = value.as_str().map(str::to_string),
+        "gather_facts" => play.gather_facts = flag(),
+        "gather_subset" => play.gather_subset = flag(),
+        "environment" => play.environment = vec![value.to_value()],
+        "throttle" => play.flags.throttle = flag(),
+        "port" => play.port = flag(),
+        "vars_prompt" => play.vars_prompt = super::vars_prompt::parse(value)?,
+        "ignore_unreachable" => play.flags.ignore_unreachable = flag(),
+        "module_defaults" => play.module_defaults = super::module_defaults::parse(value)?,
+        // Read before any task.
+        "collections" => {}
+        "strategy" => linear_strategy(value)?,
+        "order" => play.order = super::host_order::host_order(value)?,
+        "remote_user" => play.remote_user = Some(remote_user(value)?),
+        "become" => play.flags.become_ = flag(),
+        "become_user" => play.flags.become_user = flag(),
+        "become_method" => play.flags.become_method = flag(),
+        "ignore_errors" => play.flags.ignore_errors = flag(),
+        "no_log" => play.flags.no_log = flag(),
+        "check_mode" => play.flags.check_mode = flag(),
+        "diff" => play.flags.diff = flag(),
+        "timeout" => play.flags.timeout = flag(),
+        "vars" => play.vars = mapping(value, "vars")?,
+        "vars_files" => play.vars_files = vars_files(value)?,
+        "pre_tasks" => play.sections[0] = parse_tasks(value, src)?,
+        "tasks" => play.sections[1] = parse_tasks(value, src)?,
+        "post_tasks" => play.sections[2] = parse_tasks(value, src)?,
+        "handlers" => play.handlers = parse_tasks(value, src)?,
+        "roles" => {
+            let (t, h, r) = super::role_entry::roles(value, src)?;
+            (parts.role_tasks, parts.role_handlers, play.roles) = (t, h, r);
         }
+        "tags" => parts.tags = tag_list(value)?,
+        "serial" => play.serial = flag(),
+        "force_handlers" => play.force_handlers = matches!(value.kind, NodeKind::Bool(true)),
+        "any_errors_fatal" => play.any_errors_fatal = matches!(value.kind, NodeKind::Bool(true)),
+        "max_fail_percentage" => play.max_fail_percentage = Some(max_fail_percentage(value)?),
+        k if UNSUPPORTED_PLAY_KEYWORDS.contains(&k) => {
+            return Err(LoadError::at(kpos, format!("play keyword '{k}' is not supported by hearth")));
+        }
+        k => return Err(unknown_play_keyword(k, kpos)),
     }
-    play.hosts =
-        hosts.ok_or_else(|| LoadError::at(&node.pos, "the play has no 'hosts:' (it is required)"))?;
-    play.name = name.unwrap_or_else(|| play.hosts.clone());
-    role_tasks.append(&mut play.sections[1]);
-    play.sections[1] = role_tasks;
-    role_handlers.append(&mut play.handlers);
-    play.handlers = role_handlers;
+    Ok(())
+}
+
+/// `strategy:` may only name the linear strategy, the one hearth has.
+fn linear_strategy(value: &Node) -> Result<(), LoadError> {
+    match value.as_str() {
+        Some("linear") => Ok(()),
+        other => Err(LoadError::at(
+            &value.pos,
+            format!(
+                "strategy '{}' is not supported by hearth: it runs every play with the linear strategy",
+                other.unwrap_or("?")
+            ),
+        )),
+    }
+}
+
+/// `remote_user:` must be a user name.
+fn remote_user(value: &Node) -> Result<String, LoadError> {
+    value.as_str().map(str::to_string).ok_or_else(|| {
+        LoadError::at(&value.pos, format!("remote_user must be a user name, got a {}", value.type_name()))
+    })
+}
+
+/// `max_fail_percentage:` a number, optionally with `%`.
+fn max_fail_percentage(value: &Node) -> Result<f64, LoadError> {
+    let pct = match &value.kind {
+        NodeKind::Int(i) => Some(*i as f64),
+        NodeKind::Float(f) => Some(*f),
+        NodeKind::Str(s) => s.trim().trim_end_matches('%').parse().ok(),
+        _ => None,
+    };
+    pct.ok_or_else(|| LoadError::at(&value.pos, "max_fail_percentage must be a number (0-100)"))
+}
+
+/// A key no play takes, with the closest keyword hearth knows.
+fn unknown_play_keyword(k: &str, kpos: &Pos) -> LoadError {
+    let hint = did_you_mean(k, PLAY_KEYWORDS.iter().copied())
+        .map(|s| format!(" Did you mean '{s}'?"))
+        .unwrap_or_default();
+    LoadError::at(
+        kpos,
+        format!("'{k}' is not a valid play keyword.{hint} (supported: {})", PLAY_KEYWORDS.join(", ")),
+    )
+}
+
+/// Roles `import_role`/`include_role` loaded while reading the play: their handlers join the
+/// play's once, and public ones join its roles (for their variables).
+fn add_included_roles(play: &mut Play, src: &Source) {
     for sunk in src.take_roles() {
         // A role included several times (or also under `roles:`) has its handlers once.
         for h in sunk.role.handlers {
@@ -321,9 +355,6 @@ fn parse_play(node: &Node, dir: &Path) -> Result<Play, LoadError> {
             play.roles.push(sunk.role.role);
         }
     }
-    apply_play_keywords(&mut play, &tags);
-    check_notify(&play)?;
-    Ok(play)
 }
 
 fn hosts_pattern(node: &Node) -> Result<String, LoadError> {

@@ -1,8 +1,8 @@
 //! The workspace keeps its shape (ARCHITECTURE.md): each crate depends only on the crates
 //! below it, no two files of a crate import each other round a circle (a parent file that
-//! children import and that names them back is a circle too), and no source file grows past
-//! 500 lines. Read from the source tree, so a new `use` that points back up fails
-//! here with the files it joins.
+//! children import and that names them back is a circle too), no source file grows past 500
+//! lines, and no function (outside tests) past 80. Read from the source tree, so a new `use`
+//! that points back up fails here with the files it joins.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -70,6 +70,58 @@ fn no_source_file_is_longer_than_500_lines() {
         }
     }
     assert!(long.is_empty(), "files over 500 lines: {long:?}");
+}
+
+#[test]
+fn no_function_is_longer_than_80_lines() {
+    let mut long = Vec::new();
+    for dir in [root().join("src"), root().join("crates")] {
+        for file in rust_files(&dir) {
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name == "tests.rs" || name.ends_with("_tests.rs") {
+                continue;
+            }
+            let text = fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (line, len) in function_lengths(code) {
+                if len > 80 {
+                    long.push(format!(
+                        "{}:{line} ({len} lines)",
+                        file.strip_prefix(root()).unwrap().display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions over 80 lines: {long:?}");
+}
+
+/// Each function's first line (1-based) and length, by matching its braces.
+fn function_lengths(code: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().take_while(|w| *w != "fn").collect();
+        let is_fn = line.split_whitespace().any(|w| w == "fn")
+            && words
+                .iter()
+                .all(|w| w.starts_with("pub") || ["async", "const", "unsafe", "extern"].contains(w))
+            && !line.trim_end().ends_with(';');
+        if !is_fn {
+            continue;
+        }
+        let mut depth = 0i64;
+        let mut opened = false;
+        for (end, l) in lines.iter().enumerate().skip(start) {
+            depth += l.matches('{').count() as i64 - l.matches('}').count() as i64;
+            opened |= l.contains('{');
+            if opened && depth <= 0 {
+                out.push((start + 1, end - start + 1));
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Every `.rs` file below `dir`.

@@ -11,6 +11,7 @@ use super::fileedit::join;
 use super::mode::attrs;
 use crate::module::{Ctx, Diff, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
+use hearth_transport::Transport;
 
 const LIST_DIR: &str = "/etc/apt/sources.list.d";
 const MAIN_LIST: &str = "/etc/apt/sources.list";
@@ -82,6 +83,22 @@ fn without(text: &str, line: &str) -> Option<String> {
     (kept.len() != text.lines().count()).then(|| kept.iter().map(|l| format!("{l}\n")).collect())
 }
 
+/// The host's one-line-style source lists (`sources.list` and `sources.list.d/*.list`) with
+/// their text, in apt's order.
+fn source_lists(host: &dyn Transport) -> Result<Vec<(String, String)>, ModuleError> {
+    let mut files: Vec<String> = vec![MAIN_LIST.into()];
+    let mut names = host.list_dir(LIST_DIR).unwrap_or_default();
+    names.sort();
+    files.extend(names.iter().filter(|n| n.ends_with(".list")).map(|n| join(LIST_DIR, n)));
+    let mut texts = Vec::new();
+    for f in files {
+        if let Some(b) = host.read_file(&f)? {
+            texts.push((f, String::from_utf8_lossy(&b).into_owned()));
+        }
+    }
+    Ok(texts)
+}
+
 impl Module for AptRepository {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
         let line = normalize(&self.repo);
@@ -91,16 +108,7 @@ impl Module for AptRepository {
         if !is_source(&line) {
             return Err(ModuleError::msg(format!("Invalid repository string: {}", self.repo)));
         }
-        let mut files: Vec<String> = vec![MAIN_LIST.into()];
-        let mut names = ctx.host.list_dir(LIST_DIR).unwrap_or_default();
-        names.sort();
-        files.extend(names.iter().filter(|n| n.ends_with(".list")).map(|n| join(LIST_DIR, n)));
-        let mut texts = Vec::new();
-        for f in files {
-            if let Some(b) = ctx.host.read_file(&f)? {
-                texts.push((f, String::from_utf8_lossy(&b).into_owned()));
-            }
-        }
+        let texts = source_lists(ctx.host)?;
         let base = |p: Plan| p.with("repo", self.repo.clone()).with("state", self.state.clone());
         let mut writes: Vec<(String, Option<String>)> = Vec::new();
         let mut diffs = Vec::new();

@@ -136,7 +136,6 @@ fn decide(
     if let Some(deb) = &p.deb {
         return super::deb::decide(p, runner, deb, keep_deb);
     }
-    let allow_down = p.allow_downgrade || p.force;
     let mut sub: Vec<String> = Vec::new();
     match state(p) {
         "absent" => {
@@ -159,43 +158,7 @@ fn decide(
             sub.extend(targets);
         }
         s => {
-            let policy = if specs.iter().any(PkgSpec::is_glob) {
-                let mut argv = vec!["apt-cache".to_string(), "policy".into()];
-                argv.extend(specs.iter().map(|s| s.name.clone()));
-                parse_policy(&String::from_utf8_lossy(&runner.run(argv)?.stdout))
-            } else {
-                Default::default()
-            };
-            let mut targets = Vec::new();
-            for spec in specs {
-                let inst = st.packages.get(&spec.name).filter(|i| i.installed);
-                if s == "present" && inst.is_some_and(|i| spec.accepts(&i.version)) {
-                    continue;
-                }
-                let version = match (&spec.version, spec.is_glob()) {
-                    (Some(g), true) => {
-                        let avail = policy.get(&spec.name).map(|p| p.versions.as_slice()).unwrap_or(&[]);
-                        Some(resolve_glob(g, avail).ok_or_else(|| {
-                            ModuleError::msg(format!("no available version of {} matches {g}", spec.name))
-                        })?)
-                    }
-                    (v, _) => v.clone(),
-                };
-                if let (Some(i), Some(v)) = (inst, &version)
-                    && debver::compare(v, &i.version).is_lt()
-                    && !allow_down
-                {
-                    return Err(ModuleError::msg(format!(
-                        "{}: installed version {} is newer than the requested {v}; set allow_downgrade: true \
-                         to downgrade",
-                        spec.name, i.version
-                    )));
-                }
-                targets.push(match version {
-                    Some(v) => format!("{}={v}", spec.name),
-                    None => spec.name.clone(),
-                });
-            }
+            let targets = install_targets(p, runner, specs, st, s)?;
             if targets.is_empty() && s == "present" && !p.autoremove {
                 return Ok(None);
             }
@@ -214,4 +177,54 @@ fn decide(
         }
     }
     simulate(p, runner, sub, None)
+}
+
+/// The `name` or `name=version` words to install for `present`, `latest` or `fixed`: version
+/// globs resolved against `apt-cache policy`, downgrades refused unless allowed.
+fn install_targets(
+    p: &Apt,
+    runner: &AptRunner,
+    specs: &[PkgSpec],
+    st: &AptState,
+    s: &str,
+) -> Result<Vec<String>, ModuleError> {
+    let allow_down = p.allow_downgrade || p.force;
+    let policy = if specs.iter().any(PkgSpec::is_glob) {
+        let mut argv = vec!["apt-cache".to_string(), "policy".into()];
+        argv.extend(specs.iter().map(|s| s.name.clone()));
+        parse_policy(&String::from_utf8_lossy(&runner.run(argv)?.stdout))
+    } else {
+        Default::default()
+    };
+    let mut targets = Vec::new();
+    for spec in specs {
+        let inst = st.packages.get(&spec.name).filter(|i| i.installed);
+        if s == "present" && inst.is_some_and(|i| spec.accepts(&i.version)) {
+            continue;
+        }
+        let version = match (&spec.version, spec.is_glob()) {
+            (Some(g), true) => {
+                let avail = policy.get(&spec.name).map(|p| p.versions.as_slice()).unwrap_or(&[]);
+                Some(resolve_glob(g, avail).ok_or_else(|| {
+                    ModuleError::msg(format!("no available version of {} matches {g}", spec.name))
+                })?)
+            }
+            (v, _) => v.clone(),
+        };
+        if let (Some(i), Some(v)) = (inst, &version)
+            && debver::compare(v, &i.version).is_lt()
+            && !allow_down
+        {
+            return Err(ModuleError::msg(format!(
+                "{}: installed version {} is newer than the requested {v}; set allow_downgrade: true \
+                 to downgrade",
+                spec.name, i.version
+            )));
+        }
+        targets.push(match version {
+            Some(v) => format!("{}={v}", spec.name),
+            None => spec.name.clone(),
+        });
+    }
+    Ok(targets)
 }

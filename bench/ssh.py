@@ -648,7 +648,7 @@ def main():
     print()
     print(all_tables(results, a.bashrc))
     # The last commit that changed what the binary is built from (bench commits don't).
-    commit = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h", "--", "src",
+    commit = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h", "--", "src", "crates",
                              "Cargo.toml", "Cargo.lock"],
                             capture_output=True, text=True).stdout.strip()
     write_report(a.report, a, results, machine(), versions, load_before, loadavg(), commit)

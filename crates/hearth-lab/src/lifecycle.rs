@@ -197,7 +197,9 @@ pub fn status(lab: &LabState) -> Vec<HostStatus> {
             name: h.name.clone(),
             address: h.address.clone(),
             sshd_pid: h.sshd_pid.filter(|p| procs::alive(*p)),
-            answers: sshd::answers(&h.address, Duration::from_secs(1)),
+            // A busy sshd may drop a new connection (MaxStartups) or greet late: one more
+            // try, and a few seconds each, before calling the host down.
+            answers: (0..2).any(|_| sshd::answers(&h.address, Duration::from_secs(3))),
         })
         .collect()
 }

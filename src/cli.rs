@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// idle seconds (like Ansible's ControlPersist); 0 closes them at the end of the run.
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
     pub ssh_persist: usize,
+    /// Open one SSH channel per remote operation instead of keeping one shell per host and
+    /// become user open for the run (slower; for hosts whose shell misbehaves).
+    #[arg(long)]
+    pub ssh_channel_per_command: bool,
     /// Seconds to wait for an SSH connection before the host is unreachable.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub connect_timeout: u64,

@@ -37,6 +37,7 @@ pub(crate) fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         ssh_accept_new: args.ssh_accept_new,
         connect_timeout: args.connect_timeout,
         ssh_persist: args.ssh_persist,
+        ssh_channel_per_command: args.ssh_channel_per_command,
         task_timeout: match args.task_timeout {
             Some(n) => n,
             None => hearth::load::config::task_timeout().map_err(|e| Failure::new(exit::BAD_OPTIONS, e))?,

@@ -31,9 +31,32 @@ fn every_operation_matches_local() {
     let cached =
         table::run_table(&hearth::transport::cache::Cached::new(&host), &e.path().display().to_string());
     host.close().expect("close");
+    // The same over one channel per operation (`--ssh-channel-per-command`), no kept shell.
+    let f = root_dir();
+    let per_channel = ssh::connect(&SshTarget { kept_shell: false, ..d.target("root") }).expect("connect");
+    let channels = table::run_table(&per_channel, &f.path().display().to_string());
+    per_channel.close().expect("close");
     assert_eq!(posix, local);
     assert_eq!(remote, local);
     assert_eq!(cached, local);
+    assert_eq!(channels, local);
+}
+
+#[test]
+fn operations_share_one_kept_shell_and_it_leaves_nothing_behind() {
+    let Some(d) = sshd::start("operations_share_one_kept_shell") else { return };
+    let tmp = root_dir();
+    let mut target = d.target("root");
+    target.common_args += &format!(" -o SetEnv=TMPDIR={}", tmp.path().display());
+    let host = ssh::connect(&target).expect("connect");
+    let pids: Vec<String> = (0..3)
+        .map(|_| String::from_utf8(host.run(&Cmd::shell("echo $PPID")).expect("run").stdout).unwrap())
+        .collect();
+    assert!(pids.iter().all(|p| p == &pids[0]), "one loop ran every operation: {pids:?}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "the loop's own directory");
+    host.close().expect("close");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "the shell's temp directory is removed: {left:?}");
 }
 
 #[test]

@@ -78,7 +78,7 @@ impl Sshd {
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
-             PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\nMaxSessions 10\nLogLevel ERROR\n",
+             PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\nMaxSessions 10\nAcceptEnv TMPDIR\nLogLevel ERROR\n",
             p("host_key").display(),
             p("sshd.pid").display(),
             p("authorized_keys").display()
@@ -121,6 +121,7 @@ impl Sshd {
             connect_timeout: Duration::from_secs(5),
             accept_new: false,
             persist: None,
+            kept_shell: true,
         }
     }
 }

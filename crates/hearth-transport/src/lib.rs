@@ -15,6 +15,7 @@ pub mod posix;
 pub mod quote;
 pub mod runner;
 pub mod script;
+pub mod shell;
 pub mod ssh;
 pub mod ssh_args;
 pub mod ssh_errors;

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::cmd::CmdOutput;
 use crate::error::TransportError;
+use crate::shell::Shells;
 
 /// A boxed, sendable future (what object-safe async trait methods return).
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -40,6 +41,20 @@ pub trait Runner: Send + Sync {
         })?
     }
 
+    /// Starts `script` like [`Runner::spawn`], with pipes that outlive this borrow, for a shell
+    /// kept open for the whole run (see `shell`). `None` when this runner cannot.
+    fn spawn_owned(
+        &self,
+        _script: &str,
+    ) -> Option<BoxFut<'static, Result<Spawned<'static>, TransportError>>> {
+        None
+    }
+
+    /// The shells this connection keeps open (see `shell`), if it keeps any.
+    fn shells(&self) -> Option<&Shells> {
+        None
+    }
+
     /// Ends the underlying connection, if there is one (an ssh master).
     fn close(&self) -> Result<(), TransportError> {
         Ok(())
@@ -57,6 +72,18 @@ pub trait Runner: Send + Sync {
 impl<R: Runner + ?Sized> Runner for &R {
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
         (**self).spawn(script)
+    }
+
+    fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<CmdOutput, TransportError> {
+        (**self).exec(script, stdin)
+    }
+
+    fn spawn_owned(&self, script: &str) -> Option<BoxFut<'static, Result<Spawned<'static>, TransportError>>> {
+        (**self).spawn_owned(script)
+    }
+
+    fn shells(&self) -> Option<&Shells> {
+        (**self).shells()
     }
 
     fn is_local(&self) -> bool {
@@ -115,31 +142,43 @@ impl Runner for LocalRunner {
     }
 
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
-        let script = script.to_string();
-        Box::pin(async move {
-            let mut child = tokio::process::Command::new("/bin/sh")
-                .arg("-c")
-                .arg(&script)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .map_err(|e| TransportError::Spawn { program: "/bin/sh".into(), message: e.to_string() })?;
-            let missing = || TransportError::Spawn { program: "/bin/sh".into(), message: "no pipe".into() };
-            let stdin = child.stdin.take().ok_or_else(missing)?;
-            let stdout = child.stdout.take().ok_or_else(missing)?;
-            let stderr = child.stderr.take().ok_or_else(missing)?;
-            let wait = Box::pin(async move {
-                let status = child.wait().await.map_err(|e| TransportError::Spawn {
-                    program: "/bin/sh".into(),
-                    message: e.to_string(),
-                })?;
-                Ok(status.code().unwrap_or(-1))
-            });
-            Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })
-        })
+        let started = local_spawn(script.to_string());
+        // The block turns the 'static future into one for 'a: a boxed future's
+        // output type cannot be shortened by covariance alone.
+        #[allow(clippy::redundant_async_block)]
+        Box::pin(async move { started.await })
     }
+
+    fn spawn_owned(&self, script: &str) -> Option<BoxFut<'static, Result<Spawned<'static>, TransportError>>> {
+        Some(local_spawn(script.to_string()))
+    }
+}
+
+/// Starts `/bin/sh -c script` on the control node with all three streams piped.
+fn local_spawn(script: String) -> BoxFut<'static, Result<Spawned<'static>, TransportError>> {
+    Box::pin(async move {
+        let mut child = tokio::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| TransportError::Spawn { program: "/bin/sh".into(), message: e.to_string() })?;
+        let missing = || TransportError::Spawn { program: "/bin/sh".into(), message: "no pipe".into() };
+        let stdin = child.stdin.take().ok_or_else(missing)?;
+        let stdout = child.stdout.take().ok_or_else(missing)?;
+        let stderr = child.stderr.take().ok_or_else(missing)?;
+        let wait = Box::pin(async move {
+            let status = child
+                .wait()
+                .await
+                .map_err(|e| TransportError::Spawn { program: "/bin/sh".into(), message: e.to_string() })?;
+            Ok(status.code().unwrap_or(-1))
+        });
+        Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })
+    })
 }
 
 #[cfg(test)]

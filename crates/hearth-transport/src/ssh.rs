@@ -14,9 +14,11 @@ use tokio::sync::Semaphore;
 
 use super::posix::Posix;
 use super::quote::quote;
-use super::runner::{BoxFut, Runner, Spawned, block_on};
+use super::runner::{BoxFut, Runner, Spawned, block_on, collect};
+use super::shell::{self, BOOTSTRAP, Login, Shells, Starting};
 use super::ssh_args::config_text;
 use super::ssh_errors::{command_error, connect_error};
+use crate::cmd::CmdOutput;
 use crate::error::TransportError;
 
 mod control_dir;
@@ -75,6 +77,7 @@ fn transport(target: &SshTarget, session: Session, persistent: bool) -> Ssh {
         session: Mutex::new(Some(Arc::new(session))),
         channels: Arc::new(Semaphore::new(MAX_CHANNELS)),
         keep_for: persistent.then(|| target.clone()),
+        shells: if target.kept_shell { Shells::default() } else { Shells::disabled() },
         target: target.clone(),
     };
     // `-l user` on the command line beats ssh_config, so a given user is the login user.
@@ -144,6 +147,8 @@ pub struct SshRunner {
     keep_for: Option<SshTarget>,
     /// How the master was opened, to open another one on [`Runner::reconnect`].
     target: SshTarget,
+    /// The shells kept open on this master, one per login and become user.
+    shells: Shells,
 }
 
 impl std::fmt::Debug for SshRunner {
@@ -156,6 +161,7 @@ impl SshRunner {
     /// Closes the master connection (and with it every channel still open) and removes its
     /// control socket. Later commands fail as unreachable. Safe to call more than once.
     pub fn shutdown(&self) -> Result<(), TransportError> {
+        self.shells.clear();
         let taken = self.session.lock().map(|mut s| s.take()).unwrap_or(None);
         let Some(session) = taken else { return Ok(()) };
         let session = match (&self.keep_for, Arc::try_unwrap(session)) {
@@ -204,6 +210,8 @@ impl SshRunner {
             message: "no control directory".into(),
         })?;
         let fresh = Arc::new(block_on(open(&target, &lines, &dir)).and_then(|r| r)?);
+        // The old master's shells went with it (or are about to): later operations start new ones.
+        self.shells.clear();
         let old = match self.session.lock() {
             Ok(mut s) => s.replace(fresh),
             Err(_) => return Err(TransportError::Unreachable(format!("{}: poisoned", self.host))),
@@ -242,18 +250,41 @@ impl Runner for SshRunner {
     }
 
     fn spawn<'a>(&'a self, script: &str) -> BoxFut<'a, Result<Spawned<'a>, TransportError>> {
+        let started = self.channel(script);
+        // The block turns the 'static future into one for 'a: a boxed future's
+        // output type cannot be shortened by covariance alone.
+        #[allow(clippy::redundant_async_block)]
+        Box::pin(async move { started.await })
+    }
+
+    fn spawn_owned(&self, script: &str) -> Option<Starting> {
+        Some(self.channel(script))
+    }
+
+    fn shells(&self) -> Option<&Shells> {
+        Some(&self.shells)
+    }
+
+    fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<CmdOutput, TransportError> {
+        let input = stdin.unwrap_or_default();
+        match self.shells.exec(Login::Own, || self.spawn_owned(BOOTSTRAP), script, input) {
+            Some(result) => result.map_err(|e| shell::into_error(e, &self.host)),
+            None => block_on(async { collect(self.channel(script).await?, input).await })?,
+        }
+    }
+}
+
+impl SshRunner {
+    /// Starts `script` on a new channel of the master, at most [`MAX_CHANNELS`] at a time.
+    fn channel(&self, script: &str) -> Starting {
         let command = format!("sh -c {}", quote(script));
+        let (session, host, channels) = (self.session(), self.host.clone(), self.channels.clone());
         Box::pin(async move {
-            let session = self.session()?;
-            let lost = |e: openssh::Error| command_error(&self.host, &e);
-            let permit = self
-                .channels
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-            let mut child = open_channel(&session, &command).await.map_err(lost)?;
-            let missing = || TransportError::Unreachable(format!("{}: channel without pipes", self.host));
+            let session = session?;
+            let permit =
+                channels.acquire_owned().await.map_err(|e| TransportError::Unreachable(e.to_string()))?;
+            let mut child = open_channel(&session, &command).await.map_err(|e| command_error(&host, &e))?;
+            let missing = || TransportError::Unreachable(format!("{host}: channel without pipes"));
             let stdin = child.stdin().take().ok_or_else(missing)?;
             let stdout = child.stdout().take().ok_or_else(missing)?;
             let stderr = child.stderr().take().ok_or_else(missing)?;
@@ -266,7 +297,7 @@ impl Runner for SshRunner {
                     Err(openssh::Error::Remote(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(127),
                     // Killed by a signal and a broken connection look the same: ask the master.
                     Err(openssh::Error::RemoteProcessTerminated) if session.check().await.is_ok() => Ok(-1),
-                    Err(e) => Err(lost(e)),
+                    Err(e) => Err(command_error(&host, &e)),
                 }
             });
             Ok(Spawned { stdin: Box::pin(stdin), stdout: Box::pin(stdout), stderr: Box::pin(stderr), wait })

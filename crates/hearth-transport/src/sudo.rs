@@ -13,7 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::quote::{join, quote};
-use super::runner::{BoxFut, Runner, Spawned};
+use super::runner::{BoxFut, Runner, Spawned, block_on, collect};
+use super::shell::{self, BOOTSTRAP, Login, Starting};
+use crate::cmd::CmdOutput;
 use crate::error::TransportError;
 use crate::transport::Become;
 
@@ -23,6 +25,12 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 /// Runs every script of `inner` as another user through sudo.
 pub struct SudoRunner<'a> {
     inner: &'a dyn Runner,
+    who: Who,
+}
+
+/// Who sudo makes us, and the password to answer it with.
+#[derive(Clone)]
+struct Who {
     user: String,
     password: Option<String>,
 }
@@ -30,8 +38,8 @@ pub struct SudoRunner<'a> {
 impl fmt::Debug for SudoRunner<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SudoRunner")
-            .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "********"))
+            .field("user", &self.who.user)
+            .field("password", &self.who.password.as_ref().map(|_| "********"))
             .finish()
     }
 }
@@ -39,9 +47,11 @@ impl fmt::Debug for SudoRunner<'_> {
 impl<'a> SudoRunner<'a> {
     /// Wraps `inner` so scripts run as `target.user`, answering sudo with `target.password`.
     pub fn new(inner: &'a dyn Runner, target: &Become) -> SudoRunner<'a> {
-        SudoRunner { inner, user: target.user.clone(), password: target.password.clone() }
+        SudoRunner { inner, who: Who { user: target.user.clone(), password: target.password.clone() } }
     }
+}
 
+impl Who {
     /// A failure of the become step itself (the task fails; the host stays reachable).
     fn fail(&self, message: impl Into<String>) -> TransportError {
         TransportError::Io { op: "become", path: self.user.clone(), message: message.into() }
@@ -80,31 +90,61 @@ impl Runner for SudoRunner<'_> {
     }
 
     fn spawn<'b>(&'b self, script: &str) -> BoxFut<'b, Result<Spawned<'b>, TransportError>> {
-        let (wrapped, prompt, marker) = wrap(script, &self.user, self.password.is_some(), &token());
+        let (wrapped, prompt, marker) = wrap(script, &self.who.user, self.who.password.is_some(), &token());
         Box::pin(async move {
             let sp = self.inner.spawn(&wrapped).await?;
-            let Spawned { mut stdin, mut stdout, mut stderr, wait } = sp;
-            let talk = dialogue(self, &mut stdin, &mut stdout, &mut stderr, &prompt, &marker);
-            let (out, err) = match tokio::time::timeout(ANSWER_TIMEOUT, talk).await {
-                Ok(Ok(seen)) => seen,
-                Ok(Err(Failure::Ended(err))) => {
-                    let rc = wait.await.unwrap_or(-1);
-                    let msg = clean(&err, &prompt);
-                    let msg = if msg.is_empty() { format!("sudo exited with code {rc}") } else { msg };
-                    return Err(self.fail(msg));
-                }
-                Ok(Err(other)) => return Err(other.into_error(self)),
-                Err(_) => return Err(self.fail(format!("sudo gave no answer within {ANSWER_TIMEOUT:?}"))),
-            };
-            let err = clean(&err, &prompt).into_bytes();
-            Ok(Spawned {
-                stdin,
-                stdout: Box::pin(Cursor::new(out).chain(stdout)),
-                stderr: Box::pin(Cursor::new(err).chain(stderr)),
-                wait,
-            })
+            become_user(&self.who, sp, &prompt, &marker).await
         })
     }
+
+    fn spawn_owned(&self, script: &str) -> Option<Starting> {
+        let (wrapped, prompt, marker) = wrap(script, &self.who.user, self.who.password.is_some(), &token());
+        let started = self.inner.spawn_owned(&wrapped)?;
+        let who = self.who.clone();
+        Some(Box::pin(async move { become_user(&who, started.await?, &prompt, &marker).await }))
+    }
+
+    /// On the connection's kept sudo shell for this user and password when it keeps one (sudo
+    /// is asked once per run), else through sudo on a new channel.
+    fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<CmdOutput, TransportError> {
+        let input = stdin.unwrap_or_default();
+        if let Some(shells) = self.inner.shells() {
+            let login = Login::Sudo { user: self.who.user.clone(), password: self.who.password.clone() };
+            if let Some(result) = shells.exec(login, || self.spawn_owned(BOOTSTRAP), script, input) {
+                return result.map_err(|e| shell::into_error(e, &format!("sudo -u {}", self.who.user)));
+            }
+        }
+        block_on(async { collect(self.spawn(script).await?, input).await })?
+    }
+}
+
+/// Talks sudo of a started command into running it as `who`: streams as if sudo were not there.
+async fn become_user<'b>(
+    who: &Who,
+    sp: Spawned<'b>,
+    prompt: &str,
+    marker: &str,
+) -> Result<Spawned<'b>, TransportError> {
+    let Spawned { mut stdin, mut stdout, mut stderr, wait } = sp;
+    let talk = dialogue(who, &mut stdin, &mut stdout, &mut stderr, prompt, marker);
+    let (out, err) = match tokio::time::timeout(ANSWER_TIMEOUT, talk).await {
+        Ok(Ok(seen)) => seen,
+        Ok(Err(Failure::Ended(err))) => {
+            let rc = wait.await.unwrap_or(-1);
+            let msg = clean(&err, prompt);
+            let msg = if msg.is_empty() { format!("sudo exited with code {rc}") } else { msg };
+            return Err(who.fail(msg));
+        }
+        Ok(Err(other)) => return Err(other.into_error(who)),
+        Err(_) => return Err(who.fail(format!("sudo gave no answer within {ANSWER_TIMEOUT:?}"))),
+    };
+    let err = clean(&err, prompt).into_bytes();
+    Ok(Spawned {
+        stdin,
+        stdout: Box::pin(Cursor::new(out).chain(stdout)),
+        stderr: Box::pin(Cursor::new(err).chain(stderr)),
+        wait,
+    })
 }
 
 /// How the dialogue with sudo ended without success.
@@ -120,7 +160,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn into_error(self, r: &SudoRunner<'_>) -> TransportError {
+    fn into_error(self, r: &Who) -> TransportError {
         match self {
             Failure::Wrong => r.fail(format!("incorrect sudo password for becoming {}", r.user)),
             Failure::NoPassword => {
@@ -135,7 +175,7 @@ impl Failure {
 /// Reads stdout and stderr until the marker line: answers the prompt once, fails on a second
 /// prompt. Returns stdout after the marker and stderr so far.
 async fn dialogue(
-    r: &SudoRunner<'_>,
+    r: &Who,
     stdin: &mut (dyn AsyncWrite + Send + Unpin),
     stdout: &mut (dyn AsyncRead + Send + Unpin),
     stderr: &mut (dyn AsyncRead + Send + Unpin),

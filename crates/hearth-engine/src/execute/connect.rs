@@ -257,6 +257,7 @@ fn open_ssh(host: &str, vars: &Map, opts: &Options) -> Conn {
         connect_timeout: std::time::Duration::from_secs(opts.connect_timeout.max(1)),
         accept_new: opts.ssh_accept_new,
         persist: std::num::NonZeroUsize::new(opts.ssh_persist),
+        kept_shell: !opts.ssh_channel_per_command,
         ..ssh::SshDefaults::default()
     };
     let target = ssh::SshTarget::from_vars(host, vars, &defaults).map_err(|e| e.to_string())?;

@@ -32,6 +32,8 @@ pub struct Options {
     pub connect_timeout: u64,
     /// `--ssh-persist` in seconds (0: close masters at the end of the run).
     pub ssh_persist: usize,
+    /// `--ssh-channel-per-command`: no kept shell on ssh hosts.
+    pub ssh_channel_per_command: bool,
     /// `--task-timeout` (else ANSIBLE_TASK_TIMEOUT / ansible.cfg) seconds for tasks without
     /// `timeout:`; 0: no limit.
     pub task_timeout: u64,

@@ -30,6 +30,9 @@ pub struct SshTarget {
     /// Keep the master for the next run, ending it after this many idle seconds
     /// (`--ssh-persist`); `None` closes it at the end of the run.
     pub persist: Option<std::num::NonZeroUsize>,
+    /// Run every operation on one shell kept open on the host (see `shell`); `false` opens a
+    /// channel per operation (`--ssh-channel-per-command`).
+    pub kept_shell: bool,
 }
 
 /// Run-wide settings that inventory variables may override.
@@ -45,6 +48,8 @@ pub struct SshDefaults {
     pub accept_new: bool,
     /// `--ssh-persist` seconds (`None`: close masters at the end of the run).
     pub persist: Option<std::num::NonZeroUsize>,
+    /// Keep one shell per host and login open for the run (the default).
+    pub kept_shell: bool,
 }
 
 impl Default for SshDefaults {
@@ -55,6 +60,7 @@ impl Default for SshDefaults {
             connect_timeout: Duration::from_secs(10),
             accept_new: false,
             persist: None,
+            kept_shell: true,
         }
     }
 }
@@ -93,6 +99,7 @@ impl SshTarget {
             connect_timeout: defaults.connect_timeout,
             accept_new: defaults.accept_new,
             persist: defaults.persist,
+            kept_shell: defaults.kept_shell,
         };
         target.config_lines()?;
         Ok(target)

@@ -16,6 +16,7 @@ pub mod quote;
 pub mod runner;
 pub mod script;
 pub mod shell;
+mod spawned;
 pub mod ssh;
 pub mod ssh_args;
 pub mod ssh_errors;

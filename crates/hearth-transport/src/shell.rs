@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 
 use crate::cmd::CmdOutput;
 use crate::error::TransportError;
-use crate::runner::{BoxFut, Spawned, block_on};
+use crate::spawned::{BoxFut, Spawned, block_on};
 
 /// The loop the kept shell runs. It checks that `head -c` reads exactly (GNU coreutils does,
 /// busybox's does not), says it is ready, then per frame: reads the script and stdin lengths,

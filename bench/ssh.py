@@ -171,14 +171,23 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE, **kw).stdout
 
 
+# Peak resident set size (KiB) of the last command `timed` ran: the largest of the process and
+# the children it waited for (wait4's rusage), i.e. the controller's footprint.
+LAST_RSS = [0]
+
+
 def timed(cmd, cwd=None, env=None):
     start = time.perf_counter()
-    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    LAST_RSS[0] = usage.ru_maxrss
     if p.returncode != 0:
-        sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout[-4000:]}")
-    return wall, p.stdout
+        sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{out[-4000:]}")
+    return wall, out
 
 
 def changed_total(output):
@@ -321,20 +330,46 @@ def pyinfra_inventory(lab, path):
 
 
 def measure(lab, runs, first_cmd, again_cmd, cwd, env, label, check_changes=True):
-    """Median wall time of first runs (from a reset host state) and of no-change re-runs."""
-    first, again, prints = [], [], None
+    """Median wall time of first runs (from a reset host state) and of no-change re-runs, the
+    host state after the last first run, and the peak RSS (KiB) over all runs."""
+    first, again, prints, rss = [], [], None, 0
     for _ in range(runs):
         lab.reset()
         t, out = timed(first_cmd(), cwd, env)
         first.append(t)
+        rss = max(rss, LAST_RSS[0])
         prints = lab.fingerprint()
         t, out = timed(again_cmd(), cwd, env)
         again.append(t)
+        rss = max(rss, LAST_RSS[0])
         if check_changes and changed_total(out) != 0:
             sys.exit(f"{label}: the no-change run changed something:\n{out[-3000:]}")
     print(f"  {label:18} first {statistics.median(first):7.2f}s  "
-          f"no-change {statistics.median(again):7.2f}s", flush=True)
-    return statistics.median(first), statistics.median(again), prints
+          f"no-change {statistics.median(again):7.2f}s  peak RSS {rss / 1024:.1f} MiB", flush=True)
+    return statistics.median(first), statistics.median(again), prints, rss
+
+
+def round_trips(lab, cmd, cwd, env, work):
+    """hearth's own count (HEARTH_TRACE) for host 1 in one first run and one no-change run:
+    (connections, operations on the kept shell, operations on channels) each."""
+    a = lab.addresses[0]
+    counts = []
+    lab.reset()
+    for run in ("first", "again"):
+        path = os.path.join(work, f"trace-{run}.tsv")
+        timed(cmd(), cwd, dict(env, HEARTH_TRACE=path))
+        with open(path) as f:
+            whats = [line.split("\t")[2] for line in f if line.split("\t")[1] == a]
+        counts.append(tuple(whats.count(w) for w in ("connect", "shell", "channel")))
+    return tuple(counts)
+
+
+def close_persisted(cache):
+    """Ends the masters `hearth --ssh-persist` left under the XDG_CACHE_HOME `cache`."""
+    d = os.path.join(cache, "hearth", "ssh")
+    for name in os.listdir(d) if os.path.isdir(d) else []:
+        subprocess.run(["ssh", "-O", "exit", "-S", os.path.join(d, name), "x"],
+                       capture_output=True)
 
 
 LOG_LINE = 'echo x >> /tmp/bench-cmds.log'
@@ -373,8 +408,21 @@ def bench_mode(a, lab, n, mode, proj, work, venv_bin):
                     "--no-progress"]
     h = measure(lab, a.runs, hcmd, hcmd, proj, env, "hearth")
     row["hearth"] = h[:2]
+    row["rss_hearth"] = h[3]
     if counting:
         row["cmds_hearth"] = count_commands(lab, hcmd, hcmd, proj, env)
+        row["trips_hearth"] = round_trips(lab, hcmd, proj, env, work)
+
+    # --ssh-persist: masters kept between runs (opened by one untimed run first).
+    cache = tempfile.mkdtemp(prefix="bench-hearth-cache-", dir=work)
+    penv_h = dict(env, XDG_CACHE_HOME=cache)
+    pcmd_h = lambda: hcmd() + ["--ssh-persist", "120"]
+    try:
+        timed(pcmd_h(), proj, penv_h)
+        hp = measure(lab, a.runs, pcmd_h, pcmd_h, proj, penv_h, "hearth (persist)")
+        row["hearth_persist"] = hp[:2]
+    finally:
+        close_persisted(cache)
 
     cpdir = tempfile.mkdtemp(prefix="bench-ansible-cp-", dir=work)
     aenv = dict(env, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="1",
@@ -391,6 +439,7 @@ def bench_mode(a, lab, n, mode, proj, work, venv_bin):
            "-a", "true", "-f", str(n)], proj, aenv)
     an = measure(lab, a.runs, lambda: acmd, lambda: acmd, proj, aenv, "ansible (warm)")
     row["ansible"] = an[:2]
+    row["rss_ansible"] = an[3]
     row["same_state"] = an[2] == h[2]
     if an[2] != h[2]:
         print(f"  note: host state after ansible differs from hearth's:\n--- hearth\n{h[2]}"
@@ -414,6 +463,7 @@ def bench_mode(a, lab, n, mode, proj, work, venv_bin):
         penv = dict(env, PATH=f"{venv_bin}:{env['PATH']}")
         p = measure(lab, a.runs, pcmd, pcmd, proj, penv, "pyinfra", check_changes=False)
         row["pyinfra"] = p[:2]
+        row["rss_pyinfra"] = p[3]
         if counting:
             row["cmds_pyinfra"] = count_commands(lab, pcmd, pcmd, proj, penv)
     return row
@@ -474,6 +524,7 @@ def table(results, mode):
             continue
         hf, hn = r["hearth"]
         for key, label in (("hearth", "hearth (fresh connections)"),
+                           ("hearth_persist", "hearth (`--ssh-persist`, warm masters)"),
                            ("ansible", "ansible-playbook (warm ControlPersist)"),
                            ("ansible_cold", "ansible-playbook (cold masters)"),
                            ("pyinfra", "pyinfra (fresh connections)")):
@@ -504,6 +555,26 @@ def commands_table(results):
     return "\n".join(rows)
 
 
+def trips_table(results):
+    rows = ["| run | SSH connections | operations on the kept shell | operations on new channels |",
+            "|---|---:|---:|---:|"]
+    for r in results:
+        if "trips_hearth" in r:
+            for label, (c, k, ch) in zip(("first run", "no-change run"), r["trips_hearth"]):
+                rows.append(f"| {label} | {c} | {k} | {ch} |")
+    return "\n".join(rows)
+
+
+def rss_table(results, mode):
+    rows = ["| N | hearth (MiB) | ansible-playbook (MiB) | pyinfra (MiB) |", "|---:|---:|---:|---:|"]
+    mib = lambda r, k: "-" if k not in r else f"{r[k] / 1024:.1f}"
+    for r in results:
+        if r["mode"] == mode and "rss_hearth" in r:
+            rows.append(f"| {r['n']} | {mib(r, 'rss_hearth')} | {mib(r, 'rss_ansible')} | "
+                        f"{mib(r, 'rss_pyinfra')} |")
+    return "\n".join(rows)
+
+
 def all_tables(results, modes):
     out = []
     for mode in modes:
@@ -513,6 +584,10 @@ def all_tables(results, modes):
     out.append(f"### Floor\n\n{floor_table(results)}")
     out.append("### Remote commands per run on one host (sshd sessions, counted through "
                f"~/.bashrc)\n\n{commands_table(results)}")
+    out.append("### hearth's round trips on one host (`HEARTH_TRACE`)\n\n"
+               f"{trips_table(results)}")
+    out.append("### Peak controller memory (RSS of the tool's process and the children it "
+               f"waited for, {modes[-1]})\n\n{rss_table(results, modes[-1])}")
     return "\n\n".join(out)
 
 
@@ -552,9 +627,9 @@ Generated by `bench/ssh.py` on {time.strftime("%Y-%m-%d %H:%M %Z")}, hearth buil
 
 - {info['nproc']} CPUs: {info['cpu']}; kernel {info['kernel']}; {info['ssh']}
 - ansible-core {versions['ansible-core']}, pyinfra {versions['pyinfra']} (paramiko {versions['paramiko']})
-- load average (1, 5, 15 min) before: {load_before}; after: {load_after}. Other helpers were
-  building and testing on this 2-core machine at the same time, so absolute figures are noisy;
-  the ratios are more telling than the seconds.
+- load average (1, 5, 15 min) before: {load_before}; after: {load_after}. The figures are noisy
+  on this shared 2-core machine: the ratios, measured in one sitting, are more telling than the
+  seconds.
 
 ## What is measured
 
@@ -568,7 +643,11 @@ token line commented out); each figure is the median of {a.runs} runs. {state_li
 The no-change run must report `changed=0` (hearth and ansible-playbook; checked).
 
 - **hearth**: `hearth apply -f N`; one ControlMaster per host per run, opened at the start and
-  closed at the end (no master survives the run yet).
+  closed at the end, with one kept `sh` on it that runs every operation as a framed script.
+  *`--ssh-persist`*: `--ssh-persist 120`, masters opened by one untimed run first and reused by
+  every timed run (Ansible's ControlPersist); the kept shell is still started once per run.
+  Round trips come from hearth's own trace (`HEARTH_TRACE=<file>`, one line per connection and
+  per remote operation) for host 1.
 - **ansible-playbook**: pipelining on, `ControlMaster=auto ControlPersist=60s`, forks = N,
   `gather_facts: false`, `ansible_python_interpreter=/usr/bin/python3`. *warm*: masters kept
   from the previous run (opened once, untimed, before the first timed run); *cold*: a fresh

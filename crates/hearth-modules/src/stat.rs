@@ -11,6 +11,7 @@ use super::fileedit;
 use super::put::hex;
 use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
+pub use hearth_transport::Access;
 use hearth_transport::{Cmd, FileKind, FileStat};
 
 /// Parameters of `stat`.
@@ -76,35 +77,29 @@ impl Algorithm {
     }
 }
 
-/// Which of read/write/execute the connecting user has on a path.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Access {
-    /// `test -r`.
-    pub readable: bool,
-    /// `test -w`.
-    pub writeable: bool,
-    /// `test -x`.
-    pub executable: bool,
-}
-
 impl Module for Stat {
     fn plan(&self, ctx: &Ctx) -> Result<Plan, ModuleError> {
-        let Some(st) = ctx.host.stat(&self.path, self.follow)? else {
+        let probe = ctx.host.probe(&self.path)?;
+        let Some(st) = (if self.follow { probe.stat } else { probe.lstat }) else {
             let mut missing = Map::new();
             missing.insert("exists".into(), false.into());
             return Ok(Plan::ok(format!("{} does not exist", self.path)).with("stat", missing));
         };
-        let access = access(ctx, &self.path)?;
-        let lnk_source = match st.kind {
-            FileKind::Link => Some(fileedit::realpath(ctx.host, &self.path).unwrap_or_else(|_| {
-                fileedit::join_link(&self.path, st.link_target.as_deref().unwrap_or(""))
-            })),
-            _ => None,
+        let access = match probe.access {
+            Some(a) => a,
+            None => access(ctx, &self.path)?,
         };
+        // The checksum first: it reads from the probe, which a command (realpath) forgets.
         let checksum = match (st.kind, self.get_checksum && access.readable) {
             (FileKind::File, true) => {
                 ctx.host.read_file(&self.path)?.map(|b| self.checksum_algorithm.digest(&b))
             }
+            _ => None,
+        };
+        let lnk_source = match st.kind {
+            FileKind::Link => Some(fileedit::realpath(ctx.host, &self.path).unwrap_or_else(|_| {
+                fileedit::join_link(&self.path, st.link_target.as_deref().unwrap_or(""))
+            })),
             _ => None,
         };
         let result = stat_result(&self.path, &st, access, lnk_source, checksum);
@@ -112,7 +107,7 @@ impl Module for Stat {
     }
 }
 
-/// Asks the host which access the connecting user has (one round trip).
+/// Asks the host which access the connecting user has (one round trip), where the probe did not.
 fn access(ctx: &Ctx, path: &str) -> Result<Access, ModuleError> {
     let script = r#"test -r "$1" && echo r; test -w "$1" && echo w; test -x "$1" && echo x; true"#;
     let out = ctx.host.run(&Cmd::new(["/bin/sh", "-c", script, "sh", path]))?;

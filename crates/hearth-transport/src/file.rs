@@ -46,6 +46,20 @@ pub struct Probe {
     pub stat: Option<FileStat>,
     /// The content of a regular file up to 1 MiB; `None` otherwise (read it separately).
     pub content: Option<Vec<u8>>,
+    /// What the connecting user may do with the path (through links); `None` when this
+    /// transport's probe does not tell (ask with a command instead).
+    pub access: Option<Access>,
+}
+
+/// The access the connecting user has to a path (`test -r`, `-w`, `-x`), as `stat` reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Access {
+    /// `test -r`.
+    pub readable: bool,
+    /// `test -w`.
+    pub writeable: bool,
+    /// `test -x`.
+    pub executable: bool,
 }
 
 /// Files up to this size come back whole with `Transport::probe`, so checking a file costs one

@@ -21,10 +21,11 @@ pub mod ssh;
 pub mod ssh_args;
 pub mod ssh_errors;
 pub mod sudo;
+mod trace;
 mod transport;
 
 pub use cmd::{Cmd, CmdOutput};
 pub use error::TransportError;
-pub use file::{Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
+pub use file::{Access, Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
 pub use local::Local;
 pub use transport::{Become, Deadline, Transport};

@@ -5,7 +5,7 @@
 
 use super::quote::{has_nul, join, quote};
 use crate::cmd::Cmd;
-use crate::file::{Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
+use crate::file::{Access, Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
 
 /// Printed on stderr (with exit code 1) when the path a script looks at does not exist.
 pub const ABSENT: &str = "hearth:absent";
@@ -111,8 +111,9 @@ pub fn parse_stat(out: &[u8]) -> Result<FileStat, String> {
 /// Separates the sections of [`probe`]'s output.
 pub const SEP: &str = "hearth:sep";
 
-/// One round trip for what file modules check: lstat (+ link target), stat through links, and
-/// the content of a regular file up to [`PROBE_CONTENT_LIMIT`] (prefixed `Y`, or `N` for none).
+/// One round trip for what file modules check: lstat (+ link target), stat through links, the
+/// access the user has (`rwx` letters), and the content of a regular file up to
+/// [`PROBE_CONTENT_LIMIT`] (prefixed `Y`, or `N` for none).
 pub fn probe(path: &str) -> String {
     let p = quote(path);
     format!(
@@ -121,6 +122,9 @@ pub fn probe(path: &str) -> String {
          if [ -L {p} ]; then readlink -- {p}; fi
          echo {SEP}
          if [ -e {p} ]; then stat -L -c '{STAT_FORMAT}' -- {p} || exit 1; fi
+         echo {SEP}
+         a=; if [ -r {p} ]; then a=r; fi; if [ -w {p} ]; then a=${{a}}w; fi; if [ -x {p} ]; then a=${{a}}x; fi
+         echo \"$a\"
          echo {SEP}
          if [ -f {p} ] && [ -r {p} ] && [ \"$(stat -L -c %s -- {p})\" -le {PROBE_CONTENT_LIMIT} ]; then printf Y; exec cat -- {p}; fi
          printf N"
@@ -131,14 +135,18 @@ pub fn probe(path: &str) -> String {
 pub fn parse_probe(out: &[u8]) -> Result<Probe, String> {
     let sep = format!("{SEP}\n");
     let (first, rest) = split_once_bytes(out, sep.as_bytes()).ok_or("probe: missing first separator")?;
-    let (second, third) = split_once_bytes(rest, sep.as_bytes()).ok_or("probe: missing second separator")?;
+    let (second, rest) = split_once_bytes(rest, sep.as_bytes()).ok_or("probe: missing second separator")?;
+    let (third, fourth) = split_once_bytes(rest, sep.as_bytes()).ok_or("probe: missing third separator")?;
     let lstat = parse_stat(first)?;
     let stat = if second.is_empty() { None } else { Some(parse_stat(second)?) };
-    let content = match third.split_first() {
+    let letters = String::from_utf8_lossy(third);
+    let has = |c: char| letters.trim_end().contains(c);
+    let access = Access { readable: has('r'), writeable: has('w'), executable: has('x') };
+    let content = match fourth.split_first() {
         Some((b'Y', content)) => Some(content.to_vec()),
         _ => None,
     };
-    Ok(Probe { lstat: Some(lstat), stat, content })
+    Ok(Probe { lstat: Some(lstat), stat, content, access: Some(access) })
 }
 
 fn split_once_bytes<'a>(hay: &'a [u8], needle: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
@@ -278,14 +286,16 @@ mod tests {
 
     #[test]
     fn probe_output_is_parsed() {
-        let out = b"81a4 0 0 3 1700000000 root root\nhearth:sep\n81a4 0 0 3 1700000000 root root\nhearth:sep\nYa\nb";
+        let out = b"81a4 0 0 3 1700000000 root root\nhearth:sep\n81a4 0 0 3 1700000000 root root\nhearth:sep\nrw\nhearth:sep\nYa\nb";
         let p = parse_probe(out).unwrap();
         assert_eq!(p.lstat.unwrap().size, 3);
         assert_eq!(p.content.unwrap(), b"a\nb");
-        let link = b"a1ff 0 0 4 1 root root\nfile\nhearth:sep\nhearth:sep\nN";
+        assert_eq!(p.access, Some(Access { readable: true, writeable: true, executable: false }));
+        let link = b"a1ff 0 0 4 1 root root\nfile\nhearth:sep\nhearth:sep\n\nhearth:sep\nN";
         let p = parse_probe(link).unwrap();
         assert_eq!(p.lstat.unwrap().link_target.as_deref(), Some("file"));
         assert_eq!((p.stat, p.content), (None, None));
+        assert_eq!(p.access, Some(Access::default()));
     }
 
     fn stat_of(out: &str) -> FileStat {

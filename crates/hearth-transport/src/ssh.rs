@@ -18,6 +18,7 @@ use super::runner::{BoxFut, Runner, Spawned, block_on, collect};
 use super::shell::{self, BOOTSTRAP, Login, Shells, Starting};
 use super::ssh_args::config_text;
 use super::ssh_errors::{command_error, connect_error};
+use super::trace;
 use crate::cmd::CmdOutput;
 use crate::error::TransportError;
 
@@ -117,7 +118,9 @@ async fn open(
     if let Some(c) = &config {
         b.config_file(c);
     }
+    let started = trace::start();
     let session = b.connect_mux(&target.host).await;
+    trace::record(&target.host, "connect", started);
     // The master read its config at start; nobody needs the file any more.
     if let Some(c) = config {
         let _ = std::fs::remove_file(c);
@@ -267,9 +270,17 @@ impl Runner for SshRunner {
 
     fn exec(&self, script: &str, stdin: Option<&[u8]>) -> Result<CmdOutput, TransportError> {
         let input = stdin.unwrap_or_default();
+        let started = trace::start();
         match self.shells.exec(Login::Own, || self.spawn_owned(BOOTSTRAP), script, input) {
-            Some(result) => result.map_err(|e| shell::into_error(e, &self.host)),
-            None => block_on(async { collect(self.channel(script).await?, input).await })?,
+            Some(result) => {
+                trace::record(&self.host, "shell", started);
+                result.map_err(|e| shell::into_error(e, &self.host))
+            }
+            None => {
+                let result = block_on(async { collect(self.channel(script).await?, input).await })?;
+                trace::record(&self.host, "channel", started);
+                result
+            }
         }
     }
 }

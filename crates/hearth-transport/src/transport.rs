@@ -116,7 +116,7 @@ pub trait Transport: Send + Sync {
             Some(s) if s.kind == FileKind::File && s.size <= PROBE_CONTENT_LIMIT => self.read_file(path)?,
             _ => None,
         };
-        Ok(Probe { lstat, stat, content })
+        Ok(Probe { lstat, stat, content, access: None })
     }
 
     /// Ends the connection (an ssh master and its control socket); nothing to do locally.

@@ -414,7 +414,8 @@ def bench_mode(a, lab, n, mode, proj, work, venv_bin):
         row["trips_hearth"] = round_trips(lab, hcmd, proj, env, work)
 
     # --ssh-persist: masters kept between runs (opened by one untimed run first).
-    cache = tempfile.mkdtemp(prefix="bench-hearth-cache-", dir=work)
+    # A short directory: ssh's control socket path must fit in 107 bytes.
+    cache = tempfile.mkdtemp(prefix="hc-", dir="/tmp")
     penv_h = dict(env, XDG_CACHE_HOME=cache)
     pcmd_h = lambda: hcmd() + ["--ssh-persist", "120"]
     try:
@@ -423,6 +424,7 @@ def bench_mode(a, lab, n, mode, proj, work, venv_bin):
         row["hearth_persist"] = hp[:2]
     finally:
         close_persisted(cache)
+        shutil.rmtree(cache, ignore_errors=True)
 
     cpdir = tempfile.mkdtemp(prefix="bench-ansible-cp-", dir=work)
     aenv = dict(env, PATH=f"{venv_bin}:{os.environ['PATH']}", ANSIBLE_PIPELINING="1",

@@ -1,7 +1,7 @@
 //! One table of Transport operations and expectations, run against `Local`, `Posix` over a
 //! local shell, and SSH: every transport must observe the same thing.
 
-use hearth::transport::{Attrs, Cmd, FileKind, Transport, TransportError};
+use hearth::transport::{Attrs, Cmd, FileKind, Probe, Transport, TransportError};
 
 /// A name with everything a shell could misread.
 pub const ODD: &str = "a b'c\"d$e;f`g\\h\nü ✓ *";
@@ -75,9 +75,17 @@ pub fn run_table(t: &dyn Transport, root: &str) -> Vec<String> {
     assert_eq!(t.probe(&big_file).unwrap().content.map(|c| c.len()), Some(1 << 20));
     let p = t.probe(&dir).unwrap();
     assert_eq!((p.stat.map(|s| s.kind), p.content), (Some(FileKind::Directory), None));
-    assert_eq!(t.probe(&format!("{dir}/missing")).unwrap(), hearth::transport::Probe::default());
-    let dangling = t.probe(&format!("{dir}/link {ODD}.dangling")).unwrap();
-    assert_eq!(dangling, hearth::transport::Probe::default());
+    let in_dir = Probe { parent_dir: Some(true), ..Probe::default() };
+    assert_eq!(t.probe(&format!("{dir}/missing")).unwrap(), in_dir);
+    let nowhere = Probe { parent_dir: Some(false), ..Probe::default() };
+    assert_eq!(t.probe(&format!("{dir}/missing/deeper")).unwrap(), nowhere);
+    let dangling_link = format!("{dir}/link {ODD}.dangling");
+    t.symlink("nowhere", &dangling_link).unwrap();
+    let dangling = t.probe(&dangling_link).unwrap();
+    assert_eq!(dangling.lstat.map(|s| s.kind), Some(FileKind::Link));
+    assert_eq!((dangling.stat, dangling.content, dangling.parent_dir), (None, None, None));
+    t.remove(&dangling_link).unwrap();
+    seen.extend(run_place(t, &dir));
 
     // list_dir: odd names, sorted, hidden files included.
     t.write_file(&format!("{dir}/.hidden"), b"", &Attrs::default()).unwrap();
@@ -97,6 +105,34 @@ pub fn run_table(t: &dyn Transport, root: &str) -> Vec<String> {
     t.remove(&format!("{root}/{ODD}")).unwrap();
     assert_eq!(t.stat(&file, false).unwrap(), None);
     t.remove(&format!("{root}/{ODD}")).unwrap();
+    seen
+}
+
+/// `place` (backup + write + stat in one), `backup` and `make_dir_stat`.
+fn run_place(t: &dyn Transport, dir: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let file = format!("{dir}/placed {ODD}");
+    let attrs = Attrs { mode: Some(0o640), ..Attrs::default() };
+    let new = t.place(&file, b"one\n", &attrs, true).unwrap();
+    assert_eq!(new.backup, None, "nothing to back up yet");
+    assert_eq!(new.stat, t.stat(&file, false).unwrap().unwrap());
+    seen.push(format!("placed: {:?} {:o} size {}", new.stat.kind, new.stat.mode, new.stat.size));
+    let again = t.place(&file, b"two\n", &Attrs::default(), true).unwrap();
+    let backup = again.backup.expect("a backup of the old file");
+    assert!(backup.starts_with(&format!("{file}.")) && backup.ends_with('~'), "{backup}");
+    assert_eq!(t.read_file(&backup).unwrap().unwrap(), b"one\n");
+    assert_eq!((again.stat.mode, t.read_file(&file).unwrap().unwrap()), (0o640, b"two\n".to_vec()));
+    t.remove(&backup).unwrap();
+    let named = t.backup(&file).unwrap();
+    assert_eq!(t.read_file(&named).unwrap().unwrap(), b"two\n");
+    t.remove(&named).unwrap();
+    assert!(matches!(t.backup(&format!("{dir}/missing")), Err(TransportError::Io { op: "backup", .. })));
+    assert!(t.place(&format!("{dir}/missing/x"), b"x", &Attrs::default(), false).is_err());
+    let made = t.make_dir_stat(&format!("{dir}/made/deep"), &Attrs { mode: Some(0o700), ..Attrs::default() });
+    let made = made.unwrap();
+    seen.push(format!("made: {:?} {:o}", made.kind, made.mode));
+    t.remove(&format!("{dir}/made")).unwrap();
+    t.remove(&file).unwrap();
     seen
 }
 

@@ -254,11 +254,7 @@ pub fn ensure_directory(
             }
             let plan = Plan::change(
                 format!("create directory {path}"),
-                Box::new(move |ctx| {
-                    ctx.host.make_dir(&owned, &want)?;
-                    let st = ctx.host.stat(&owned, true)?;
-                    Ok(st.map(|s| path_fields(&s)).unwrap_or_default())
-                }),
+                Box::new(move |ctx| Ok(path_fields(&ctx.host.make_dir_stat(&owned, &want)?))),
             );
             let diff = state_diff(path, "absent", "directory", (DiffMap::new(), after));
             Ok(plan.with_diff(diff).with("path", path).with("state", "directory"))

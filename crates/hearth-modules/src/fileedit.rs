@@ -96,13 +96,29 @@ pub fn ensure_parent(host: &dyn Transport, path: &str) -> Result<(), ModuleError
 /// Copies `path` to `<path>.<pid>.<YYYY-MM-DD@HH:MM:SS~>` on the host, keeping mode, owner and
 /// times, like Ansible's `backup_local` (pid and local time are the host's); returns the name.
 pub fn backup(host: &dyn Transport, path: &str) -> Result<String, ModuleError> {
-    const SCRIPT: &str = r#"b="$1.$$.$(date +%Y-%m-%d@%H:%M:%S~)" && cp -p -- "$1" "$b" && printf %s "$b""#;
-    let out = host.run(&Cmd::new(["/bin/sh", "-c", SCRIPT, "sh", path]))?;
-    if out.rc != 0 {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(ModuleError::msg(format!("Could not make backup of {path}: {}", err.trim())));
+    host.backup(path).map_err(|e| backup_error(path, e))
+}
+
+/// Ansible's words for a backup that failed; other failures stay as they are.
+pub fn backup_error(path: &str, e: TransportError) -> ModuleError {
+    match e {
+        TransportError::Io { op: "backup", message, .. } => {
+            ModuleError::msg(format!("Could not make backup of {path}: {message}"))
+        }
+        other => other.into(),
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Backup (when `backup` and a file is there) and the atomic write in one round trip; returns
+/// the backup's name.
+pub fn place(
+    host: &dyn Transport,
+    path: &str,
+    content: &[u8],
+    attrs: &Attrs,
+    backup: bool,
+) -> Result<Option<String>, ModuleError> {
+    Ok(host.place(path, content, attrs, backup).map_err(|e| backup_error(path, e))?.backup)
 }
 
 /// The change step of an in-place edit: with new `content`, create the parent or take the backup
@@ -123,6 +139,16 @@ pub fn apply_edit(
     };
     if t.stat.is_none() {
         ensure_parent(host, &t.real)?;
+    } else if validate.is_none() && t.path == t.real {
+        // Backup and write in one round trip. (With `validate`, Ansible takes the backup before
+        // it validates, so a rejected edit still leaves one; through a link, the backup is
+        // named after the link.)
+        if let (Some(key), Some(name)) =
+            (backup_key, place(host, &t.real, content, attrs, backup_key.is_some())?)
+        {
+            out.insert(key.into(), name.into());
+        }
+        return Ok(out);
     } else if let Some(key) = backup_key {
         out.insert(key.into(), backup(host, &t.path)?.into());
     }

@@ -110,7 +110,11 @@ fn inspect(ctx: &Ctx, p: &Placement) -> Result<Current, ModuleError> {
     }
     if st.is_none() && p.make_parents.is_none() {
         let dir = parent(&path);
-        if !ctx.host.stat(dir, true)?.is_some_and(|s| s.kind == FileKind::Directory) {
+        // The probe of an absent path tells whether its parent is a directory (one trip fewer).
+        let told = ctx.host.probe(&path)?.parent_dir;
+        let is_dir =
+            || Ok::<_, ModuleError>(ctx.host.stat(dir, true)?.is_some_and(|s| s.kind == FileKind::Directory));
+        if !told.map_or_else(is_dir, Ok)? {
             return Err(ModuleError::msg(format!("Destination directory {dir} does not exist")));
         }
     }
@@ -127,6 +131,15 @@ fn write(ctx: &Ctx, p: Placement, cur: Current, want: Attrs) -> Result<Map, Modu
         if ctx.host.stat(dir, true)?.is_none() {
             ctx.host.make_dir(dir, dir_attrs)?;
         }
+    }
+    if p.validate.is_none() && !cur.replace_link {
+        // Backup, write and the stat for the result in one round trip.
+        let backup = p.backup && cur.exists;
+        if let Some(name) = fileedit::place(ctx.host, &cur.path, &p.content, &want, backup)? {
+            out.insert("backup_file".into(), name.into());
+        }
+        out.extend(stat_fields(ctx, &cur.path)?);
+        return Ok(out);
     }
     if p.backup && cur.exists {
         let name = fileedit::backup(ctx.host, &cur.path)?;

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::cmd::{Cmd, CmdOutput};
 use crate::error::TransportError;
-use crate::file::{Attrs, FileStat, Probe};
+use crate::file::{Attrs, FileStat, PROBE_CONTENT_LIMIT, Placed, Probe};
 use crate::transport::{Become, Transport};
 
 /// Caches probes of one task's reads.
@@ -39,6 +39,18 @@ impl<'a> Cached<'a> {
         let p = self.inner.probe(path)?;
         self.probes.lock().unwrap_or_else(PoisonError::into_inner).insert(path.to_string(), p.clone());
         Ok(p)
+    }
+
+    /// What was just written is known: the module's report after the write needs no trip.
+    fn remember_created(&self, path: &str, stat: &FileStat, content: Option<Vec<u8>>) {
+        let probe = Probe {
+            lstat: Some(stat.clone()),
+            stat: Some(stat.clone()),
+            content,
+            access: None,
+            parent_dir: None,
+        };
+        self.probes.lock().unwrap_or_else(PoisonError::into_inner).insert(path.to_string(), probe);
     }
 
     fn forget(&self) {
@@ -91,6 +103,20 @@ impl Transport for Cached<'_> {
         self.inner.write_file(path, content, attrs)
     }
 
+    fn place(
+        &self,
+        path: &str,
+        content: &[u8],
+        attrs: &Attrs,
+        backup: bool,
+    ) -> Result<Placed, TransportError> {
+        self.forget();
+        let placed = self.inner.place(path, content, attrs, backup)?;
+        let small = content.len() as u64 <= PROBE_CONTENT_LIMIT;
+        self.remember_created(path, &placed.stat, small.then(|| content.to_vec()));
+        Ok(placed)
+    }
+
     fn set_attrs(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError> {
         self.forget();
         self.inner.set_attrs(path, attrs)
@@ -99,6 +125,13 @@ impl Transport for Cached<'_> {
     fn make_dir(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError> {
         self.forget();
         self.inner.make_dir(path, attrs)
+    }
+
+    fn make_dir_stat(&self, path: &str, attrs: &Attrs) -> Result<FileStat, TransportError> {
+        self.forget();
+        let stat = self.inner.make_dir_stat(path, attrs)?;
+        self.remember_created(path, &stat, None);
+        Ok(stat)
     }
 
     fn remove(&self, path: &str) -> Result<(), TransportError> {

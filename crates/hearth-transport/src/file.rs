@@ -49,6 +49,18 @@ pub struct Probe {
     /// What the connecting user may do with the path (through links); `None` when this
     /// transport's probe does not tell (ask with a command instead).
     pub access: Option<Access>,
+    /// When nothing is at the path: whether its parent is a directory, so a module that will
+    /// create the file needs no second look; `None` when this transport's probe does not tell.
+    pub parent_dir: Option<bool>,
+}
+
+/// What `Transport::place` left: the written file's stat and the backup's name, if one was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The file as it is after the write (a regular file).
+    pub stat: FileStat,
+    /// The timestamped copy of the previous file (`backup: true` and a file was there).
+    pub backup: Option<String>,
 }
 
 /// The access the connecting user has to a path (`test -r`, `-w`, `-x`), as `stat` reports it.

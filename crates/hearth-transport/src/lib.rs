@@ -26,6 +26,6 @@ mod transport;
 
 pub use cmd::{Cmd, CmdOutput};
 pub use error::TransportError;
-pub use file::{Access, Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
+pub use file::{Access, Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Placed, Probe};
 pub use local::Local;
 pub use transport::{Become, Deadline, Transport};

@@ -11,7 +11,7 @@ use super::script::{self, ABSENT, NO_DIR, NO_PROGRAM};
 use super::sudo::SudoRunner;
 use crate::cmd::{Cmd, CmdOutput};
 use crate::error::TransportError;
-use crate::file::{Attrs, FileStat, Probe};
+use crate::file::{Attrs, FileStat, Placed, Probe};
 use crate::transport::{Become, Transport};
 
 /// A host reached through `runner`.
@@ -151,10 +151,32 @@ impl<R: Runner> Transport for Posix<R> {
     }
 
     fn probe(&self, path: &str) -> Result<Probe, TransportError> {
-        match self.unless_absent("stat", path, &script::probe(path))? {
-            None => Ok(Probe::default()),
-            Some(out) => script::parse_probe(&out).map_err(|e| TransportError::io("stat", path, e)),
+        let out = self.runner.exec(&script::probe(path), None)?;
+        match out.rc {
+            0 => script::parse_probe(&out.stdout).map_err(|e| TransportError::io("stat", path, e)),
+            _ if reports_absent(&out.stderr) => {
+                Ok(Probe { parent_dir: Some(out.stdout.starts_with(b"d")), ..Probe::default() })
+            }
+            _ => Err(TransportError::io("stat", path, failure_text(&out))),
         }
+    }
+
+    fn place(
+        &self,
+        path: &str,
+        content: &[u8],
+        attrs: &Attrs,
+        backup: bool,
+    ) -> Result<Placed, TransportError> {
+        let out = self.runner.exec(&script::place(path, attrs, backup), Some(content))?;
+        match out.rc {
+            0 => {}
+            script::BACKUP_FAILED => return Err(TransportError::io("backup", path, failure_text(&out))),
+            _ => return Err(TransportError::io("write", path, failure_text(&out))),
+        }
+        let (backup, stat) =
+            script::parse_placed(&out.stdout).map_err(|e| TransportError::io("write", path, e))?;
+        Ok(Placed { stat, backup })
     }
 
     fn write_file(&self, path: &str, content: &[u8], attrs: &Attrs) -> Result<(), TransportError> {
@@ -170,6 +192,12 @@ impl<R: Runner> Transport for Posix<R> {
 
     fn make_dir(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError> {
         self.checked("mkdir", path, &script::make_dir(path, attrs), None).map(drop)
+    }
+
+    fn make_dir_stat(&self, path: &str, attrs: &Attrs) -> Result<FileStat, TransportError> {
+        let s = format!("{}{}", script::make_dir(path, attrs), script::stat(path, true));
+        let out = self.checked("mkdir", path, &s, None)?;
+        script::parse_stat(&out.stdout).map_err(|e| TransportError::io("mkdir", path, e))
     }
 
     fn remove(&self, path: &str) -> Result<(), TransportError> {

@@ -116,8 +116,9 @@ pub const SEP: &str = "hearth:sep";
 /// [`PROBE_CONTENT_LIMIT`] (prefixed `Y`, or `N` for none).
 pub fn probe(path: &str) -> String {
     let p = quote(path);
+    let dir = quote(parent_of(path));
     format!(
-        "if ! {{ [ -e {p} ] || [ -L {p} ]; }}; then echo {ABSENT} >&2; exit 1; fi
+        "if ! {{ [ -e {p} ] || [ -L {p} ]; }}; then if [ -d {dir} ]; then echo d; fi; echo {ABSENT} >&2; exit 1; fi
          stat -c '{STAT_FORMAT}' -- {p} || exit 1
          if [ -L {p} ]; then readlink -- {p}; fi
          echo {SEP}
@@ -146,7 +147,7 @@ pub fn parse_probe(out: &[u8]) -> Result<Probe, String> {
         Some((b'Y', content)) => Some(content.to_vec()),
         _ => None,
     };
-    Ok(Probe { lstat: Some(lstat), stat, content, access: Some(access) })
+    Ok(Probe { lstat: Some(lstat), stat, content, access: Some(access), parent_dir: None })
 }
 
 fn split_once_bytes<'a>(hay: &'a [u8], needle: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
@@ -164,11 +165,7 @@ pub fn read_file(path: &str) -> String {
 /// the old file unless `attrs` says otherwise), then `mv -f` over the target.
 pub fn write_file(path: &str, attrs: &Attrs) -> String {
     let p = quote(path);
-    let dir = match path.rsplit_once('/') {
-        Some(("", _)) => "/",
-        Some((d, _)) => d,
-        None => ".",
-    };
+    let dir = parent_of(path);
     let template = quote(&format!("{}/.hearth-tmp-XXXXXX", dir.trim_end_matches('/'))).into_owned();
     let mode = match attrs.mode {
         Some(m) => format!("chmod {m:04o} \"$t\""),
@@ -188,6 +185,44 @@ pub fn write_file(path: &str, attrs: &Attrs) -> String {
          trap 'rm -f \"$t\"; exit 129' HUP INT TERM PIPE\n{{ {}; }} || {{ rm -f \"$t\"; exit 1; }}",
         steps.join(" &&\n  ")
     )
+}
+
+/// The directory a path's last component is in (`.` for a bare name).
+pub(crate) fn parent_of(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((d, _)) => d,
+        None => ".",
+    }
+}
+
+/// Exit code of [`place`] when the backup copy failed (the write was not attempted).
+pub const BACKUP_FAILED: i32 = 3;
+
+/// Copies `$1` to `$1.<pid>.<YYYY-MM-DD@HH:MM:SS~>` keeping mode, owner and times, like
+/// Ansible's `backup_local` (pid and local time are the host's), and prints the name.
+pub const BACKUP: &str =
+    r#"b="$1.$$.$(date +%Y-%m-%d@%H:%M:%S~)" && cp -p -- "$1" "$b" && printf '%s\n' "$b""#;
+
+/// Backup (when asked and a file is there), [`write_file`] and a stat of the result in one
+/// script: stdout is the backup's name (an empty line without one), then the stat line.
+pub fn place(path: &str, attrs: &Attrs, backup: bool) -> String {
+    let p = quote(path);
+    let backup = match backup {
+        true => {
+            format!("if [ -e {p} ]; then set -- {p}; {{ {BACKUP}; }} || exit {BACKUP_FAILED}; else echo; fi")
+        }
+        false => "echo".to_string(),
+    };
+    format!("{backup}\n{}\nexec stat -c '{STAT_FORMAT}' -- {p}", write_file(path, attrs))
+}
+
+/// Parses [`place`]'s output into the backup's name and the written file's stat.
+pub fn parse_placed(out: &[u8]) -> Result<(Option<String>, FileStat), String> {
+    let text = String::from_utf8_lossy(out);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let (backup, stat) = body.rsplit_once('\n').ok_or("place: unexpected output")?;
+    Ok(((!backup.is_empty()).then(|| backup.to_string()), parse_stat(stat.as_bytes())?))
 }
 
 /// `chown`/`chgrp` steps for an already quoted target (not following a final symlink).
@@ -296,6 +331,15 @@ mod tests {
         assert_eq!(p.lstat.unwrap().link_target.as_deref(), Some("file"));
         assert_eq!((p.stat, p.content), (None, None));
         assert_eq!(p.access, Some(Access::default()));
+    }
+
+    #[test]
+    fn placed_output_is_the_backup_name_then_the_stat() {
+        let (b, st) = parse_placed(b"/x/f.12.2026-12-04@10:00:00~\n81a0 0 0 3 1 root root\n").unwrap();
+        assert_eq!((b.as_deref(), st.mode, st.size), (Some("/x/f.12.2026-12-04@10:00:00~"), 0o640, 3));
+        let (b, st) = parse_placed(b"\n81a4 0 0 0 1 root root\n").unwrap();
+        assert_eq!((b, st.mode), (None, 0o644));
+        assert!(parse_placed(b"81a4 0 0 0 1 root root\n").is_err());
     }
 
     fn stat_of(out: &str) -> FileStat {

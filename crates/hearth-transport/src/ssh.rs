@@ -68,6 +68,7 @@ fn connect_persistent(target: &SshTarget) -> Result<Ssh, TransportError> {
         program: "ssh".into(),
         message: "no cache directory for --ssh-persist (set HOME or XDG_CACHE_HOME)".into(),
     })?;
+    persist::check_socket_room(&dir)?;
     let session = block_on(open(target, &lines, &dir)).and_then(|r| r)?;
     Ok(transport(target, session, true))
 }

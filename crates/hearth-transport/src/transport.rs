@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::{Cmd, CmdOutput};
 use crate::error::TransportError;
-use crate::file::{Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Probe};
+use crate::file::{Attrs, FileKind, FileStat, PROBE_CONTENT_LIMIT, Placed, Probe};
 
 /// Run as another user (`become`). The password, when any, never appears in argv or output.
 #[derive(Clone, PartialEq, Eq)]
@@ -116,7 +116,49 @@ pub trait Transport: Send + Sync {
             Some(s) if s.kind == FileKind::File && s.size <= PROBE_CONTENT_LIMIT => self.read_file(path)?,
             _ => None,
         };
-        Ok(Probe { lstat, stat, content, access: None })
+        let parent_dir = match &lstat {
+            None => {
+                let dir = self.stat(crate::script::parent_of(path), true)?;
+                Some(dir.is_some_and(|d| d.kind == FileKind::Directory))
+            }
+            Some(_) => None,
+        };
+        Ok(Probe { lstat, stat, content, access: None, parent_dir })
+    }
+
+    /// Writes `content` like [`Transport::write_file`], first copying a file already there to a
+    /// timestamped backup when `backup` is set, and returns the result's stat: one round trip on
+    /// a remote host where backup, write and a stat afterwards would be three.
+    fn place(
+        &self,
+        path: &str,
+        content: &[u8],
+        attrs: &Attrs,
+        backup: bool,
+    ) -> Result<Placed, TransportError> {
+        let backup = match backup && self.stat(path, false)?.is_some() {
+            true => Some(self.backup(path)?),
+            false => None,
+        };
+        self.write_file(path, content, attrs)?;
+        let stat =
+            self.stat(path, false)?.ok_or_else(|| TransportError::io("write", path, "gone after writing"))?;
+        Ok(Placed { stat, backup })
+    }
+
+    /// [`Transport::make_dir`], then the directory's stat: one round trip on a remote host.
+    fn make_dir_stat(&self, path: &str, attrs: &Attrs) -> Result<FileStat, TransportError> {
+        self.make_dir(path, attrs)?;
+        self.stat(path, true)?.ok_or_else(|| TransportError::io("mkdir", path, "gone after creating it"))
+    }
+
+    /// Copies `path` to a timestamped name next to it (see [`crate::script::BACKUP`]); returns it.
+    fn backup(&self, path: &str) -> Result<String, TransportError> {
+        let out = self.run(&Cmd::new(["/bin/sh", "-c", crate::script::BACKUP, "sh", path]))?;
+        if out.rc != 0 {
+            return Err(TransportError::io("backup", path, String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())
     }
 
     /// Ends the connection (an ssh master and its control socket); nothing to do locally.

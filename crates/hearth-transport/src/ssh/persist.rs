@@ -23,6 +23,30 @@ pub fn dir() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// Longest path a Unix socket can bind on Linux (`sun_path` is 108 bytes with its NUL).
+const SOCKET_PATH_MAX: usize = 107;
+
+/// What ssh adds below the control directory: `/.ssh-connectionXXXXXX/master.` + 16 characters.
+const SOCKET_SUFFIX_LEN: usize = 47;
+
+/// Refuses, with the fix, a cache directory so deep that ssh could not bind its control socket
+/// there (it would fail later with a less helpful `unix_listener: path too long`).
+pub fn check_socket_room(dir: &Path) -> Result<(), crate::TransportError> {
+    let len = dir.as_os_str().len() + SOCKET_SUFFIX_LEN;
+    if len <= SOCKET_PATH_MAX {
+        return Ok(());
+    }
+    Err(crate::TransportError::Spawn {
+        program: "ssh".into(),
+        message: format!(
+            "--ssh-persist: control sockets under {} would be {len} bytes long, over the {} a \
+             Unix socket allows; set XDG_CACHE_HOME to a shorter directory",
+            dir.display(),
+            SOCKET_PATH_MAX
+        ),
+    })
+}
+
 /// A file name for everything that makes two connections interchangeable.
 pub fn key(t: &SshTarget) -> String {
     let mut h = Sha256::new();
@@ -63,5 +87,19 @@ pub fn remember(t: &SshTarget, ctl: &Path) {
 pub fn forget(t: &SshTarget) {
     if let Some(d) = dir() {
         let _ = std::fs::remove_file(d.join(key(t)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_directory_too_deep_for_a_socket_is_refused_with_the_fix() {
+        assert!(check_socket_room(Path::new("/root/.cache/hearth/ssh")).is_ok());
+        let deep = PathBuf::from(format!("/tmp/{}/hearth/ssh", "d".repeat(60)));
+        let e = check_socket_room(&deep).unwrap_err().to_string();
+        assert!(e.contains("XDG_CACHE_HOME"), "{e}");
+        assert!(e.contains(&deep.display().to_string()), "{e}");
     }
 }

@@ -16,6 +16,7 @@ mod demo;
 mod docker;
 mod errors;
 mod facts;
+mod faults;
 mod fetch;
 mod files;
 mod find;

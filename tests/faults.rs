@@ -108,3 +108,95 @@ fn a_full_disk_fails_the_write_with_the_hosts_error_and_keeps_the_old_file() {
     let names: Vec<&str> = lines[3..].to_vec();
     assert!(!names.iter().any(|n| n.contains(".hearth-tmp")), "temp file left: {names:?}");
 }
+
+/// `n` bytes that no compression shrinks (xorshift), so the transfer takes its full time.
+fn noise(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Runs `ip <args>` on this machine and insists it worked.
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("run ip");
+    assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
+    if !crate::support::lab::is_root() {
+        return;
+    }
+    let pid = std::process::id().to_string();
+    let lab = Lab::start(&format!("cut-{pid}"), 2, Some(&pid));
+    // The machine's end of host 1's link (`hv<subnet>x1`), slowed to 8 Mbit/s: 5 MiB take ~5 s.
+    let subnet = lab.address(0).split('.').nth(2).expect("10.77.N.11").to_string();
+    let veth = format!("hv{subnet}x1");
+    let shape =
+        ["qdisc", "add", "dev", &veth, "root", "tbf", "rate", "8mbit", "burst", "32kbit", "latency", "400ms"];
+    Command::new("tc").args(shape).status().expect("tc");
+    for i in 0..2 {
+        lab.ok(i, "root", "mkdir -p /srv/cut && echo old > /srv/cut/big.bin");
+    }
+    let p = Project::new();
+    let big = noise(5 << 20);
+    std::fs::write(p.path("big.bin"), &big).expect("write big.bin");
+    p.write(
+        "site.yml",
+        "- hosts: lab\n  gather_facts: false\n  tasks:\n    - copy: {src: big.bin, dest: /srv/cut/big.bin}\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["apply", "site.yml", "--no-progress", "--connect-timeout", "3", "-i"])
+        .arg(&lab.inventory)
+        .current_dir(p.dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn hearth");
+    // Host 2 (not slowed) has the new file: host 1 is in the middle of receiving it.
+    let copied = || lab.ok(1, "root", "stat -c %s /srv/cut/big.bin") == (5 << 20).to_string();
+    assert!(eventually(Duration::from_secs(30), copied), "host 2 never got the file");
+    std::thread::sleep(Duration::from_millis(500));
+    ip(&["link", "set", &veth, "down"]);
+    let cut = Instant::now();
+    let out = child.wait_with_output().expect("wait for hearth");
+    let took = cut.elapsed();
+    ip(&["link", "set", &veth, "up"]);
+    let _ = Command::new("tc").args(["qdisc", "del", "dev", &veth, "root"]).status();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("fatal: [lab1]: UNREACHABLE!"), "{stdout}");
+    eprintln!("{}", stdout.lines().find(|l| l.contains("UNREACHABLE")).unwrap_or_default());
+    assert!(took < Duration::from_secs(30), "noticed the cut only after {took:?}");
+    let want = format!("{} {}", 5 << 20, crate::support::hex(&sha256_of(&big)));
+    let state = |i| {
+        lab.ok(i, "root", "echo $(stat -c %s /srv/cut/big.bin) $(sha256sum < /srv/cut/big.bin | cut -d' ' -f1); ls -A /srv/cut")
+    };
+    let first = state(0);
+    let (content, names) = first.split_once('\n').unwrap_or((&first, ""));
+    let old = format!("4 {}", crate::support::hex(&sha256_of(b"old\n")));
+    assert!(content == want || content == old, "host 1's file is neither old nor new: {content}");
+    eprintln!(
+        "network cut: noticed after {took:?}; host 1 kept the {} file",
+        if content == old { "old" } else { "new" }
+    );
+    assert_eq!(names.trim(), "big.bin", "nothing else may be left in the directory");
+
+    let again = lab.apply(&p, &["site.yml", "--connect-timeout", "10"]);
+    again.code(0);
+    assert_eq!(again.recap("lab1", "changed"), u32::from(content == old), "{}", again.stdout);
+    assert_eq!(again.recap("lab2", "changed"), 0, "{}", again.stdout);
+    assert_eq!(state(0).lines().next(), Some(want.as_str()));
+    let _ = crate::support::lab::hearth_lab(&["down", "--name", &lab.name]);
+}
+
+fn sha256_of(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}

@@ -89,6 +89,14 @@ fn transport(target: &SshTarget, session: Session, persistent: bool) -> Ssh {
     }
 }
 
+/// How often a master asks the host whether it is still there when nothing came from it: a
+/// third of the connect timeout (1 to 15 s), so that after ssh's default of 3 unanswered asks a
+/// host whose network went away mid-run is UNREACHABLE about one connect timeout later, not
+/// when TCP gives up minutes later. sshd answers these itself, however busy the command is.
+fn alive_interval(connect_timeout: Duration) -> Duration {
+    (connect_timeout / 3).clamp(Duration::from_secs(1), Duration::from_secs(15))
+}
+
 /// Builds the session: policy, timeout, user, port, key, and a generated config when needed.
 async fn open(
     target: &SshTarget,
@@ -98,7 +106,7 @@ async fn open(
     let mut b = SessionBuilder::default();
     b.known_hosts_check(if target.accept_new { KnownHosts::Add } else { KnownHosts::Strict })
         .connect_timeout(target.connect_timeout)
-        .server_alive_interval(Duration::from_secs(15))
+        .server_alive_interval(alive_interval(target.connect_timeout))
         .control_directory(dir);
     if let Some(idle) = target.persist {
         b.control_persist(openssh::ControlPersist::IdleFor(idle));

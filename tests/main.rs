@@ -36,6 +36,7 @@ mod readme;
 mod reboot;
 mod remote;
 mod remote_user;
+mod secrets;
 mod services;
 mod ssh;
 mod stack;

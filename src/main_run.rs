@@ -131,13 +131,16 @@ pub(crate) fn unmasked_reporter(output: Output, no_progress: bool, opts: &Option
     }
 }
 
-/// Like ansible-playbook, refuses a `--limit` that leaves none of a non-empty inventory's hosts.
+/// Refuses a malformed `--limit` and, like ansible-playbook, one that leaves none of a non-empty
+/// inventory's hosts.
 pub(crate) fn check_limit(inv: &Inventory, limit: Option<&str>) -> Result<(), Failure> {
     let Some(limit) = limit else { return Ok(()) };
+    let bad = |e| Failure::new(exit::ERROR, anyhow::anyhow!("--limit: {e}"));
+    hearth::load::pattern::validate(limit).map_err(bad)?;
     if inv.hosts().next().is_none() {
         return Ok(());
     }
-    let left = inv.resolve_limited("all", Some(limit)).map_err(|e| Failure::new(exit::ERROR, e))?;
+    let left = inv.resolve_limited("all", Some(limit)).map_err(bad)?;
     if left.hosts.is_empty() {
         for term in &left.unmatched {
             eprintln!("[WARNING]: Could not match supplied host pattern, ignoring: {term}");

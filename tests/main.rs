@@ -30,6 +30,7 @@ mod lab;
 mod language;
 mod mount;
 mod output;
+mod patterns;
 mod pip;
 mod readme;
 mod reboot;

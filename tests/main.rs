@@ -20,6 +20,7 @@ mod fetch;
 mod files;
 mod find;
 mod firewall;
+mod fuzz;
 mod get_url;
 mod inventory;
 mod k8s;

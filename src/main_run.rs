@@ -45,6 +45,13 @@ pub(crate) fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = reporter(args.output(), args.no_progress, &opts);
+    if !args.inventory.is_empty() && inv.hosts().next().is_none() {
+        reporter.event(&hearth::report::Event::Warning(
+            "provided hosts list is empty, only localhost is available. Note that the implicit \
+             localhost does not match 'all'"
+                .into(),
+        ));
+    }
     let pool = execute::Pool::default();
     closing_on_interrupt(&pool, || {
         run_playbooks(&playbooks, &mut inv, &opts, reporter.as_mut(), &pool, &mut Vec::new())

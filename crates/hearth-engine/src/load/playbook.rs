@@ -459,9 +459,25 @@ fn check_notify(play: &Play) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Loads a vars file (`vars_files:`); the file must be a mapping.
+/// Reads a `vars_files:` file: a mapping, or (as Ansible allows there) a list of mappings
+/// merged in order.
 pub fn load_vars_file(path: &Path) -> Result<Map, LoadError> {
-    Ok(yaml::parse_vars_file(path)?)
+    let node = yaml::parse_file(path)?;
+    let NodeKind::Seq(items) = &node.kind else { return Ok(yaml::vars_of(&node)?) };
+    let mut vars = Map::new();
+    for item in items {
+        match item.to_value() {
+            Value::Object(m) => vars.extend(m),
+            _ => {
+                let got = item.type_name();
+                let msg = format!(
+                    "a vars file must be a mapping or a list of mappings; this item is of type {got}"
+                );
+                return Err(LoadError::at(&item.pos, msg));
+            }
+        }
+    }
+    Ok(vars)
 }
 
 /// Re-export for the engine: task-level helpers.

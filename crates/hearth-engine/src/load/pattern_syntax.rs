@@ -95,18 +95,20 @@ fn check_colon_gaps(pattern: &str) -> Result<(), String> {
         return Err("no host, group or pattern in it".to_string());
     }
     let last = gaps.len() - 1;
+    // The 1-based character (not byte) position of a byte offset, for messages.
+    let chars_to = |byte: usize| pattern[..byte].chars().count() + 1;
     for (i, (offset, gap)) in gaps.iter().enumerate() {
         if let Some(p) = gap.find(['[', ']']) {
             let what =
                 if gap[p..].starts_with('[') { "'[' is not closed by ']'" } else { "']' has no opening '['" };
-            return Err(format!("{what} (at character {}; {BRACKET_FORMS})", offset + p + 1));
+            return Err(format!("{what} (at character {}; {BRACKET_FORMS})", chars_to(offset + p)));
         }
         // Between two terms one ':' is the separator; at either end none is allowed.
         let allowed = if i == 0 || i == last { 0 } else { 1 };
         if let Some((p, _)) = gap.match_indices(':').nth(allowed) {
             return Err(format!(
                 "an empty term at character {} (expected a host, group or pattern on each side of ':')",
-                offset + p + 1
+                chars_to(offset + p)
             ));
         }
     }
@@ -300,6 +302,7 @@ mod tests {
         assert!(err("web:").contains("an empty term"));
         assert!(err(":").contains("no host, group or pattern"));
         assert!(err("~").contains("'~' must be followed by a regular expression"));
+        assert!(err("wéb::db").contains("an empty term at character 5"));
         assert!(err("web:~").contains("'~' must be followed"));
     }
 }

@@ -27,7 +27,7 @@ pub(crate) fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         check: args.check || plan,
         diff: args.diff || plan,
         forks: args.forks.max(1),
-        limit: args.limit.clone(),
+        limit: args.limit.as_deref().map(expand_limit).transpose()?,
         tags: args.tags.clone(),
         skip_tags: args.skip_tags.clone(),
         extra_vars: extra_vars(&args.extra_vars)?,
@@ -136,6 +136,26 @@ pub(crate) fn unmasked_reporter(output: Output, no_progress: bool, opts: &Option
         }
         Output::Text => Box::new(TextReporter::new(out, opts.verbosity, opts.diff)),
     }
+}
+
+/// `--limit` with each `@FILE` term replaced by the file's lines (one host or pattern each), as
+/// ansible-playbook reads a retry file.
+fn expand_limit(limit: &str) -> Result<String, Failure> {
+    if !limit.contains('@') {
+        return Ok(limit.to_string());
+    }
+    let mut terms = Vec::new();
+    for term in hearth::load::pattern::split(limit) {
+        let Some(file) = term.strip_prefix('@') else {
+            terms.push(term);
+            continue;
+        };
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::new(exit::ERROR, anyhow::anyhow!("--limit: cannot read the limit file {file}: {e}"))
+        })?;
+        terms.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
+    }
+    Ok(terms.join(","))
 }
 
 /// Refuses a malformed `--limit` and, like ansible-playbook, one that leaves none of a non-empty

@@ -121,3 +121,19 @@ fn a_limit_leaving_no_hosts_is_an_error() {
     run.code(1).stderr_has("ignoring: nosuch").stderr_has("leaves us with no hosts to target");
     assert!(!run.stdout.contains("ok: ["), "a task ran:\n{}", run.stdout);
 }
+
+#[test]
+fn a_limit_file_lists_hosts_one_a_line() {
+    // Ansible reads `--limit @FILE` (a retry file) and mixes it with other terms; a missing
+    // file is "ERROR! Unable to find limit file".
+    let p = project("all");
+    p.write("retry.txt", "web1\n\n web3 \n");
+    let run = apply(&p, &["--limit", "db1,@retry.txt"]);
+    run.code(0);
+    for host in ["web1", "web3", "db1"] {
+        run.stdout_has(&format!("ok: [{host}]"));
+    }
+    assert!(!run.stdout.contains("ok: [web2]"), "{}", run.stdout);
+    let run = apply(&p, &["--limit", "@nofile.txt"]);
+    one_error(&run, 1, &["ERROR! --limit: cannot read the limit file nofile.txt"]);
+}

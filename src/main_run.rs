@@ -27,7 +27,7 @@ pub(crate) fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
         check: args.check || plan,
         diff: args.diff || plan,
         forks: args.forks.max(1),
-        limit: args.limit.clone(),
+        limit: args.limit.as_deref().map(expand_limit).transpose()?,
         tags: args.tags.clone(),
         skip_tags: args.skip_tags.clone(),
         extra_vars: extra_vars(&args.extra_vars)?,
@@ -45,6 +45,13 @@ pub(crate) fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
     };
     check_limit(&inv, opts.limit.as_deref())?;
     let mut reporter = reporter(args.output(), args.no_progress, &opts);
+    if !args.inventory.is_empty() && inv.hosts().next().is_none() {
+        reporter.event(&hearth::report::Event::Warning(
+            "provided hosts list is empty, only localhost is available. Note that the implicit \
+             localhost does not match 'all'"
+                .into(),
+        ));
+    }
     let pool = execute::Pool::default();
     closing_on_interrupt(&pool, || {
         run_playbooks(&playbooks, &mut inv, &opts, reporter.as_mut(), &pool, &mut Vec::new())
@@ -131,13 +138,36 @@ pub(crate) fn unmasked_reporter(output: Output, no_progress: bool, opts: &Option
     }
 }
 
-/// Like ansible-playbook, refuses a `--limit` that leaves none of a non-empty inventory's hosts.
+/// `--limit` with each `@FILE` term replaced by the file's lines (one host or pattern each), as
+/// ansible-playbook reads a retry file.
+fn expand_limit(limit: &str) -> Result<String, Failure> {
+    if !limit.contains('@') {
+        return Ok(limit.to_string());
+    }
+    let mut terms = Vec::new();
+    for term in hearth::load::pattern::split(limit) {
+        let Some(file) = term.strip_prefix('@') else {
+            terms.push(term);
+            continue;
+        };
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::new(exit::ERROR, anyhow::anyhow!("--limit: cannot read the limit file {file}: {e}"))
+        })?;
+        terms.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
+    }
+    Ok(terms.join(","))
+}
+
+/// Refuses a malformed `--limit` and, like ansible-playbook, one that leaves none of a non-empty
+/// inventory's hosts.
 pub(crate) fn check_limit(inv: &Inventory, limit: Option<&str>) -> Result<(), Failure> {
     let Some(limit) = limit else { return Ok(()) };
+    let bad = |e| Failure::new(exit::ERROR, anyhow::anyhow!("--limit: {e}"));
+    hearth::load::pattern::validate(limit).map_err(bad)?;
     if inv.hosts().next().is_none() {
         return Ok(());
     }
-    let left = inv.resolve_limited("all", Some(limit)).map_err(|e| Failure::new(exit::ERROR, e))?;
+    let left = inv.resolve_limited("all", Some(limit)).map_err(bad)?;
     if left.hosts.is_empty() {
         for term in &left.unmatched {
             eprintln!("[WARNING]: Could not match supplied host pattern, ignoring: {term}");

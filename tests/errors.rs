@@ -208,3 +208,124 @@ fn unknown_filter_names_unscanned_plugins_as_possible_sources() {
     run.code(2);
     run.stdout_has("unknown filter 'hearth_nowhere'; it may come from the Python filter plugin(s) filter_plugins/misc.py");
 }
+
+/// Runs `site.yml` with `-i hosts` in a project of these files.
+fn apply_with(files: &[(&str, &[u8])]) -> Run {
+    let p = Project::new();
+    for (rel, bytes) in files {
+        if let Some(dir) = p.path(rel).parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(p.path(rel), bytes).unwrap();
+    }
+    let run = p.hearth(&["apply", "site.yml", "-i", "hosts"]);
+    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("overflow"), "crash: {}", run.stderr);
+    run
+}
+
+const LOCAL: &[u8] = b"localhost ansible_connection=local\n";
+const DEBUG_ALL: &[u8] = b"- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n";
+
+fn one_line(run: &Run) {
+    assert_eq!(run.stderr.trim().lines().count(), 1, "one clear message:\n{}", run.stderr);
+}
+
+#[test]
+fn group_vars_syntax_error_has_position() {
+    // Ansible: "Syntax Error while loading YAML ... line 2, column 2".
+    let run =
+        apply_with(&[("hosts", LOCAL), ("group_vars/all.yml", b"a: [1\nb: 2\n"), ("site.yml", DEBUG_ALL)]);
+    run.code(4).stderr_has("group_vars/all.yml:2:2: YAML syntax error");
+    one_line(&run);
+}
+
+#[test]
+fn ini_host_range_without_an_end() {
+    // Ansible warns "host range must specify end value", skips the inventory and runs on the
+    // implicit localhost only; hearth stops.
+    let run = apply_with(&[("hosts", b"[web]\nweb[01:]\n"), ("site.yml", DEBUG_ALL)]);
+    run.code(4).stderr_has("hosts:2:1: invalid host range 'web[01:]': host range must specify end value");
+    one_line(&run);
+}
+
+#[test]
+fn vars_file_that_is_not_a_mapping() {
+    let play = b"- hosts: all\n  gather_facts: false\n  vars_files: [v.yml]\n  tasks:\n    - debug: msg={{ a }}-{{ b }}\n";
+    let run = apply_with(&[("hosts", LOCAL), ("v.yml", b"just a string\n"), ("site.yml", play)]);
+    run.code(4).stderr_has("v.yml:1:1: a vars file must be a mapping, got a string");
+    one_line(&run);
+    // Ansible: "variable files must contain either a dictionary of variables, or a list of
+    // dictionaries"; a list of mappings is merged.
+    let run = apply_with(&[("hosts", LOCAL), ("v.yml", b"- 1\n- 2\n"), ("site.yml", play)]);
+    run.code(4).stderr_has(
+        "v.yml:1:3: a vars file must be a mapping or a list of mappings; this item is of type integer",
+    );
+    one_line(&run);
+    let run = apply_with(&[("hosts", LOCAL), ("v.yml", b"- {a: 1}\n- {b: 2, a: 3}\n"), ("site.yml", play)]);
+    run.code(0).stdout_has("\"msg\": \"3-2\"");
+}
+
+#[test]
+fn template_file_errors_name_file_and_line() {
+    let play = b"- hosts: all\n  gather_facts: false\n  tasks:\n    - template: src=t.j2 dest={{ playbook_dir }}/out\n";
+    // Ansible: "template error while templating string: unexpected '}', expected ')'", no line.
+    let run = apply_with(&[("hosts", LOCAL), ("t.j2", b"one\ntwo {{ foo( }}\n"), ("site.yml", play)]);
+    run.code(2).stdout_has("t.j2:2: syntax error: unexpected `}`");
+    assert!(!run.stdout.contains("<string>"), "{}", run.stdout);
+    let run = apply_with(&[
+        ("hosts", LOCAL),
+        ("t.j2", b"#jinja2: trim_blocks: False\nok\n{% if %}\n"),
+        ("site.yml", play),
+    ]);
+    run.code(2).stdout_has("t.j2:3: syntax error");
+    let run = apply_with(&[("hosts", LOCAL), ("t.j2", b"one\nbad \xff\xfe\n"), ("site.yml", play)]);
+    run.code(2).stdout_has("t.j2:2: Template source files must be utf-8 encoded");
+}
+
+#[test]
+fn empty_inventory_file_warns_like_ansible() {
+    // Ansible: "provided hosts list is empty, only localhost is available. Note that the
+    // implicit localhost does not match 'all'", then "skipping: no hosts matched", exit 0.
+    let run = apply_with(&[("hosts", b""), ("site.yml", DEBUG_ALL)]);
+    run.code(0).stdout_has("provided hosts list is empty").stdout_has("skipping: no hosts matched");
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    // Ansible warns "found a duplicate dict key (hosts). Using last defined value only." and
+    // runs; hearth refuses the playbook (see README, known differences).
+    let run = apply_with(&[
+        ("hosts", LOCAL),
+        ("site.yml", b"- hosts: nosuch\n  gather_facts: false\n  hosts: all\n  tasks: []\n"),
+    ]);
+    run.code(4).stderr_has("site.yml:3:3: YAML syntax error: duplicate key 'hosts'");
+    one_line(&run);
+}
+
+#[test]
+fn tabs_in_indentation_point_at_the_tab() {
+    // Ansible: "found a tab character that violates indentation ... line 2, column 1".
+    let run =
+        apply_with(&[("hosts", LOCAL), ("site.yml", b"- hosts: all\n\tgather_facts: false\n  tasks: []\n")]);
+    run.code(4).stderr_has(
+        "site.yml:2:1: YAML syntax error: a tab in the indentation (YAML indents with spaces only)",
+    );
+    one_line(&run);
+}
+
+#[test]
+fn deeply_nested_yaml_is_an_error_or_loads_never_a_crash() {
+    // 60 levels used to overflow a host thread's 2 MiB stack in `include_vars` (an abort).
+    let deep = |n: usize| format!("a:\n  {}x\n", "- ".repeat(n)).into_bytes();
+    let play =
+        b"- hosts: all\n  gather_facts: false\n  tasks:\n    - include_vars: v.yml\n    - debug: msg=done\n";
+    let run = apply_with(&[("hosts", LOCAL), ("v.yml", &deep(60)), ("site.yml", play)]);
+    run.code(0).stdout_has("\"msg\": \"done\"");
+    let run = apply_with(&[("hosts", LOCAL), ("v.yml", &deep(100)), ("site.yml", play)]);
+    run.code(2).stdout_has("nested 65 levels deep, more than hearth reads (64)");
+    let list =
+        format!("- hosts: all\n  vars:\n    a: {}x{}\n  tasks: []\n", "[".repeat(300), "]".repeat(300));
+    let run = apply_with(&[("hosts", LOCAL), ("site.yml", list.as_bytes())]);
+    run.code(4).stderr_has("site.yml:3:").stderr_has("nested too deep");
+    one_line(&run);
+}

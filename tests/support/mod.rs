@@ -8,6 +8,7 @@ pub mod gitlab_api;
 pub mod http;
 pub mod kube;
 pub mod lab;
+pub mod mutate;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

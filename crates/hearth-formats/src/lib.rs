@@ -15,3 +15,4 @@ pub mod suggest;
 pub mod value;
 pub mod vault;
 pub mod yaml;
+mod yaml_message;

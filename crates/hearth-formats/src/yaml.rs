@@ -89,7 +89,11 @@ pub enum YamlError {
 
 /// Reads a vars file (`vars_files:`, `include_vars`, group_vars): a mapping, or nothing.
 pub fn parse_vars_file(path: &Path) -> Result<Map, YamlError> {
-    let node = parse_file(path)?;
+    vars_of(&parse_file(path)?)
+}
+
+/// The variables of a parsed vars file: a mapping, or nothing.
+pub fn vars_of(node: &Node) -> Result<Map, YamlError> {
     match node.to_value() {
         Value::Object(m) => Ok(m),
         Value::Null => Ok(Map::new()),
@@ -133,13 +137,19 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Node, YamlError> {
     {
         return Ok(Node { pos: Pos { file, line: 1, column: 1 }, kind: NodeKind::Null });
     }
-    let raw: Spanned<Raw> = serde_saphyr::from_str(text).map_err(|e| syntax_error(path, &e))?;
+    let raw: Spanned<Raw> = serde_saphyr::from_str(text).map_err(|e| syntax_error(path, &e, text))?;
     raw_to_node(raw, &file, text)
 }
 
-fn syntax_error(path: &Path, e: &serde_saphyr::Error) -> YamlError {
-    let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-    let message = e.to_string().lines().next().unwrap_or("invalid YAML").to_string();
+fn syntax_error(path: &Path, e: &serde_saphyr::Error, text: &str) -> YamlError {
+    let (mut line, mut column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+    let mut message = crate::yaml_message::syntax_message(&e.to_string());
+    if message.contains("tab")
+        && let Some(at) = crate::yaml_message::indenting_tab(text)
+    {
+        (line, column) = at;
+        message = "a tab in the indentation (YAML indents with spaces only)".to_string();
+    }
     YamlError::Syntax { path: path.to_path_buf(), line, column, message }
 }
 

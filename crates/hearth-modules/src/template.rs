@@ -15,7 +15,6 @@ use super::fileedit::{basename, join};
 use super::put::{self, Placement};
 use crate::module::{Ctx, Module, ModuleError, Plan};
 use hearth_formats::value::Value;
-use hearth_template::TemplateError;
 use hearth_template::jinja_header::{JinjaSettings, newline, restore_trailing_newlines};
 use hearth_transport::{Attrs, FileKind};
 
@@ -87,8 +86,11 @@ impl Module for Template {
         let raw = std::fs::read(&path).map_err(|e| ModuleError::msg(format!("{shown}: {e}")))?;
         let raw =
             hearth_formats::vault::decrypt_source(raw, &path).map_err(|e| ModuleError::msg(e.to_string()))?;
-        let text = String::from_utf8(raw)
-            .map_err(|_| ModuleError::msg("Template source files must be utf-8 encoded"))?;
+        let text = String::from_utf8(raw).map_err(|e| {
+            let bad = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count() + 1;
+            ModuleError::msg(format!("{shown}:{line}: Template source files must be utf-8 encoded"))
+        })?;
         let meta = std::fs::metadata(&path).map_err(|e| ModuleError::msg(format!("{shown}: {e}")))?;
         let vars = template_vars(&self.src, &path, &self.dest, &meta);
         let merged = minijinja::value::merge_maps([vars, ctx.vars.clone()]);
@@ -96,10 +98,14 @@ impl Module for Template {
         let body = settings.apply_header(&text).map_err(|e| ModuleError::msg(format!("{shown}: {e}")))?;
         let syntax =
             settings.syntax().map_err(|e| ModuleError::msg(format!("invalid template delimiters: {e}")))?;
-        let rendered = ctx
-            .templar
-            .render_with_syntax(body, &merged, syntax, &settings.delimiters())
-            .map_err(|e| TemplateError { message: format!("{shown}: {}", e.message) })?;
+        let header_lines = text[..text.len() - body.len()].matches('\n').count();
+        let rendered = ctx.templar.render_file(
+            (&shown, header_lines + 1),
+            body,
+            &merged,
+            syntax,
+            &settings.delimiters(),
+        )?;
         let rendered = restore_trailing_newlines(&text, rendered);
         let newline = settings.newline_sequence;
         let rendered = if newline == "\n" { rendered } else { rendered.replace('\n', newline) };

@@ -4,6 +4,7 @@
 
 mod chain;
 mod escape;
+mod file_render;
 mod filter_support;
 pub mod filters;
 mod filters_comment;

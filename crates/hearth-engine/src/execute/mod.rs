@@ -180,7 +180,7 @@ fn play_hosts(
     templar: &Templar,
     reporter: &mut dyn Reporter,
 ) -> Result<Vec<String>, ExecError> {
-    let err = |message: String| ExecError::Pattern { pos: play.pos.clone(), message };
+    let err = |message: String| ExecError::Pattern { pos: play.hosts_pos.clone(), message };
     let ctx = templar.context(&opts.extra_vars);
     let pattern = templar.render_str(&play.hosts, &ctx).map_err(|e| err(format!("hosts: {}", e.message)))?;
     let resolved = inv.resolve_limited(&pattern, opts.limit.as_deref()).map_err(|e| err(e.to_string()))?;

@@ -20,6 +20,9 @@ use hearth_formats::value::{Map, Value};
 use hearth_template::{Templar, truthy};
 use hearth_transport::Local;
 
+/// Stack of a thread that runs tasks on hosts: 8 MiB, like the main thread's.
+const HOST_THREAD_STACK: usize = 8 << 20;
+
 /// Runs a play over its hosts.
 pub struct PlayRun<'a> {
     /// The play.
@@ -321,13 +324,19 @@ impl PlayRun<'_> {
             for _ in 0..workers {
                 let tx = tx.clone();
                 let (next, env) = (&next, &env);
-                s.spawn(move || {
+                let work = move || {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&h) = targets.get(i) else { break };
                         let _ = tx.send(Msg::Done(i, Box::new(task::run(t, &states[h], env))));
                     }
-                });
+                };
+                // The main thread's stack, not a spawned thread's 2 MiB: a task may parse a
+                // YAML file nested as deep as the parser allows (`include_vars`).
+                let big = std::thread::Builder::new().stack_size(HOST_THREAD_STACK);
+                if big.spawn_scoped(s, work.clone()).is_err() {
+                    s.spawn(work);
+                }
             }
             let mut left = targets.len();
             while left > 0 {

@@ -13,6 +13,7 @@ pub mod keywords;
 mod module_args;
 mod module_defaults;
 pub mod pattern;
+pub mod pattern_syntax;
 pub mod playbook;
 pub mod role;
 mod role_argspec;

@@ -4,11 +4,8 @@
 //! implicit localhost. It works over any [`Universe`], so it is pure and testable on its own; it
 //! does not read `@file` limit lists.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
-use crate::load::address::{LOCALHOST_NAMES, is_address};
+use crate::load::address::LOCALHOST_NAMES;
+use crate::load::pattern_syntax::{self, MalformedPattern, Subscript, split_subscript};
 use hearth_formats::pyre::{PyReError, PyRegex, Syntax};
 
 /// What pattern matching needs to know about an inventory.
@@ -34,6 +31,14 @@ pub enum PatternError {
     /// A `~regex` term that does not compile.
     #[error("invalid host list pattern: {pattern}: {message}")]
     Regex { pattern: String, message: String },
+    /// A pattern that is malformed whatever the inventory holds (`web[`, `web[3:1]`, `&`).
+    #[error(transparent)]
+    Malformed(#[from] MalformedPattern),
+    /// A `[N]` index past the hosts of a group that has some (Ansible's words).
+    #[error(
+        "No hosts matched the subscripted pattern '{term}' ('{expr}' has {count} host(s), the first is [0])"
+    )]
+    Index { term: String, expr: String, count: usize },
 }
 
 /// The result of resolving a pattern.
@@ -46,27 +51,6 @@ pub struct Resolved {
     pub unmatched: Vec<String>,
 }
 
-static SUBSCRIPT: LazyLock<Regex> = LazyLock::new(|| {
-    // Invariant: a constant pattern, exercised by the tests.
-    Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$").expect("constant regex compiles")
-});
-static COLON_TERMS: LazyLock<Regex> = LazyLock::new(|| {
-    // Invariant: a constant pattern, exercised by the tests.
-    Regex::new(r"(?:[^\s:\[\]]|\[[^\]]*\])+").expect("constant regex compiles")
-});
-
-/// Splits a pattern into terms like Ansible's `split_host_pattern`.
-pub fn split(pattern: &str) -> Vec<String> {
-    let parts: Vec<String> = if pattern.contains(',') {
-        pattern.split(',').map(str::to_string).collect()
-    } else if is_address(pattern) {
-        vec![pattern.to_string()]
-    } else {
-        COLON_TERMS.find_iter(pattern).map(|m| m.as_str().to_string()).collect()
-    };
-    parts.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
-}
-
 /// Orders terms: plain ones first (or `all` if there are none), then `&`, then `!`.
 fn order(terms: Vec<String>) -> Vec<String> {
     let (excl, rest): (Vec<_>, Vec<_>) = terms.into_iter().partition(|t| t.starts_with('!'));
@@ -77,12 +61,35 @@ fn order(terms: Vec<String>) -> Vec<String> {
     plain.into_iter().chain(inter).chain(excl).collect()
 }
 
+/// Splits a pattern into terms like Ansible's `split_host_pattern`.
+pub fn split(pattern: &str) -> Vec<String> {
+    pattern_syntax::split(pattern)
+}
+
+/// Refuses a pattern that is malformed or holds a `~regex` that does not compile, before any
+/// inventory is known (a play's literal `hosts:` is checked when the playbook loads).
+pub fn validate(pattern: &str) -> Result<(), PatternError> {
+    let terms = split(pattern);
+    if terms.is_empty() {
+        return Err(PatternError::Empty);
+    }
+    pattern_syntax::check(pattern)?;
+    for term in terms {
+        let bare = term.strip_prefix(['&', '!']).unwrap_or(&term);
+        if bare.starts_with('~') {
+            Matcher::new(bare)?;
+        }
+    }
+    Ok(())
+}
+
 /// Resolves a pattern against an inventory.
 pub fn resolve(u: &impl Universe, pattern: &str) -> Result<Resolved, PatternError> {
     let terms = split(pattern);
     if terms.is_empty() {
         return Err(PatternError::Empty);
     }
+    pattern_syntax::check(pattern)?;
     let mut out = Resolved::default();
     let mut hosts: Vec<String> = Vec::new();
     for term in order(terms) {
@@ -139,38 +146,17 @@ fn match_term(u: &impl Universe, term: &str) -> Result<(Vec<String>, bool), Patt
         hosts.push(u.localhost().unwrap_or_else(|| expr.to_string()));
     }
     let any = !hosts.is_empty() || !groups.is_empty();
-    Ok((apply_subscript(hosts, subscript), any))
-}
-
-/// A `[n]` or `[a:b]` suffix, as (start, end); `end` None for a single index, -1 for "to the end".
-type Subscript = (i64, Option<i64>);
-
-fn split_subscript(term: &str) -> (&str, Option<Subscript>) {
-    if term.starts_with('~') {
-        return (term, None);
-    }
-    let Some(c) = SUBSCRIPT.captures(term) else { return (term, None) };
-    let expr = c.get(1).map_or(term, |m| m.as_str());
-    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
-    if c.get(2).is_some() {
-        return match num(2) {
-            Some(i) => (expr, Some((i, None))),
-            None => (term, None),
-        };
-    }
-    match (num(3), c.get(5).map_or("", |m| m.as_str())) {
-        (Some(start), "") => (expr, Some((start, Some(-1)))),
-        (Some(start), end) => match end.parse::<i64>() {
-            Ok(e) => (expr, Some((start, Some(e)))),
-            Err(_) => (term, None),
-        },
-        _ => (term, None),
+    let count = hosts.len();
+    match apply_subscript(hosts, subscript) {
+        Some(hosts) => Ok((hosts, any)),
+        None => Err(PatternError::Index { term: term.to_string(), expr: expr.to_string(), count }),
     }
 }
 
-/// Python slicing as Ansible's `_apply_subscript` does it (out of range: no hosts).
-fn apply_subscript(hosts: Vec<String>, subscript: Option<Subscript>) -> Vec<String> {
-    let Some((start, end)) = subscript else { return hosts };
+/// Python slicing as Ansible's `_apply_subscript` does it: a slice past the end selects no
+/// hosts, a single index past the end of a non-empty list is None (Ansible's IndexError).
+fn apply_subscript(hosts: Vec<String>, subscript: Option<Subscript>) -> Option<Vec<String>> {
+    let Some((start, end)) = subscript else { return Some(hosts) };
     let len = hosts.len() as i64;
     let index = |i: i64| if i < 0 { i.saturating_add(len) } else { i };
     match end {
@@ -178,11 +164,13 @@ fn apply_subscript(hosts: Vec<String>, subscript: Option<Subscript>) -> Vec<Stri
         Some(e) if e != 0 => {
             let e = if e == -1 { len - 1 } else { e };
             let (s, e) = (index(start).clamp(0, len), index(e).saturating_add(1).clamp(0, len));
-            if s < e { hosts[s as usize..e as usize].to_vec() } else { Vec::new() }
+            Some(if s < e { hosts[s as usize..e as usize].to_vec() } else { Vec::new() })
         }
         _ => {
-            let i = index(start);
-            if (0..len).contains(&i) { vec![hosts[i as usize].clone()] } else { Vec::new() }
+            if hosts.is_empty() {
+                return Some(Vec::new());
+            }
+            hosts.get(usize::try_from(index(start)).ok()?).map(|h| vec![h.clone()])
         }
     }
 }
@@ -222,6 +210,10 @@ fn regex_error(term: &str, e: PyReError) -> PatternError {
         PyReError::Pattern { message, .. } | PyReError::Match { message, .. } => message,
         PyReError::Template { message, .. } => message,
     };
+    // The regex crate draws the pattern with a caret over several lines: keep the last one,
+    // which says what is wrong, so the error stays one line.
+    let last = message.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or(&message);
+    let message = last.strip_prefix("error: ").unwrap_or(last).to_string();
     PatternError::Regex { pattern: term.to_string(), message }
 }
 
@@ -264,15 +256,6 @@ mod tests {
     }
 
     #[test]
-    fn splitting() {
-        assert_eq!(split("a:b:&c:!d"), ["a", "b", "&c", "!d"]);
-        assert_eq!(split("a, b[1], c[2:3] ,d"), ["a", "b[1]", "c[2:3]", "d"]);
-        assert_eq!(split("web[1:3]"), ["web[1:3]"]);
-        assert_eq!(split("::1"), ["::1"]);
-        assert_eq!(split("host:22"), ["host:22"]);
-    }
-
-    #[test]
     fn basic_terms() {
         assert_eq!(r("all").len(), 7);
         assert_eq!(r("*"), r("all"));
@@ -302,10 +285,9 @@ mod tests {
         assert_eq!(r("web[-1]"), ["w3.example.com"]);
         assert_eq!(r("web[0:1]"), ["w1.example.com", "w2.example.com"]);
         assert_eq!(r("web[1:]"), ["w2.example.com", "w3.example.com"]);
-        assert_eq!(r("db[1:0]"), ["d2"]);
-        assert!(r("web[5]").is_empty());
+        assert!(r("web[5:9]").is_empty());
+        assert!(r("nosuch[0]").is_empty());
         assert!(r("web[0:9223372036854775807]").len() == 3);
-        assert!(r("web[-9223372036854775808]").is_empty());
     }
 
     #[test]
@@ -330,6 +312,18 @@ mod tests {
     fn errors() {
         assert_eq!(resolve(&Fake, " , "), Err(PatternError::Empty));
         assert!(matches!(resolve(&Fake, "~web("), Err(PatternError::Regex { .. })));
+        assert!(matches!(resolve(&Fake, "web["), Err(PatternError::Malformed(_))));
+        assert!(matches!(resolve_limited(&Fake, "all", Some("db[3:1]")), Err(PatternError::Malformed(_))));
+        let index = resolve(&Fake, "web[3]").unwrap_err().to_string();
+        assert_eq!(
+            index,
+            "No hosts matched the subscripted pattern 'web[3]' ('web' has 3 host(s), the first is [0])"
+        );
+        assert!(matches!(resolve(&Fake, "web[-4]"), Err(PatternError::Index { .. })));
+        assert!(matches!(resolve(&Fake, "web[-9223372036854775808]"), Err(PatternError::Index { .. })));
+        assert_eq!(validate("~web("), resolve(&Fake, "~web(").map(|_| ()));
+        assert_eq!(validate("web[1:x]"), resolve(&Fake, "web[1:x]").map(|_| ()));
+        assert_eq!(validate("web:!db[0]"), Ok(()));
         // Look-ahead works as in Python's `re.match`.
         assert_eq!(resolve(&Fake, "~(?!w2)w\\d").unwrap().hosts, ["w1.example.com", "w3.example.com"]);
     }

@@ -37,6 +37,8 @@ pub struct Play {
     pub name: String,
     /// `hosts:` pattern (may be templated).
     pub hosts: String,
+    /// Where the `hosts:` value stands, for pattern errors.
+    pub hosts_pos: Pos,
     /// `connection:`.
     pub connection: Option<String>,
     /// `gather_facts:` (default true).
@@ -218,6 +220,7 @@ fn empty_play(node: &Node, dir: &Path) -> Play {
         pos: node.pos.clone(),
         name: String::new(),
         hosts: String::new(),
+        hosts_pos: node.pos.clone(),
         connection: None,
         gather_facts: None,
         gather_subset: None,
@@ -252,7 +255,10 @@ fn play_keyword(
     let flag = || Some(value.to_value());
     match key.as_str() {
         "name" => parts.name = value.as_str().map(str::to_string),
-        "hosts" => parts.hosts = Some(hosts_pattern(value)?),
+        "hosts" => {
+            parts.hosts = Some(hosts_pattern(value)?);
+            play.hosts_pos = value.pos.clone();
+        }
         "connection" => play.connection = value.as_str().map(str::to_string),
         "gather_facts" => play.gather_facts = flag(),
         "gather_subset" => play.gather_subset = flag(),
@@ -357,15 +363,23 @@ fn add_included_roles(play: &mut Play, src: &Source) {
     }
 }
 
+/// The `hosts:` pattern; one without a template is checked now, so a malformed pattern stops
+/// the run before any play does.
 fn hosts_pattern(node: &Node) -> Result<String, LoadError> {
-    match &node.kind {
-        NodeKind::Str(s) => Ok(s.clone()),
-        NodeKind::Seq(items) => Ok(items.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(",")),
-        _ => Err(LoadError::at(
-            &node.pos,
-            format!("'hosts' must be a pattern string or a list, got a {}", node.type_name()),
-        )),
+    let pattern = match &node.kind {
+        NodeKind::Str(s) => s.clone(),
+        NodeKind::Seq(items) => items.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(","),
+        _ => {
+            return Err(LoadError::at(
+                &node.pos,
+                format!("'hosts' must be a pattern string or a list, got a {}", node.type_name()),
+            ));
+        }
+    };
+    if !hearth_template::is_template(&pattern) {
+        super::pattern::validate(&pattern).map_err(|e| LoadError::at(&node.pos, format!("hosts: {e}")))?;
     }
+    Ok(pattern)
 }
 
 fn vars_files(node: &Node) -> Result<Vec<(String, Pos)>, LoadError> {
@@ -445,9 +459,25 @@ fn check_notify(play: &Play) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Loads a vars file (`vars_files:`); the file must be a mapping.
+/// Reads a `vars_files:` file: a mapping, or (as Ansible allows there) a list of mappings
+/// merged in order.
 pub fn load_vars_file(path: &Path) -> Result<Map, LoadError> {
-    Ok(yaml::parse_vars_file(path)?)
+    let node = yaml::parse_file(path)?;
+    let NodeKind::Seq(items) = &node.kind else { return Ok(yaml::vars_of(&node)?) };
+    let mut vars = Map::new();
+    for item in items {
+        match item.to_value() {
+            Value::Object(m) => vars.extend(m),
+            _ => {
+                let got = item.type_name();
+                let msg = format!(
+                    "a vars file must be a mapping or a list of mappings; this item is of type {got}"
+                );
+                return Err(LoadError::at(&item.pos, msg));
+            }
+        }
+    }
+    Ok(vars)
 }
 
 /// Re-export for the engine: task-level helpers.

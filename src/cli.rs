@@ -67,6 +67,10 @@ pub struct RunArgs {
     /// ANSIBLE_TASK_TIMEOUT or ansible.cfg's `[defaults] task_timeout`.
     #[arg(long, value_name = "SECONDS")]
     pub task_timeout: Option<u64>,
+    /// Seconds to wait for another `hearth apply` of the same playbooks on the same inventory to
+    /// finish before giving up (`plan` and `--check` take no lock).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub lock_timeout: u64,
     /// Only run on hosts matching this pattern.
     #[arg(short = 'l', long)]
     pub limit: Option<String>,

@@ -16,6 +16,7 @@ mod main_lab;
 mod main_prompt;
 mod main_run;
 mod main_vault;
+mod run_lock;
 
 use failure::{Failure, exit};
 use main_run::{install_keyring, load_inventory, mask, run};

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::failure::{Failure, exit};
 use crate::main_prompt;
+use crate::run_lock::{self, RunLock, Unavailable};
 use hearth::cli::{Output, RunArgs, VaultOpts};
 use hearth::execute::{self, ExecError, Options, Summary};
 use hearth::load::inventory::{self, Inventory};
@@ -52,10 +53,28 @@ pub(crate) fn run(args: RunArgs, plan: bool) -> Result<u8, Failure> {
                 .into(),
         ));
     }
+    let _lock = if opts.check { None } else { take_lock(&args, &playbooks, reporter.as_mut())? };
     let pool = execute::Pool::default();
     closing_on_interrupt(&pool, || {
         run_playbooks(&playbooks, &mut inv, &opts, reporter.as_mut(), &pool, &mut Vec::new())
     })
+}
+
+/// The inventory's run lock (see `run_lock`); where none can be taken, a warning and none.
+fn take_lock(
+    args: &RunArgs,
+    playbooks: &[PathBuf],
+    reporter: &mut dyn Reporter,
+) -> Result<Option<RunLock>, Failure> {
+    let wait = std::time::Duration::from_secs(args.lock_timeout);
+    let mut tell = |m: String| reporter.event(&hearth::report::Event::Warning(m));
+    match run_lock::acquire(&args.inventory, playbooks, wait, &mut tell)? {
+        Ok(lock) => Ok(Some(lock)),
+        Err(Unavailable(why)) => {
+            tell(format!("running without the inventory lock: {why}"));
+            Ok(None)
+        }
+    }
 }
 
 /// Runs `f`; on Ctrl-C meanwhile, closes every connection of `pool` at once: commands still

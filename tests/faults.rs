@@ -1,6 +1,8 @@
 //! Faults on real lab hosts: hearth killed with SIGKILL leaves no ssh master or control socket
 //! behind; a full disk on the target fails the write with the host's error and leaves the old
-//! file whole, with no temp file. Lab tests skip (one line) when not root.
+//! file whole, with no temp file; a network cut or SIGTERM in the middle of a 5 MiB copy leaves
+//! the old file or the new one, never a mix, with the right exit code. Lab tests skip when not
+//! root.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -128,14 +130,12 @@ fn ip(args: &[&str]) {
     assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-#[test]
-fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
-    if !crate::support::lab::is_root() {
-        return;
-    }
+/// A private 2-host lab (a cut link must not disturb other tests) whose host 1 receives at
+/// 8 Mbit/s (the machine's end of its link, `hv<subnet>x1`, shaped), so a 5 MiB copy takes
+/// about 5 s; both hosts have `/srv/cut/big.bin` with `old`. Returns the lab and the link.
+fn slow_lab(kind: &str) -> (Lab, String) {
     let pid = std::process::id().to_string();
-    let lab = Lab::start(&format!("cut-{pid}"), 2, Some(&pid));
-    // The machine's end of host 1's link (`hv<subnet>x1`), slowed to 8 Mbit/s: 5 MiB take ~5 s.
+    let lab = Lab::start(&format!("{kind}-{pid}"), 2, Some(&pid));
     let subnet = lab.address(0).split('.').nth(2).expect("10.77.N.11").to_string();
     let veth = format!("hv{subnet}x1");
     let shape =
@@ -144,6 +144,11 @@ fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
     for i in 0..2 {
         lab.ok(i, "root", "mkdir -p /srv/cut && echo old > /srv/cut/big.bin");
     }
+    (lab, veth)
+}
+
+/// A project copying 5 MiB of noise to `/srv/cut/big.bin` on both hosts; returns the bytes.
+fn big_copy() -> (Project, Vec<u8>) {
     let p = Project::new();
     let big = noise(5 << 20);
     std::fs::write(p.path("big.bin"), &big).expect("write big.bin");
@@ -151,6 +156,12 @@ fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
         "site.yml",
         "- hosts: lab\n  gather_facts: false\n  tasks:\n    - copy: {src: big.bin, dest: /srv/cut/big.bin}\n",
     );
+    (p, big)
+}
+
+/// Starts the copy and returns once host 2 (not slowed) has the new file, so host 1 is in the
+/// middle of receiving it.
+fn start_copy_and_wait(lab: &Lab, p: &Project) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_hearth"))
         .args(["apply", "site.yml", "--no-progress", "--connect-timeout", "3", "-i"])
         .arg(&lab.inventory)
@@ -158,10 +169,34 @@ fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn hearth");
-    // Host 2 (not slowed) has the new file: host 1 is in the middle of receiving it.
     let copied = || lab.ok(1, "root", "stat -c %s /srv/cut/big.bin") == (5 << 20).to_string();
     assert!(eventually(Duration::from_secs(30), copied), "host 2 never got the file");
     std::thread::sleep(Duration::from_millis(500));
+    child
+}
+
+/// Host 1's `big.bin` as `<size> <sha256>` and the names in its directory.
+fn host1_file(lab: &Lab) -> (String, String) {
+    let script =
+        "echo $(stat -c %s /srv/cut/big.bin) $(sha256sum < /srv/cut/big.bin | cut -d' ' -f1); ls -A /srv/cut";
+    let out = lab.ok(0, "root", script);
+    let (content, names) = out.split_once('\n').unwrap_or((&out, ""));
+    (content.to_string(), names.trim().to_string())
+}
+
+/// `<size> <sha256>` of bytes, as [`host1_file`] prints it.
+fn summary(bytes: &[u8]) -> String {
+    format!("{} {}", bytes.len(), crate::support::hex(&sha256_of(bytes)))
+}
+
+#[test]
+fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
+    if !crate::support::lab::is_root() {
+        return;
+    }
+    let (lab, veth) = slow_lab("cut");
+    let (p, big) = big_copy();
+    let child = start_copy_and_wait(&lab, &p);
     ip(&["link", "set", &veth, "down"]);
     let cut = Instant::now();
     let out = child.wait_with_output().expect("wait for hearth");
@@ -172,28 +207,39 @@ fn a_network_cut_during_a_big_copy_is_unreachable_and_a_rerun_converges() {
 
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("fatal: [lab1]: UNREACHABLE!"), "{stdout}");
-    eprintln!("{}", stdout.lines().find(|l| l.contains("UNREACHABLE")).unwrap_or_default());
     assert!(took < Duration::from_secs(30), "noticed the cut only after {took:?}");
-    let want = format!("{} {}", 5 << 20, crate::support::hex(&sha256_of(&big)));
-    let state = |i| {
-        lab.ok(i, "root", "echo $(stat -c %s /srv/cut/big.bin) $(sha256sum < /srv/cut/big.bin | cut -d' ' -f1); ls -A /srv/cut")
-    };
-    let first = state(0);
-    let (content, names) = first.split_once('\n').unwrap_or((&first, ""));
-    let old = format!("4 {}", crate::support::hex(&sha256_of(b"old\n")));
+    let (want, old) = (summary(&big), summary(b"old\n"));
+    let (content, names) = host1_file(&lab);
     assert!(content == want || content == old, "host 1's file is neither old nor new: {content}");
-    eprintln!(
-        "network cut: noticed after {took:?}; host 1 kept the {} file",
-        if content == old { "old" } else { "new" }
-    );
-    assert_eq!(names.trim(), "big.bin", "nothing else may be left in the directory");
+    let kept = if content == old { "old" } else { "new" };
+    eprintln!("network cut: noticed after {took:?}; host 1 kept the {kept} file");
+    assert_eq!(names, "big.bin", "nothing else may be left in the directory");
 
     let again = lab.apply(&p, &["site.yml", "--connect-timeout", "10"]);
     again.code(0);
     assert_eq!(again.recap("lab1", "changed"), u32::from(content == old), "{}", again.stdout);
     assert_eq!(again.recap("lab2", "changed"), 0, "{}", again.stdout);
-    assert_eq!(state(0).lines().next(), Some(want.as_str()));
+    assert_eq!(host1_file(&lab).0, want);
     let _ = crate::support::lab::hearth_lab(&["down", "--name", &lab.name]);
+}
+
+#[test]
+fn sigterm_during_a_big_copy_exits_99_and_leaves_the_old_file_whole() {
+    if !crate::support::lab::is_root() {
+        return;
+    }
+    let (lab, veth) = slow_lab("term");
+    let (p, big) = big_copy();
+    let child = start_copy_and_wait(&lab, &p);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let out = child.wait_with_output().expect("wait for hearth");
+    let _ = Command::new("tc").args(["qdisc", "del", "dev", &veth, "root"]).status();
+    let (content, names) = host1_file(&lab);
+    let _ = crate::support::lab::hearth_lab(&["down", "--name", &lab.name]);
+    assert_eq!(out.status.code(), Some(99), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(content == summary(b"old\n") || content == summary(&big), "a mixed file: {content}");
+    assert_eq!(names, "big.bin", "nothing else may be left in the directory");
 }
 
 fn sha256_of(bytes: &[u8]) -> Vec<u8> {

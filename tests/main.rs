@@ -38,6 +38,7 @@ mod readme;
 mod reboot;
 mod remote;
 mod remote_user;
+mod run_lock;
 mod secrets;
 mod services;
 mod ssh;

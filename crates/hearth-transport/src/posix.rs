@@ -168,7 +168,7 @@ impl<R: Runner> Transport for Posix<R> {
         attrs: &Attrs,
         backup: bool,
     ) -> Result<Placed, TransportError> {
-        let out = self.runner.exec(&script::place(path, attrs, backup), Some(content))?;
+        let out = self.runner.exec(&script::place(path, attrs, backup, content.len()), Some(content))?;
         match out.rc {
             0 => {}
             script::BACKUP_FAILED => return Err(TransportError::io("backup", path, failure_text(&out))),
@@ -180,7 +180,7 @@ impl<R: Runner> Transport for Posix<R> {
     }
 
     fn write_file(&self, path: &str, content: &[u8], attrs: &Attrs) -> Result<(), TransportError> {
-        self.checked("write", path, &script::write_file(path, attrs), Some(content)).map(drop)
+        self.checked("write", path, &script::write_file(path, attrs, content.len()), Some(content)).map(drop)
     }
 
     fn set_attrs(&self, path: &str, attrs: &Attrs) -> Result<(), TransportError> {

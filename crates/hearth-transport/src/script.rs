@@ -162,8 +162,10 @@ pub fn read_file(path: &str) -> String {
 }
 
 /// Writes stdin to `path` atomically: temp file in the same directory, mode and owner (kept from
-/// the old file unless `attrs` says otherwise), then `mv -f` over the target.
-pub fn write_file(path: &str, attrs: &Attrs) -> String {
+/// the old file unless `attrs` says otherwise), then `mv -f` over the target. The temp file
+/// must hold exactly `len` bytes first: stdin that ended early (a connection lost or closed by
+/// Ctrl-C mid-transfer) is refused, never renamed into place as a truncated file.
+pub fn write_file(path: &str, attrs: &Attrs, len: usize) -> String {
     let p = quote(path);
     let dir = parent_of(path);
     let template = quote(&format!("{}/.hearth-tmp-XXXXXX", dir.trim_end_matches('/'))).into_owned();
@@ -176,7 +178,11 @@ pub fn write_file(path: &str, attrs: &Attrs) -> String {
     };
     let keep_owner =
         format!("{{ [ ! -e {p} ] || chown \"$(stat -L -c %u:%g -- {p})\" \"$t\" 2>/dev/null || :; }}");
-    let mut steps = vec!["cat >\"$t\"".to_string(), mode, keep_owner];
+    let whole = format!(
+        "{{ n=$(wc -c <\"$t\") && [ \"$((n))\" -eq {len} ] || {{ echo {} >&2; false; }}; }}",
+        quote(SHORT_INPUT)
+    );
+    let mut steps = vec!["cat >\"$t\"".to_string(), whole, mode, keep_owner];
     steps.extend(owner_steps("\"$t\"", attrs));
     steps.push(format!("mv -f \"$t\" {p}"));
     format!(
@@ -196,6 +202,10 @@ pub(crate) fn parent_of(path: &str) -> &str {
     }
 }
 
+/// What a write says when its content arrived incomplete.
+pub const SHORT_INPUT: &str =
+    "the content arrived incomplete (connection lost?); the file was left as it was";
+
 /// Exit code of [`place`] when the backup copy failed (the write was not attempted).
 pub const BACKUP_FAILED: i32 = 3;
 
@@ -206,7 +216,7 @@ pub const BACKUP: &str =
 
 /// Backup (when asked and a file is there), [`write_file`] and a stat of the result in one
 /// script: stdout is the backup's name (an empty line without one), then the stat line.
-pub fn place(path: &str, attrs: &Attrs, backup: bool) -> String {
+pub fn place(path: &str, attrs: &Attrs, backup: bool, len: usize) -> String {
     let p = quote(path);
     let backup = match backup {
         true => {
@@ -214,7 +224,7 @@ pub fn place(path: &str, attrs: &Attrs, backup: bool) -> String {
         }
         false => "echo".to_string(),
     };
-    format!("{backup}\n{}\nexec stat -c '{STAT_FORMAT}' -- {p}", write_file(path, attrs))
+    format!("{backup}\n{}\nexec stat -c '{STAT_FORMAT}' -- {p}", write_file(path, attrs, len))
 }
 
 /// Parses [`place`]'s output into the backup's name and the written file's stat.
@@ -331,6 +341,34 @@ mod tests {
         assert_eq!(p.lstat.unwrap().link_target.as_deref(), Some("file"));
         assert_eq!((p.stat, p.content), (None, None));
         assert_eq!(p.access, Some(Access::default()));
+    }
+
+    /// Runs `script` with `sh -c`, `input` on stdin; returns the exit code and stderr.
+    fn sh(script: &str, input: &[u8]) -> (i32, String) {
+        use std::io::Write;
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    #[test]
+    fn a_write_whose_content_arrived_short_is_refused_and_leaves_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f").display().to_string();
+        std::fs::write(&path, "old\n").unwrap();
+        let (rc, err) = sh(&write_file(&path, &Attrs::default(), 10), b"new");
+        assert_ne!(rc, 0);
+        assert!(err.contains(SHORT_INPUT), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+        assert_eq!(sh(&write_file(&path, &Attrs::default(), 3), b"new").0, 0);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
     }
 
     #[test]

@@ -20,8 +20,9 @@ use crate::spawned::{BoxFut, Spawned, block_on};
 
 /// The loop the kept shell runs. It checks that `head -c` reads exactly (GNU coreutils does,
 /// busybox's does not), says it is ready, then per frame: reads the script and stdin lengths,
-/// the script (which must end with [`SCRIPT_END`]), the stdin bytes, runs the script, and prints
-/// its exit code, `wc -c` of its stdout and stderr, and both outputs.
+/// the script (which must end with [`SCRIPT_END`]), the stdin bytes (all of them: stdin cut
+/// short by a lost connection ends the loop, it never runs the script on part of its input),
+/// runs the script, and prints its exit code, `wc -c` of its stdout and stderr, and both outputs.
 pub const BOOTSTRAP: &str = r#"d=$(mktemp -d "${TMPDIR:-/tmp}/hearth-shell.XXXXXXXX") || exit 1
 trap 'rm -rf "$d"' EXIT
 trap 'exit 129' HUP
@@ -36,6 +37,7 @@ case $s in *'
 #hearth-end'} ;; *) exit 1 ;; esac
 rm -f "$d/o" "$d/e" "$d/i"
 if [ "$i" -gt 0 ]; then head -c "$i" >"$d/i" || exit 1; else : >"$d/i"; fi
+g=$(wc -c <"$d/i") && [ "$((g))" -eq "$i" ] || exit 1
 sh -c "$s" <"$d/i" >"$d/o" 2>"$d/e"
 r=$?
 echo "hearth-done $r" && wc -c "$d/o" "$d/e" && cat "$d/o" "$d/e" || exit 1

@@ -35,9 +35,8 @@ s=$(head -c "$n") || exit 1
 case $s in *'
 #hearth-end') s=${s%'
 #hearth-end'} ;; *) exit 1 ;; esac
-rm -f "$d/o" "$d/e" "$d/i"
-if [ "$i" -gt 0 ]; then head -c "$i" >"$d/i" || exit 1; else : >"$d/i"; fi
-g=$(wc -c <"$d/i") && [ "$((g))" -eq "$i" ] || exit 1
+if [ "$i" -gt 0 ]; then head -c "$i" >"$d/i" && g=$(wc -c <"$d/i") && [ "$((g))" -eq "$i" ] || exit 1
+else : >"$d/i"; fi
 sh -c "$s" <"$d/i" >"$d/o" 2>"$d/e"
 r=$?
 echo "hearth-done $r" && wc -c "$d/o" "$d/e" && cat "$d/o" "$d/e" || exit 1

@@ -100,8 +100,9 @@ impl Fault {
         specs.split(';').filter(|s| !s.trim().is_empty()).map(Fault::parse).collect()
     }
 
-    fn matches(&self, method: &Method, path: &str) -> bool {
+    fn matches(&self, method: &Method, path: &str, watch: bool) -> bool {
         self.remaining != Some(0)
+            && (watch || !matches!(self.action, Action::DropWatch(_)))
             && self.method.as_deref().is_none_or(|m| m == method.as_str())
             && path.starts_with(&self.path_prefix)
     }
@@ -120,18 +121,21 @@ impl Faults {
         Faults { plan: Mutex::new(plan), seen: Mutex::new(Vec::new()) }
     }
 
-    /// Logs the request and takes the action of the first rule it matches, if any.
-    pub fn take(&self, method: &Method, path: &str) -> Option<Action> {
-        lock(&self.seen).push((method.to_string(), path.to_string()));
+    /// Logs the request (path and query) and takes the action of the first rule it matches, if
+    /// any; `drop-watch` rules match watch requests only.
+    pub fn take(&self, method: &Method, path: &str, query: Option<&str>) -> Option<Action> {
+        let full = query.map_or_else(|| path.to_string(), |q| format!("{path}?{q}"));
+        lock(&self.seen).push((method.to_string(), full));
+        let watch = query.unwrap_or_default().split('&').any(|p| p == "watch=true" || p == "watch=1");
         let mut plan = lock(&self.plan);
-        let rule = plan.iter_mut().find(|f| f.matches(method, path))?;
+        let rule = plan.iter_mut().find(|f| f.matches(method, path, watch))?;
         if let Some(n) = &mut rule.remaining {
             *n -= 1;
         }
         Some(rule.action.clone())
     }
 
-    /// How many requests so far had this method and a path starting with `prefix`.
+    /// How many requests so far had this method and a path (with `?query`) starting with `prefix`.
     pub fn count(&self, method: &str, prefix: &str) -> usize {
         lock(&self.seen).iter().filter(|(m, p)| m == method && p.starts_with(prefix)).count()
     }
@@ -176,15 +180,19 @@ mod tests {
 
     #[test]
     fn rules_apply_first_match_first_and_run_out() {
-        let faults = Faults::new(Fault::parse_list("GET /a=500*1;/a=close*forever").unwrap());
+        let plan = "GET /w=drop-watch:1*1;GET /a=500*1;/a=close*forever";
+        let faults = Faults::new(Fault::parse_list(plan).unwrap());
         let get = Method::GET;
-        assert_eq!(faults.take(&get, "/a/b"), Some(Action::Status { code: 500, retry_after: None }));
-        assert_eq!(faults.take(&get, "/a/b"), Some(Action::Close));
-        assert_eq!(faults.take(&Method::PATCH, "/a"), Some(Action::Close));
-        assert_eq!(faults.take(&get, "/other"), None);
-        assert_eq!(
-            (faults.count("GET", "/a"), faults.count("GET", "/"), faults.count("PUT", "/")),
-            (2, 3, 0)
-        );
+        let status = Some(Action::Status { code: 500, retry_after: None });
+        assert_eq!(faults.take(&get, "/a/b", None), status);
+        assert_eq!(faults.take(&get, "/a/b", None), Some(Action::Close));
+        assert_eq!(faults.take(&Method::PATCH, "/a", None), Some(Action::Close));
+        assert_eq!(faults.take(&get, "/other", None), None);
+        assert_eq!(faults.take(&get, "/w", None), None);
+        assert_eq!(faults.take(&get, "/w", Some("watch=true")), Some(Action::DropWatch(1)));
+        assert_eq!(faults.take(&get, "/w", Some("watch=true")), None);
+        let counts = (faults.count("GET", "/a"), faults.count("GET", "/"), faults.count("PUT", "/"));
+        assert_eq!(counts, (2, 6, 0));
+        assert_eq!(faults.count("GET", "/w?watch"), 2);
     }
 }

@@ -106,7 +106,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
         return Ok(error(&ApiError::unauthorized()));
     }
     let mut drop_watch = None;
-    match shared.faults.take(req.method(), req.uri().path()) {
+    match shared.faults.take(req.method(), req.uri().path(), req.uri().query()) {
         Some(Action::Status { code, retry_after }) => return Ok(injected(code, retry_after)),
         Some(Action::Close) => return Err(Closed),
         Some(Action::Delay(d)) => tokio::time::sleep(d).await,
@@ -127,11 +127,11 @@ fn injected(code: u16, retry_after: Option<u64>) -> Response<Body> {
     r
 }
 
-async fn route(
-    shared: &Arc<Shared>,
-    req: Request<Incoming>,
-    drop_watch: Option<usize>,
-) -> Result<Response<Body>, ApiError> {
+/// A response or the error `Status` to answer with.
+type Answer = Result<Response<Body>, ApiError>;
+
+/// Routes one request; `drop_watch` (a planned fault) ends a watch stream after that many events.
+async fn route(shared: &Arc<Shared>, req: Request<Incoming>, drop_watch: Option<usize>) -> Answer {
     let path = req.uri().path().trim_end_matches('/').to_string();
     let q = query(req.uri().query());
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

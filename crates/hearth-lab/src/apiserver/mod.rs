@@ -278,8 +278,8 @@ impl ApiServer {
         store.object(&key).cloned().ok_or_else(|| ApiServerError::Refused(format!("{name} vanished")))
     }
 
-    /// How many requests so far had this method and a path starting with `prefix` (for tests
-    /// that check what was retried).
+    /// How many requests so far had this method and a path (with `?query`) starting with
+    /// `prefix` (for tests that check what was retried).
     pub fn requests(&self, method: &str, prefix: &str) -> usize {
         self.faults.count(method, prefix)
     }

@@ -112,6 +112,9 @@ pub fn start(
             }
             left -= 1;
         }
+        if left == 0 {
+            return;
+        }
         let deadline = tokio::time::sleep(Duration::from_secs(timeout));
         tokio::pin!(deadline);
         loop {
@@ -119,10 +122,10 @@ pub fn start(
                 _ = &mut deadline => return,
                 e = rx.recv() => match e {
                     Ok(e) if filter.accepts(&e) => {
-                        if left == 0 || tx.send(line(e.0, &e.1)).await.is_err() {
+                        left -= 1;
+                        if tx.send(line(e.0, &e.1)).await.is_err() || left == 0 {
                             return;
                         }
-                        left -= 1;
                     }
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => return,

@@ -2,7 +2,8 @@
 //! (`config`), one shared kube-rs client per cluster with cached API discovery (`client`),
 //! object operations (`ops`), and the pure logic the modules decide with — definition parsing
 //! (`definition`), comparison, masking and diff text (`compare`), readiness and waiting
-//! (`wait`), error messages (`error`). Nothing here prints or knows about tasks and hosts.
+//! (`wait`), error messages (`error`); retries of API requests (`retry`). Nothing here prints or
+//! knows about tasks and hosts.
 
 pub mod client;
 pub mod compare;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod definition;
 pub mod error;
 pub mod ops;
+pub mod retry;
 pub mod wait;
 
 pub use error::KubeError;

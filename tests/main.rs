@@ -25,6 +25,7 @@ mod fuzz;
 mod get_url;
 mod inventory;
 mod k8s;
+mod k8s_faults;
 mod k8s_patch;
 mod kernel;
 mod kube_double;

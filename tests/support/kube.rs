@@ -8,7 +8,8 @@ use std::time::Duration;
 use ::kube::api::{Api, DynamicObject};
 use ::kube::config::{Config, KubeConfigOptions, Kubeconfig};
 use ::kube::core::{ApiResource, GroupVersionKind};
-use hearth::lab::apiserver::ApiServer;
+use hearth::lab::apiserver::faults::Fault;
+use hearth::lab::apiserver::{ApiServer, Options, start};
 use serde_json::Value;
 
 use super::{Project, Run};
@@ -26,20 +27,39 @@ pub struct Kube {
 impl Kube {
     /// Starts a double with this default rollout delay (`None`: rollouts never complete).
     pub fn start(rollout: Option<Duration>) -> Kube {
+        Kube::with_faults(rollout, "")
+    }
+
+    /// Starts a double that answers with the fault plan `faults` (the `HEARTH_LAB_K8S_FAULTS`
+    /// form: `PATCH /apis/apps=503*forever; GET /api/v1=close`).
+    pub fn with_faults(rollout: Option<Duration>, faults: &str) -> Kube {
         let p = Project::new();
         let kubeconfig = p.path("kubeconfig");
-        let server =
-            ApiServer::start("test-token", rollout, &kubeconfig).expect("start the API server double");
+        let server = start(Options {
+            token: "test-token".into(),
+            rollout_delay: rollout,
+            kubeconfig: Some(kubeconfig.clone()),
+            faults: Fault::parse_list(faults).expect("a fault plan"),
+            ..Options::default()
+        })
+        .expect("start the API server double");
         Kube { p, server, kubeconfig }
     }
 
     /// Writes `site.yml` with one localhost play of `tasks` and runs `hearth apply` on it.
     pub fn run(&self, tasks: &str, args: &[&str]) -> Run {
+        self.run_env(tasks, args, &[])
+    }
+
+    /// [`Kube::run`] with more environment variables.
+    pub fn run_env(&self, tasks: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
         self.p.write("site.yml", &format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"));
         let mut all = vec!["apply", "site.yml"];
         all.extend_from_slice(args);
         let kc = self.kubeconfig.display().to_string();
-        self.p.hearth_env(&all, &[("K8S_AUTH_KUBECONFIG", kc.as_str()), ("KUBECONFIG", "/nonexistent")])
+        let mut vars = vec![("K8S_AUTH_KUBECONFIG", kc.as_str()), ("KUBECONFIG", "/nonexistent")];
+        vars.extend_from_slice(env);
+        self.p.hearth_env(&all, &vars)
     }
 
     /// The object as the API holds it, or `None`.

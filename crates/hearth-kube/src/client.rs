@@ -2,16 +2,19 @@
 //! by every task, host and worker thread, with its API discovery cache: apiVersion + kind →
 //! resource (plural, scope), fetched one group-version at a time and fetched again once when a
 //! kind is missing (a CRD created earlier in the run). kube-rs is async: calls run on hearth's
-//! shared runtime through `block_on`. Not here: object operations (see `ops`).
+//! shared runtime through `block_on`. Every request goes through hearth's retry layer (`retry`).
+//! Not here: object operations (see `ops`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ::kube::Client;
+use ::kube::client::ClientBuilder;
 use ::kube::discovery::ApiResource;
 
 use super::config::{self, ClientKey};
 use super::error::{KubeError, from_kube};
+use super::retry::{self, Policy, RetryLayer};
 use hearth_formats::value::Value;
 use hearth_transport::runner::block_on;
 
@@ -107,7 +110,11 @@ fn connect(key: &ClientKey) -> Result<Cluster, KubeError> {
         let server = cfg.cluster_url.to_string().trim_end_matches('/').to_string();
         let default_namespace = cfg.default_namespace.clone();
         // The client spawns its connection tasks, so it must be built inside the runtime.
-        let client = Client::try_from(cfg).map_err(|e| from_kube(e, &what, &server))?;
+        let timeout = retry::request_timeout(&|k| std::env::var(k).ok());
+        let client = ClientBuilder::try_from(cfg)
+            .map_err(|e| from_kube(e, &what, &server))?
+            .with_layer(&RetryLayer(Policy::standard(timeout)))
+            .build();
         Ok(Cluster { client, server, default_namespace, discovery: Mutex::new(HashMap::new()) })
     })
 }

@@ -149,7 +149,10 @@ pub async fn load(key: &ClientKey) -> Result<Config, KubeError> {
     if !key.validate_certs {
         config.accept_invalid_certs = true;
     }
+    // A connection silent this long is dead (watches included); hearth's retry layer
+    // (`retry`) times out whole requests and retries instead of kube-rs's own layer.
     config.read_timeout = Some(std::time::Duration::from_secs(60));
+    config.default_retry = false;
     Ok(config)
 }
 

@@ -6,6 +6,7 @@
 use ::kube::core::Status;
 
 use super::definition::DefinitionError;
+use super::retry::{GaveUp, REQUEST_TIMEOUT_ENV, TimedOut};
 
 /// Why a Kubernetes operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,9 @@ pub enum KubeError {
     /// The definition does not describe objects.
     #[error(transparent)]
     Definition(#[from] DefinitionError),
+    /// The API server did not answer within the request timeout.
+    #[error("{0}")]
+    TimedOut(String),
     /// A waited-for object did not become ready in time (the message says what was missing).
     #[error("{0}")]
     NotReady(String),
@@ -57,6 +61,7 @@ pub fn from_kube(err: ::kube::Error, target: &str, server: &str) -> KubeError {
         ::kube::Error::Api(status) => {
             KubeError::Api { code: status.code, message: status_message(target, server, &status) }
         }
+        ::kube::Error::Service(e) if e.is::<GaveUp>() || e.is::<TimedOut>() => retried(&*e, target, server),
         ::kube::Error::HyperError(_) | ::kube::Error::Service(_) => {
             // The variant's own text ("ServiceError: ...") adds nothing to its causes.
             let cause = std::error::Error::source(&err).map(chain).unwrap_or_else(|| err.to_string());
@@ -67,6 +72,46 @@ pub fn from_kube(err: ::kube::Error, target: &str, server: &str) -> KubeError {
         ::kube::Error::Auth(_) => KubeError::Config(format!("{target}: client credentials: {}", chain(&err))),
         other => KubeError::Config(format!("{target}: {}", chain(&other))),
     }
+}
+
+/// The error for a request the retry layer gave up on, or one that timed out.
+fn retried(e: &(dyn std::error::Error + 'static), target: &str, server: &str) -> KubeError {
+    if let Some(t) = e.downcast_ref::<TimedOut>() {
+        return KubeError::TimedOut(format!(
+            "{target}: the Kubernetes API server at {server} did not answer within {} (the request \
+             timeout; {REQUEST_TIMEOUT_ENV} sets it in seconds)",
+            seconds(t.after)
+        ));
+    }
+    let Some(g) = e.downcast_ref::<GaveUp>() else {
+        return KubeError::Unreachable(format!("{target}: {}", chain(e)));
+    };
+    let over = format!("{} times over {:.1} s", g.attempts, g.elapsed.as_secs_f64());
+    match (&g.status, &g.cause) {
+        (Some((code, body)), _) => {
+            let status = serde_json::from_str::<Status>(body)
+                .unwrap_or_else(|_| Status::failure(body.trim(), "").with_code(*code));
+            let reason = if status.reason.is_empty() { canonical_reason(*code) } else { &status.reason };
+            let message = status.message.trim();
+            KubeError::Api {
+                code: *code,
+                message: format!(
+                    "{target}: the Kubernetes API server at {server} answered {code} {reason} {over}{}",
+                    if message.is_empty() { String::new() } else { format!(" (last: {message})") }
+                ),
+            }
+        }
+        (None, cause) => KubeError::Unreachable(format!(
+            "{target}: cannot reach the Kubernetes API server at {server} ({over}): {}",
+            cause.as_deref().map(|c| chain(c)).unwrap_or_else(|| "connection lost".into())
+        )),
+    }
+}
+
+/// `2 s`, `1.5 s`.
+fn seconds(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.1} s") }
 }
 
 /// The error and its sources, joined with `: ` (repeated texts dropped).
@@ -236,6 +281,47 @@ mod tests {
         assert_eq!(
             status_message("Namespace ci", "https://k", &raw),
             "Namespace ci: 403 Forbidden: 403 page"
+        );
+    }
+
+    #[test]
+    fn retries_that_ran_out_and_timeouts_say_what_happened() {
+        let body = r#"{"kind":"Status","code":503,"reason":"ServiceUnavailable","message":"etcd is down"}"#;
+        let gave_up = GaveUp {
+            attempts: 5,
+            elapsed: std::time::Duration::from_millis(3050),
+            status: Some((503, body.into())),
+            cause: None,
+        };
+        let e = retried(&gave_up, "Deployment ci/web", "https://k");
+        assert!(matches!(e, KubeError::Api { code: 503, .. }));
+        assert_eq!(
+            e.to_string(),
+            "Deployment ci/web: the Kubernetes API server at https://k answered 503 ServiceUnavailable 5 \
+             times over 3.0 s (last: etcd is down)"
+        );
+        let plain = GaveUp { status: Some((429, "slow down".into())), ..gave_up };
+        let text = retried(&plain, "Namespace ci", "https://k").to_string();
+        assert!(
+            text.ends_with("answered 429 TooManyRequests 5 times over 3.0 s (last: slow down)"),
+            "{text}"
+        );
+        let lost = GaveUp {
+            attempts: 2,
+            elapsed: std::time::Duration::from_millis(200),
+            status: None,
+            cause: Some("connection closed before message completed".into()),
+        };
+        assert_eq!(
+            retried(&lost, "Namespace ci", "https://k").to_string(),
+            "Namespace ci: cannot reach the Kubernetes API server at https://k (2 times over 0.2 s): \
+             connection closed before message completed"
+        );
+        let slow = TimedOut { after: std::time::Duration::from_secs(2) };
+        assert_eq!(
+            retried(&slow, "Secret ci/t", "https://k").to_string(),
+            "Secret ci/t: the Kubernetes API server at https://k did not answer within 2 s (the request \
+             timeout; HEARTH_K8S_REQUEST_TIMEOUT sets it in seconds)"
         );
     }
 

@@ -63,7 +63,8 @@ impl ObjectRef {
         target(&self.resolved.resource.kind, self.namespace.as_deref(), &self.name)
     }
 
-    fn api(&self) -> Api<DynamicObject> {
+    /// The dynamic API for this object's kind and namespace.
+    pub(crate) fn api(&self) -> Api<DynamicObject> {
         let client = self.cluster.client.clone();
         match &self.namespace {
             Some(ns) => Api::namespaced_with(client, ns, &self.resolved.resource),
@@ -133,7 +134,7 @@ impl ObjectRef {
 }
 
 /// A DynamicObject as JSON, with apiVersion/kind filled in (list items come without them).
-fn object_value(obj: DynamicObject, resolved: &Resolved) -> Result<Value, serde_json::Error> {
+pub(crate) fn object_value(obj: DynamicObject, resolved: &Resolved) -> Result<Value, serde_json::Error> {
     let mut v = serde_json::to_value(obj)?;
     if let Value::Object(m) = &mut v {
         let r = &resolved.resource;

@@ -1,9 +1,6 @@
 //! `wait:` for the `k8s` module: whether an object is ready (a Deployment's rollout is complete,
-//! a `wait_condition` matches) as pure functions over the object, and the polling loop that asks
-//! again until it is or the timeout passes. The loop only sleeps and calls back; fetching the
-//! object is the caller's. Not here: watches (polling is enough for minutes-long waits).
-
-use std::time::{Duration, Instant};
+//! a `wait_condition` matches) as pure functions over the object. Not here: fetching and
+//! watching the object until it is (see `follow`).
 
 use serde::Deserialize;
 
@@ -116,27 +113,6 @@ pub fn condition_met(obj: &Value, want: &WaitCondition) -> Result<(), String> {
     })
 }
 
-/// Calls `check` until it returns `Ok(Ok(()))` or `timeout` passes, sleeping between calls
-/// (starting short, doubling up to `max_sleep`). On timeout returns the last "not ready" text;
-/// errors from `check` end the wait at once.
-pub fn poll<E>(
-    timeout: Duration,
-    max_sleep: Duration,
-    mut check: impl FnMut() -> Result<Result<(), String>, E>,
-) -> Result<Result<(), String>, E> {
-    let deadline = Instant::now() + timeout;
-    let mut sleep = Duration::from_millis(100).min(max_sleep);
-    loop {
-        let state = check()?;
-        let now = Instant::now();
-        if state.is_ok() || now >= deadline {
-            return Ok(state);
-        }
-        std::thread::sleep(sleep.min(deadline - now));
-        sleep = (sleep * 2).min(max_sleep.max(Duration::from_millis(10)));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,23 +172,5 @@ mod tests {
             condition_met(&obj, &parse(json!({"type": "Synced"}))),
             Err("condition Synced=True not met (no Synced condition yet)".into())
         );
-    }
-
-    #[test]
-    fn poll_stops_when_ready_or_at_the_deadline() {
-        let mut calls = 0;
-        let r: Result<_, ()> = poll(Duration::from_secs(5), Duration::from_millis(20), || {
-            calls += 1;
-            Ok(if calls < 3 { Err("not yet".to_string()) } else { Ok(()) })
-        });
-        assert_eq!((r, calls), (Ok(Ok(())), 3));
-        let start = Instant::now();
-        let r: Result<_, ()> =
-            poll(Duration::from_millis(150), Duration::from_millis(40), || Ok(Err("never".to_string())));
-        assert_eq!(r, Ok(Err("never".into())));
-        assert!(start.elapsed() < Duration::from_secs(2));
-        let r: Result<Result<(), String>, &str> =
-            poll(Duration::from_secs(5), Duration::from_secs(1), || Err("boom"));
-        assert_eq!(r, Err("boom"));
     }
 }

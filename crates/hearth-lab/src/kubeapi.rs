@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
+use super::apiserver::faults::Fault;
 use super::apiserver::{self, Options};
 use super::state::{API_PORT, HostState, LabState};
 use crate::error::LabError;
@@ -111,9 +112,13 @@ pub fn node(host: &HostState) -> Value {
 pub fn serve(name: &str) -> Result<(), LabError> {
     let lab = load(name)?;
     let fail = |why: String| LabError::ApiNotStarted { why, log: String::new() };
+    // Test-only: a fault plan for the double (README, "Kubernetes API double").
+    let faults = std::env::var("HEARTH_LAB_K8S_FAULTS").unwrap_or_default();
+    let faults = Fault::parse_list(&faults).map_err(|e| fail(e.to_string()))?;
     let server = apiserver::start(Options {
         addr: address(&lab)?,
         context: format!("hearth-lab-{name}"),
+        faults,
         ..Options::default()
     })
     .map_err(|e| fail(e.to_string()))?;

@@ -16,8 +16,9 @@ use crate::module::{Action, Diff, ModuleError, Plan};
 use hearth_formats::value::{Map, Value};
 use hearth_kube::KubeError;
 use hearth_kube::compare::{mask_pair, redact, unchanged, yaml_text};
+use hearth_kube::follow::follow;
 use hearth_kube::ops::{ApplyOpts, MergeType, ObjectRef};
-use hearth_kube::wait::{WaitCondition, poll, readiness};
+use hearth_kube::wait::{WaitCondition, readiness};
 
 /// How long a custom resource waits for its just-created CustomResourceDefinition to be served.
 const CRD_ESTABLISH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -346,18 +347,15 @@ fn seconds(d: Duration) -> String {
     format!("{}s", d.as_secs_f64().round())
 }
 
-/// Polls until the object is ready; returns its last state.
+/// Follows the object (watch, resumed when it drops) until it is ready; returns its last state.
 fn wait_ready(oref: &ObjectRef, waiting: &Waiting, applied: Value) -> Result<Value, ModuleError> {
     let mut last = applied;
-    let state = poll(waiting.timeout, waiting.max_sleep, || -> Result<Result<(), String>, KubeError> {
-        match oref.get()? {
-            Some(obj) => {
-                let r = readiness(&obj, waiting.condition.as_ref());
-                last = obj;
-                Ok(r)
-            }
-            None => Ok(Err("the object does not exist".into())),
+    let state = follow(oref, waiting.timeout, waiting.max_sleep, |obj| match obj {
+        Some(obj) => {
+            last = obj.clone();
+            readiness(obj, waiting.condition.as_ref())
         }
+        None => Err("the object does not exist".into()),
     })
     .map_err(|e| ModuleError::msg(e.to_string()))?;
     match state {
@@ -370,11 +368,9 @@ fn wait_ready(oref: &ObjectRef, waiting: &Waiting, applied: Value) -> Result<Val
 }
 
 fn wait_gone(oref: &ObjectRef, waiting: &Waiting) -> Result<(), String> {
-    let state = poll(waiting.timeout, waiting.max_sleep, || -> Result<Result<(), String>, KubeError> {
-        Ok(match oref.get()? {
-            Some(_) => Err("still exists".to_string()),
-            None => Ok(()),
-        })
+    let state = follow(oref, waiting.timeout, waiting.max_sleep, |obj| match obj {
+        Some(_) => Err("still exists".to_string()),
+        None => Ok(()),
     })
     .map_err(|e| e.to_string())?;
     state.map_err(|_| {

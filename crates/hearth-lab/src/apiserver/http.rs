@@ -5,7 +5,6 @@
 //! fall back to the plain documents).
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
@@ -13,6 +12,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response};
 use serde_json::Value;
 
+use super::faults::Action;
 use super::merge::merge_patch;
 use super::openapi;
 use super::resources::{self, Registry, ResourceType};
@@ -89,8 +89,13 @@ fn manager_from_agent(agent: &str) -> String {
     agent.split('/').next().unwrap_or_default().chars().take(128).collect()
 }
 
-/// Serves one request.
-pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+/// A planned fault: the connection is closed without an answer (hyper drops it on this error).
+#[derive(Debug, thiserror::Error)]
+#[error("fault injected: connection closed without an answer")]
+pub struct Closed;
+
+/// Serves one request (or the fault the plan has for it).
+pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Closed> {
     let authorized = req
         .headers()
         .get(hyper::header::AUTHORIZATION)
@@ -100,12 +105,33 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
     if !authorized {
         return Ok(error(&ApiError::unauthorized()));
     }
-    let result = route(&shared, req).await;
+    let mut drop_watch = None;
+    match shared.faults.take(req.method(), req.uri().path(), req.uri().query()) {
+        Some(Action::Status { code, retry_after }) => return Ok(injected(code, retry_after)),
+        Some(Action::Close) => return Err(Closed),
+        Some(Action::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Action::DropWatch(n)) => drop_watch = Some(n),
+        None => {}
+    }
+    let result = route(&shared, req, drop_watch).await;
     shared.flush();
     Ok(result.unwrap_or_else(|e| error(&e)))
 }
 
-async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+/// The error answer of a planned fault, with `Retry-After` when the plan gives one.
+fn injected(code: u16, retry_after: Option<u64>) -> Response<Body> {
+    let mut r = error(&ApiError::injected(code, retry_after));
+    if let Some(secs) = retry_after {
+        r.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from(secs));
+    }
+    r
+}
+
+/// A response or the error `Status` to answer with.
+type Answer = Result<Response<Body>, ApiError>;
+
+/// Routes one request; `drop_watch` (a planned fault) ends a watch stream after that many events.
+async fn route(shared: &Arc<Shared>, req: Request<Incoming>, drop_watch: Option<usize>) -> Answer {
     let path = req.uri().path().trim_end_matches('/').to_string();
     let q = query(req.uri().query());
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -145,7 +171,7 @@ async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let content_type = content_type.split(';').next().unwrap_or_default().trim().to_string();
     let method = req.method().clone();
     if method == Method::GET && name.is_none() && q.get("watch").is_some_and(|w| w == "true" || w == "1") {
-        return watch::start(shared, &rt, (!ns.is_empty()).then_some(ns.as_str()), &q);
+        return watch::start(shared, &rt, (!ns.is_empty()).then_some(ns.as_str()), &q, drop_watch);
     }
     let bytes = req.into_body().collect().await.map_err(|e| ApiError::bad_request(e.to_string()))?.to_bytes();
     let mut store = shared.store.lock().map_err(|_| ApiError::no_route())?;

@@ -6,6 +6,7 @@
 
 mod apply;
 mod defaults;
+pub mod faults;
 mod fields;
 mod http;
 mod merge;
@@ -32,6 +33,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, oneshot};
 
+use faults::{Fault, Faults};
 pub use status::ApiError;
 use store::{Store, WriteOpts};
 
@@ -78,6 +80,8 @@ pub struct Options {
     pub kubeconfig: Option<PathBuf>,
     /// Name of the cluster, user and context in the kubeconfig.
     pub context: String,
+    /// Test-only faults to answer with (see `faults`; empty: none).
+    pub faults: Vec<Fault>,
 }
 
 impl Default for Options {
@@ -88,6 +92,7 @@ impl Default for Options {
             rollout_delay: Some(Duration::from_millis(500)),
             kubeconfig: None,
             context: "hearth-lab".into(),
+            faults: Vec::new(),
         }
     }
 }
@@ -109,6 +114,7 @@ pub struct ApiServer {
     pub kubeconfig: Option<PathBuf>,
     context: String,
     store: Arc<Mutex<Store>>,
+    faults: Arc<Faults>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -135,11 +141,13 @@ pub fn start(opts: Options) -> Result<ApiServer, ApiServerError> {
     }
     store.events.clear();
     let store = Arc::new(Mutex::new(store));
+    let faults = Arc::new(Faults::new(opts.faults.clone()));
     let shared = Arc::new(shared::Shared {
         store: store.clone(),
         token: opts.token.clone(),
         events: broadcast::channel(1024).0,
         history: Mutex::new(Vec::new()),
+        faults: faults.clone(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -164,6 +172,7 @@ pub fn start(opts: Options) -> Result<ApiServer, ApiServerError> {
         kubeconfig: opts.kubeconfig.clone(),
         context: opts.context,
         store,
+        faults,
         shutdown: Some(tx),
         thread: Some(thread),
     };
@@ -267,6 +276,12 @@ impl ApiServer {
         store.set_status(&key, generation, status, "hearth-lab");
         store.events.clear();
         store.object(&key).cloned().ok_or_else(|| ApiServerError::Refused(format!("{name} vanished")))
+    }
+
+    /// How many requests so far had this method and a path (with `?query`) starting with
+    /// `prefix` (for tests that check what was retried).
+    pub fn requests(&self, method: &str, prefix: &str) -> usize {
+        self.faults.count(method, prefix)
     }
 
     /// Blocks until the server stops (it runs until the process ends or `stop` is called).

@@ -1,5 +1,5 @@
 //! What the API server double's connections share: the store, the token, the event stream
-//! that watches follow, and the response body type.
+//! that watches follow, the fault plan, and the response body type.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -9,6 +9,7 @@ use hyper::body::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use super::faults::Faults;
 use super::resources::ResourceType;
 use super::rollout;
 use super::store::{Key, Store};
@@ -26,6 +27,8 @@ pub struct Shared {
     pub events: broadcast::Sender<Event>,
     /// Recent events (for watches that resume from a resourceVersion).
     pub history: Mutex<Vec<Event>>,
+    /// The test-only fault plan and request log (empty plan: no faults).
+    pub faults: Arc<Faults>,
 }
 
 /// The response body type (whole JSON documents or a watch stream).

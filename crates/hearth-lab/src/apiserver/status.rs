@@ -22,6 +22,21 @@ impl ApiError {
         ApiError { code, reason, message: message.into(), details: None }
     }
 
+    /// A planned fault's answer (500, 429, 503...), with `details.retryAfterSeconds` as the real
+    /// server sends beside a Retry-After header.
+    pub fn injected(code: u16, retry_after: Option<u64>) -> ApiError {
+        let reason = match code {
+            429 => "TooManyRequests",
+            500 => "InternalError",
+            503 => "ServiceUnavailable",
+            504 => "Timeout",
+            _ => "Unknown",
+        };
+        let mut e = ApiError::new(code, reason, format!("fault injected by the API server double ({code})"));
+        e.details = retry_after.map(|s| json!({"retryAfterSeconds": s}));
+        e
+    }
+
     /// 401 for a missing or wrong bearer token.
     pub fn unauthorized() -> ApiError {
         ApiError::new(401, "Unauthorized", "Unauthorized")

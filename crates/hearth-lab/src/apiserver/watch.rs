@@ -59,12 +59,14 @@ fn rv_of(v: &Value) -> u64 {
     v["metadata"]["resourceVersion"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-/// Starts a watch on `rt` (in `ns`, or everywhere) with the request's query parameters.
+/// Starts a watch on `rt` (in `ns`, or everywhere) with the request's query parameters; with
+/// `limit` (a planned fault) the stream ends after that many events.
 pub fn start(
     shared: &Arc<Shared>,
     rt: &ResourceType,
     ns: Option<&str>,
     q: &BTreeMap<String, String>,
+    limit: Option<usize>,
 ) -> Result<Response<Body>, ApiError> {
     let filter = Filter {
         rt: rt.clone(),
@@ -102,11 +104,16 @@ pub fn start(
         }
     };
     let (tx, body_rx) = mpsc::channel(64);
+    let mut left = limit.unwrap_or(usize::MAX);
     tokio::spawn(async move {
         for l in initial {
-            if tx.send(l).await.is_err() {
+            if left == 0 || tx.send(l).await.is_err() {
                 return;
             }
+            left -= 1;
+        }
+        if left == 0 {
+            return;
         }
         let deadline = tokio::time::sleep(Duration::from_secs(timeout));
         tokio::pin!(deadline);
@@ -115,7 +122,8 @@ pub fn start(
                 _ = &mut deadline => return,
                 e = rx.recv() => match e {
                     Ok(e) if filter.accepts(&e) => {
-                        if tx.send(line(e.0, &e.1)).await.is_err() {
+                        left -= 1;
+                        if tx.send(line(e.0, &e.1)).await.is_err() || left == 0 {
                             return;
                         }
                     }

@@ -246,3 +246,39 @@ fn sha256_of(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).to_vec()
 }
+
+#[test]
+fn sshd_killed_under_a_task_is_unreachable_the_others_finish_and_a_rerun_converges() {
+    let Some(lab) = Lab::get() else { return };
+    let tag = format!("/tmp/sshd-killed-{}", std::process::id());
+    // The task kills the sshd process that serves its own connection (the nearest `sshd`
+    // ancestor), once: as if sshd died or the host dropped the session mid-task.
+    let kill = format!(
+        "[ -e {tag} ] && exit 0; touch {tag}; p=$$; while [ \"$p\" -gt 1 ]; do p=$(awk '{{print $4}}' /proc/$p/stat); case \"$(cat /proc/$p/comm)\" in sshd*) break;; esac; done; kill -9 $p; sleep 30"
+    );
+    let play = format!(
+        "- hosts: lab1:lab2\n  gather_facts: false\n  tasks:\n\
+         \x20   - shell: {}\n      when: inventory_hostname == 'lab1'\n\
+         \x20   - copy: {{content: \"after\\n\", dest: \"{tag}.after\"}}\n",
+        crate::support::yaml_quote(&kill)
+    );
+    let p = Project::new();
+    p.write("site.yml", &play);
+    let start = Instant::now();
+    let run = lab.apply(&p, &["site.yml"]);
+    let took = start.elapsed();
+    let after = |i| lab.ssh(i, "root", &format!("cat {tag}.after")).status.success();
+    let (lab1_after, lab2_after) = (after(0), after(1));
+    let again = lab.apply(&p, &["site.yml"]);
+    for i in 0..2 {
+        lab.ok(i, "root", &format!("rm -f {tag} {tag}.after"));
+    }
+    run.code(3).stdout_has("fatal: [lab1]: UNREACHABLE!");
+    assert!(took < Duration::from_secs(25), "the run waited for the dead session: {took:?}");
+    assert_eq!(run.recap("lab1", "unreachable"), 1, "{}", run.stdout);
+    assert_eq!(run.recap("lab2", "changed"), 1, "{}", run.stdout);
+    assert!(!lab1_after && lab2_after, "lab1 stopped at the dead session, lab2 went on");
+    again.code(0);
+    assert_eq!(again.recap("lab1", "changed"), 2, "{}", again.stdout);
+    assert_eq!(again.recap("lab2", "changed"), 0, "{}", again.stdout);
+}

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::lab::Lab;
-use crate::support::{Project, ansible};
+use crate::support::{Project, ansible, yaml_quote};
 
 /// Ansible's failure message for `action` with a limit of `n` seconds.
 fn message(action: &str, n: u32) -> String {
@@ -226,9 +226,4 @@ fn a_host_that_stops_answering_does_not_hang_the_run() {
         "gone",
         "the host's timeout ended it"
     );
-}
-
-/// `s` as a double-quoted YAML scalar.
-fn yaml_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }

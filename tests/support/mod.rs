@@ -151,6 +151,11 @@ impl Run {
     }
 }
 
+/// `s` as a double-quoted YAML scalar.
+pub fn yaml_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Lower-case hex of bytes (digests in tests).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

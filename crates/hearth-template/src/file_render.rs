@@ -4,9 +4,10 @@
 use crate::{Templar, TemplateError, describe, lexer, rewrite};
 
 impl Templar {
-    /// Renders a template file's text like [`Templar::render_with_syntax`]; an error starts
-    /// with `name:line` (lines counted from `first_line`, after a `#jinja2:` header), so a
-    /// Jinja syntax error in a file says where it is.
+    /// Renders a template file's text with its own syntax (delimiters, `trim_blocks`,
+    /// `lstrip_blocks`, as the `template` module's options say; filters, tests and lookups stay
+    /// the same); an error starts with `name:line` (lines counted from `first_line`, after a
+    /// `#jinja2:` header), so a Jinja syntax error in a file says where it is.
     pub fn render_file(
         &self,
         (name, first_line): (&str, usize),

@@ -115,21 +115,6 @@ impl Templar {
         Ok(self.env.render_str(&text, ctx)?)
     }
 
-    /// Renders with another syntax (delimiters, `trim_blocks`, `lstrip_blocks`), as the
-    /// `template` module's options need; filters, tests and lookups stay the same.
-    pub fn render_with_syntax(
-        &self,
-        text: &str,
-        ctx: &minijinja::Value,
-        syntax: minijinja::syntax::SyntaxConfig,
-        delimiters: &lexer::Delimiters,
-    ) -> Result<String, TemplateError> {
-        let mut env = self.env.clone();
-        env.set_syntax(syntax);
-        let text = rewrite::rewrite_template(text, delimiters);
-        Ok(env.render_str(&text, ctx)?)
-    }
-
     /// Evaluates a bare expression (`when:`, `changed_when:`, `that:`) to its truth value,
     /// with Ansible's reading of strings ("yes", "true", "1" are true).
     pub fn eval_bool(&self, expr: &str, ctx: &minijinja::Value) -> Result<bool, TemplateError> {

